@@ -1,0 +1,169 @@
+// Package db opens the database (embedded SQLite by default, MySQL/MariaDB in
+// production) through GORM, applies the versioned SQL schema in sql/, and carries
+// transactions through context so that services of different packages can share one.
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"gorm.io/driver/mysql"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// Open connects to the database named by driver and dsn.
+func Open(ctx context.Context, driver, dsn string, maxOpen int, log *slog.Logger) (*gorm.DB, error) {
+	gcfg := &gorm.Config{
+		Logger:                 logger.Discard, // SQL carries personal data; errors are logged by callers
+		NowFunc:                func() time.Time { return time.Now().UTC().Truncate(time.Millisecond) },
+		SkipDefaultTransaction: true,
+		TranslateError:         true,
+	}
+	var dial gorm.Dialector
+	switch driver {
+	case "sqlite":
+		if dir := filepath.Dir(dsn); dir != "" && dsn != ":memory:" {
+			if err := os.MkdirAll(dir, 0o750); err != nil {
+				return nil, fmt.Errorf("db: create %s: %w", dir, err)
+			}
+		}
+		// WAL lets readers run beside the writer; IMMEDIATE transactions take the write
+		// lock at BEGIN so that two writers queue on busy_timeout instead of deadlocking.
+		dial = sqlite.Open(sqliteDSN(dsn))
+	case "mysql":
+		dial = mysql.Open(mysqlDSN(dsn))
+	default:
+		return nil, fmt.Errorf("db: unknown driver %q", driver)
+	}
+	g, err := gorm.Open(dial, gcfg)
+	if err != nil {
+		return nil, fmt.Errorf("db: open %s: %w", driver, err)
+	}
+	sqlDB, err := g.DB()
+	if err != nil {
+		return nil, err
+	}
+	if maxOpen <= 0 {
+		maxOpen = 20
+		if driver == "sqlite" {
+			maxOpen = 4
+		}
+	}
+	sqlDB.SetMaxOpenConns(maxOpen)
+	sqlDB.SetMaxIdleConns(maxOpen)
+	sqlDB.SetConnMaxLifetime(30 * time.Minute)
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := sqlDB.PingContext(pingCtx); err != nil {
+		_ = sqlDB.Close()
+		return nil, fmt.Errorf("db: ping %s: %w", driver, err)
+	}
+	log.InfoContext(ctx, "database open", "driver", driver)
+	return g, nil
+}
+
+func sqliteDSN(path string) string {
+	if strings.Contains(path, "?") {
+		return path
+	}
+	return path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate&_time_format=sqlite"
+}
+
+func mysqlDSN(dsn string) string {
+	if !strings.Contains(dsn, "parseTime") {
+		sep := "?"
+		if strings.Contains(dsn, "?") {
+			sep = "&"
+		}
+		dsn += sep + "parseTime=true&loc=UTC&charset=utf8mb4"
+	}
+	return dsn
+}
+
+// Dialect reports "sqlite" or "mysql" for g.
+func Dialect(g *gorm.DB) string {
+	if g.Dialector.Name() == "mysql" {
+		return "mysql"
+	}
+	return "sqlite"
+}
+
+type txKey struct{}
+
+// Conn returns the transaction carried by ctx, or g bound to ctx. Every store uses it,
+// so a service can run calls of several packages in one transaction with Tx.
+func Conn(ctx context.Context, g *gorm.DB) *gorm.DB {
+	if tx, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
+		return tx.WithContext(ctx)
+	}
+	return g.WithContext(ctx)
+}
+
+// InTx reports whether ctx carries a transaction.
+func InTx(ctx context.Context) bool {
+	_, ok := ctx.Value(txKey{}).(*gorm.DB)
+	return ok
+}
+
+// Tx runs fn in a transaction (or inside the one ctx already carries).
+func Tx(ctx context.Context, g *gorm.DB, fn func(ctx context.Context) error) error {
+	if InTx(ctx) {
+		return fn(ctx)
+	}
+	return g.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		return fn(context.WithValue(ctx, txKey{}, tx))
+	})
+}
+
+// ForUpdate adds a row lock on MySQL (SELECT ... FOR UPDATE); SQLite's IMMEDIATE
+// transactions already hold the database write lock.
+func ForUpdate(q *gorm.DB) *gorm.DB {
+	if Dialect(q) == "mysql" {
+		return q.Clauses(lockingClause("UPDATE", ""))
+	}
+	return q
+}
+
+// SkipLocked is ForUpdate with SKIP LOCKED, for job queues shared by several instances.
+func SkipLocked(q *gorm.DB) *gorm.DB {
+	if Dialect(q) == "mysql" {
+		return q.Clauses(lockingClause("UPDATE", "SKIP LOCKED"))
+	}
+	return q
+}
+
+// IsNotFound reports gorm's record-not-found.
+func IsNotFound(err error) bool { return errors.Is(err, gorm.ErrRecordNotFound) }
+
+// IsDuplicate reports a unique-constraint violation on either database.
+func IsDuplicate(err error) bool {
+	if errors.Is(err, gorm.ErrDuplicatedKey) {
+		return true
+	}
+	if err == nil {
+		return false
+	}
+	s := err.Error()
+	return strings.Contains(s, "UNIQUE constraint failed") || strings.Contains(s, "Duplicate entry")
+}
+
+// Ping checks the database (readiness).
+func Ping(ctx context.Context, g *gorm.DB) error {
+	sqlDB, err := g.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.PingContext(ctx)
+}
+
+// SQL returns the underlying *sql.DB.
+func SQL(g *gorm.DB) (*sql.DB, error) { return g.DB() }
