@@ -1,0 +1,151 @@
+package auth
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/gradphoto/gradphoto/internal/apperr"
+	"github.com/gradphoto/gradphoto/internal/db"
+)
+
+// StaffAccount is a person behind the admin API (table staff_accounts).
+type StaffAccount struct {
+	ID           int64   `gorm:"primaryKey;autoIncrement"`
+	Username     string  `gorm:"size:64;not null"`
+	PasswordHash string  `gorm:"size:100;not null"`
+	Role         string  `gorm:"size:16;not null"`
+	SchoolID     *string `gorm:"size:40"`
+	FailedLogins int     `gorm:"not null"`
+	LockedUntil  *time.Time
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+func (StaffAccount) TableName() string { return "staff_accounts" }
+
+// StaffSession is a staff login's answer.
+type StaffSession struct {
+	Token     string
+	ExpiresAt time.Time
+	Role      string
+	SchoolID  string
+	Username  string
+}
+
+// dummyHash keeps a login for an unknown user as slow as one for a known user.
+var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("gradphoto-timing"), bcrypt.DefaultCost)
+
+// StaffLogin checks a password, counting failures and locking the account after too many.
+func (s *Service) StaffLogin(ctx context.Context, username, password string) (*StaffSession, error) {
+	username = strings.TrimSpace(username)
+	if username == "" || password == "" || len(username) > 64 || len(password) > 128 {
+		return nil, ErrBadCredential
+	}
+	var out *StaffSession
+	var failure error
+	err := db.Tx(ctx, s.db, func(ctx context.Context) error {
+		var acc StaffAccount
+		err := db.ForUpdate(db.Conn(ctx, s.db)).Where("username = ?", username).Take(&acc).Error
+		if db.IsNotFound(err) {
+			_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+			failure = ErrBadCredential
+			return nil
+		}
+		if err != nil {
+			return apperr.Internal(err)
+		}
+		now := s.now()
+		if acc.LockedUntil != nil && now.Before(*acc.LockedUntil) {
+			failure = ErrLocked
+			return nil
+		}
+		if bcrypt.CompareHashAndPassword([]byte(acc.PasswordHash), []byte(password)) != nil {
+			acc.FailedLogins++
+			updates := map[string]any{"failed_logins": acc.FailedLogins, "updated_at": now}
+			if acc.FailedLogins >= s.cfg.StaffMaxFailures {
+				until := now.Add(s.cfg.StaffLockout)
+				updates["locked_until"] = until
+				updates["failed_logins"] = 0
+			}
+			failure = ErrBadCredential
+			return db.Conn(ctx, s.db).Model(&StaffAccount{}).Where("id = ?", acc.ID).Updates(updates).Error
+		}
+		if err := db.Conn(ctx, s.db).Model(&StaffAccount{}).Where("id = ?", acc.ID).
+			Updates(map[string]any{"failed_logins": 0, "locked_until": nil, "updated_at": now}).Error; err != nil {
+			return err
+		}
+		school := ""
+		if acc.SchoolID != nil {
+			school = *acc.SchoolID
+		}
+		exp := now.Add(s.cfg.StaffTokenTTL)
+		out = &StaffSession{
+			Token:     s.sign(Principal{Kind: "staff", Subject: fmt.Sprint(acc.ID), Role: acc.Role, SchoolID: school, Username: acc.Username, Expires: exp.Unix()}),
+			ExpiresAt: exp, Role: acc.Role, SchoolID: school, Username: acc.Username,
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, apperr.As(err)
+	}
+	if failure != nil {
+		return nil, failure
+	}
+	return out, nil
+}
+
+// StaffInput creates or resets a staff account.
+type StaffInput struct {
+	Username string
+	Password string
+	Role     string
+	SchoolID string // required for school_admin
+}
+
+// UpsertStaff creates an account or resets its password, role and school.
+func (s *Service) UpsertStaff(ctx context.Context, in StaffInput) (*StaffAccount, error) {
+	in.Username = strings.TrimSpace(in.Username)
+	if in.Username == "" || len(in.Username) > 64 {
+		return nil, apperr.Invalid("username_invalid", "用户名不能为空且不超过64个字符")
+	}
+	if len(in.Password) < 8 || len(in.Password) > 72 {
+		return nil, apperr.Invalid("password_invalid", "密码长度须为8至72个字符")
+	}
+	if !ValidRole(in.Role) {
+		return nil, apperr.Invalid("role_invalid", "角色只能是 admin、school_admin、reviewer 或 support")
+	}
+	if (in.Role == RoleSchoolAdmin) != (in.SchoolID != "") {
+		return nil, apperr.Invalid("school_scope_invalid", "学校管理员必须指定学校，其他角色不能指定学校")
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(in.Password), bcrypt.DefaultCost)
+	if err != nil {
+		return nil, apperr.Internal(err)
+	}
+	var school *string
+	if in.SchoolID != "" {
+		school = &in.SchoolID
+	}
+	now := s.now()
+	var acc StaffAccount
+	err = db.Tx(ctx, s.db, func(ctx context.Context) error {
+		err := db.Conn(ctx, s.db).Where("username = ?", in.Username).Take(&acc).Error
+		switch {
+		case db.IsNotFound(err):
+			acc = StaffAccount{Username: in.Username, PasswordHash: string(hash), Role: in.Role, SchoolID: school, CreatedAt: now, UpdatedAt: now}
+			return db.Conn(ctx, s.db).Create(&acc).Error
+		case err != nil:
+			return err
+		}
+		acc.PasswordHash, acc.Role, acc.SchoolID, acc.UpdatedAt = string(hash), in.Role, school, now
+		acc.FailedLogins, acc.LockedUntil = 0, nil
+		return db.Conn(ctx, s.db).Save(&acc).Error
+	})
+	if err != nil {
+		return nil, apperr.Internal(err)
+	}
+	return &acc, nil
+}

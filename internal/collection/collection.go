@@ -1,0 +1,178 @@
+// Package collection owns a student's photo collection and its state machine:
+// verification against the roster, confirmation, the capture code, the photo, and
+// the transitions that payment and review drive.
+package collection
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/gradphoto/gradphoto/internal/apperr"
+)
+
+// Status of a collection.
+type Status string
+
+const (
+	StatusUnconfirmed Status = "unconfirmed"
+	StatusConfirmed   Status = "confirmed"
+	StatusCodeOK      Status = "code_ok"
+	StatusPhotoOK     Status = "photo_ok"
+	StatusInReview    Status = "in_review"
+	StatusApproved    Status = "approved"
+	StatusRejected    Status = "rejected"
+	StatusExported    Status = "exported"
+)
+
+// AllStatuses in journey order (stats, filters).
+var AllStatuses = []Status{StatusUnconfirmed, StatusConfirmed, StatusCodeOK, StatusPhotoOK, StatusInReview, StatusApproved, StatusRejected, StatusExported}
+
+// ValidStatus reports a known status.
+func ValidStatus(s string) bool {
+	for _, st := range AllStatuses {
+		if string(st) == s {
+			return true
+		}
+	}
+	return false
+}
+
+var (
+	ErrNotFound      = apperr.NotFound("collection_not_found", "未找到该采集记录")
+	ErrAlreadyBound  = apperr.Conflict("already_bound", "该学生信息已被其他微信账号绑定，如非本人操作请联系学校")
+	ErrWrongStep     = apperr.Conflict("wrong_step", "当前步骤不能进行此操作，请返回查看采集进度")
+	ErrCodeInUse     = apperr.Conflict("code_in_use", "该图像采集码已被其他同学使用，请确认是否为本人的采集码")
+	ErrPhotoRejected = apperr.Rejected("photo_rejected", "照片不符合标准，请按提示修改后重新上传")
+	ErrNotApproved   = apperr.NotFound("photo_not_available", "照片审核通过后才能查看")
+	ErrTooManyTries  = apperr.TooMany("too_many_attempts", "信息校验失败次数过多，请一小时后再试或联系学校核实信息")
+)
+
+// CHSINotice explains already_has_chsi_photo to the student before they pay.
+const CHSINotice = "学校名单显示您在学信网已有学历照片，学信网不接受重复上传，继续采集将无法使用且费用不予退还。如有疑问请先联系学校。"
+
+// Collection is the GORM model of table collections.
+type Collection struct {
+	ID                  string  `gorm:"primaryKey;size:40"`
+	UserID              string  `gorm:"size:40;not null"`
+	SchoolID            string  `gorm:"size:40;not null"`
+	RosterEntryID       int64   `gorm:"not null"`
+	Level               string  `gorm:"size:16;not null"`
+	Name                string  `gorm:"size:64;not null"`
+	StudentNo           string  `gorm:"size:64;not null"`
+	Phone               string  `gorm:"size:20;not null"`
+	Status              Status  `gorm:"size:16;not null"`
+	AlreadyHasCHSIPhoto bool    `gorm:"column:already_has_chsi_photo;not null"`
+	CHSIPhotoAck        bool    `gorm:"column:chsi_photo_ack;not null"`
+	CaptureCodeHash     *string `gorm:"size:64"`
+	CaptureCodeMasked   string  `gorm:"size:64;not null"`
+	CaptureCodeCipher   *string `gorm:"type:text"`
+	CaptureCodeAt       *time.Time
+	PhotoSHA256         *string `gorm:"column:photo_sha256;size:64"`
+	PhotoChecks         *string `gorm:"type:mediumtext"`
+	PhotoAt             *time.Time
+	CreatedAt           time.Time
+	UpdatedAt           time.Time
+}
+
+func (Collection) TableName() string { return "collections" }
+
+// PhotoUpload records every photo a student uploaded, passed or not (table photo_uploads).
+type PhotoUpload struct {
+	ID           int64  `gorm:"primaryKey;autoIncrement"`
+	CollectionID string `gorm:"size:40;not null"`
+	SHA256       string `gorm:"column:sha256;size:64;not null"`
+	SizeBytes    int64  `gorm:"not null"`
+	Passed       bool   `gorm:"not null"`
+	Checks       string `gorm:"type:mediumtext;not null"`
+	CreatedAt    time.Time
+	PurgedAt     *time.Time
+}
+
+func (PhotoUpload) TableName() string { return "photo_uploads" }
+
+// VerifyFailure is one failed roster verification, for the per-account hourly limit.
+type VerifyFailure struct {
+	ID        int64  `gorm:"primaryKey;autoIncrement"`
+	UserID    string `gorm:"size:40;not null"`
+	CreatedAt time.Time
+}
+
+func (VerifyFailure) TableName() string { return "verify_failures" }
+
+// Models lists the package's GORM models.
+func Models() []any { return []any{&Collection{}, &PhotoUpload{}, &VerifyFailure{}} }
+
+// PhotoKey is the storage key of a photo's original bytes.
+func PhotoKey(sha string) string { return "photos/" + sha[:2] + "/" + sha + ".jpg" }
+
+// View is the collection object of the API (api.md).
+type View struct {
+	ID                  string          `json:"id"`
+	Status              Status          `json:"status"`
+	School              SchoolRef       `json:"school"`
+	Level               string          `json:"level"`
+	Name                string          `json:"name"`
+	StudentNo           string          `json:"student_no"`
+	PhoneMasked         string          `json:"phone_masked"`
+	CaptureCode         *CaptureCodeRef `json:"capture_code"`
+	Photo               *PhotoRef       `json:"photo"`
+	Order               *OrderRef       `json:"order"`
+	Review              *ReviewRef      `json:"review"`
+	AlreadyHasCHSIPhoto bool            `json:"already_has_chsi_photo"`
+	Notice              string          `json:"notice,omitempty"`
+	NextStep            string          `json:"next_step"`
+	CreatedAt           time.Time       `json:"created_at"`
+	UpdatedAt           time.Time       `json:"updated_at"`
+}
+
+type SchoolRef struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+type CaptureCodeRef struct {
+	Masked     string    `json:"masked"`
+	UploadedAt time.Time `json:"uploaded_at"`
+}
+
+type PhotoRef struct {
+	UploadedAt time.Time       `json:"uploaded_at"`
+	Checks     json.RawMessage `json:"checks"`
+}
+
+// OrderRef is filled from the payment package.
+type OrderRef struct {
+	OutTradeNo string     `json:"out_trade_no"`
+	AmountFen  int64      `json:"amount_fen"`
+	Status     string     `json:"status"`
+	PaidAt     *time.Time `json:"paid_at,omitempty"`
+}
+
+// ReviewRef is filled from the review package.
+type ReviewRef struct {
+	Status    string     `json:"status"`
+	Reasons   []string   `json:"reasons"`
+	DecidedAt *time.Time `json:"decided_at"`
+	Deadline  *time.Time `json:"deadline,omitempty"`
+}
+
+// nextStep tells the mini-program which page a status leads to.
+func nextStep(s Status) string {
+	switch s {
+	case StatusUnconfirmed:
+		return "confirm"
+	case StatusConfirmed:
+		return "capture_code"
+	case StatusCodeOK:
+		return "photo"
+	case StatusPhotoOK:
+		return "pay"
+	case StatusInReview:
+		return "wait_review"
+	case StatusRejected:
+		return "reupload_photo"
+	case StatusApproved, StatusExported:
+		return "done"
+	}
+	return ""
+}

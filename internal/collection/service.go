@@ -1,0 +1,570 @@
+package collection
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+
+	"github.com/gradphoto/gradphoto/internal/apperr"
+	"github.com/gradphoto/gradphoto/internal/db"
+	"github.com/gradphoto/gradphoto/internal/ids"
+	"github.com/gradphoto/gradphoto/internal/roster"
+	"github.com/gradphoto/gradphoto/internal/school"
+	"github.com/gradphoto/gradphoto/internal/storage"
+)
+
+// What the service needs from outside, declared here and implemented by adapters in internal/app.
+
+// PhoneResolver turns a getPhoneNumber code into the phone number.
+type PhoneResolver interface {
+	PhoneFromCode(ctx context.Context, code string) (string, error)
+}
+
+// CapturedCode is a decoded, validated capture code in the forms we keep.
+type CapturedCode struct {
+	Fingerprint string // hex sha-256, unique across collections
+	Masked      string
+	Sealed      string // encrypted at rest
+}
+
+// CodeReader decodes and validates a capture-code screenshot.
+type CodeReader interface {
+	Read(ctx context.Context, image []byte) (CapturedCode, error)
+}
+
+// PhotoVerdict is the photo checks' answer.
+type PhotoVerdict struct {
+	Passed bool
+	Checks json.RawMessage // the check objects of api.md
+}
+
+// PhotoChecker runs the photo checks of a profile.
+type PhotoChecker interface {
+	Check(ctx context.Context, data []byte, profile string) (PhotoVerdict, error)
+}
+
+// Reviews queues collections for human review and tells their state.
+type Reviews interface {
+	Enqueue(ctx context.Context, collectionID string, at time.Time) error
+	ReviewSummary(ctx context.Context, collectionID string) (*ReviewRef, error)
+}
+
+// Orders tells the payment state of a collection.
+type Orders interface {
+	OrderSummary(ctx context.Context, collectionID string) (*OrderRef, error)
+}
+
+// Deps are the collaborators of the service. Reviews and Orders may be nil until
+// those capabilities are wired.
+type Deps struct {
+	DB      *gorm.DB
+	Schools *school.Service
+	Roster  *roster.Service
+	Phones  PhoneResolver
+	Codes   CodeReader
+	Photos  PhotoChecker
+	Blobs   storage.Blobs
+	Reviews Reviews
+	Orders  Orders
+	Now     func() time.Time
+	Log     *slog.Logger
+	// MaxVerifyFailures per account per hour.
+	MaxVerifyFailures int
+	// DefaultPhotoProfile is used for schools without their own.
+	DefaultPhotoProfile string
+}
+
+// Service implements the collection rules.
+type Service struct{ d Deps }
+
+func NewService(d Deps) *Service { return &Service{d: d} }
+
+// SetReviews and SetOrders wire the later capabilities (they depend on this service too).
+func (s *Service) SetReviews(r Reviews) { s.d.Reviews = r }
+func (s *Service) SetOrders(o Orders)   { s.d.Orders = o }
+
+// CreateInput is what the student submits on the verification page.
+type CreateInput struct {
+	SchoolID  string `json:"school_id"`
+	Level     string `json:"level"`
+	Name      string `json:"name"`
+	StudentNo string `json:"student_no"`
+	Phone     string `json:"phone"`
+	PhoneCode string `json:"phone_code"`
+}
+
+func invalidField(field, msg string) error {
+	return apperr.Invalid("invalid_field", msg).WithDetails(map[string]any{"field": field})
+}
+
+func (in *CreateInput) validate() error {
+	in.SchoolID = strings.TrimSpace(in.SchoolID)
+	in.Name = strings.TrimSpace(in.Name)
+	in.StudentNo = strings.TrimSpace(in.StudentNo)
+	switch {
+	case in.SchoolID == "" || len(in.SchoolID) > 40:
+		return invalidField("school_id", "请选择学校")
+	case in.Level == "":
+		return invalidField("level", "请选择学历层次")
+	case in.Name == "" || utf8.RuneCountInString(in.Name) > 32:
+		return invalidField("name", "请填写姓名（不超过32个字）")
+	case in.StudentNo == "" || utf8.RuneCountInString(in.StudentNo) > 32:
+		return invalidField("student_no", "请填写学号（不超过32个字符）")
+	case len(in.PhoneCode) > 256:
+		return invalidField("phone_code", "手机号授权凭证格式不正确")
+	case in.PhoneCode == "" && in.Phone == "":
+		return invalidField("phone", "请填写手机号或授权获取手机号")
+	}
+	if in.Phone != "" {
+		p := roster.NormalizePhone(in.Phone)
+		if !roster.ValidPhone(p) {
+			return invalidField("phone", "请填写正确的11位手机号")
+		}
+		in.Phone = p
+	}
+	return nil
+}
+
+// Create verifies a student against the roster and opens (or returns) their collection.
+// created is false when the caller already had this collection.
+func (s *Service) Create(ctx context.Context, userID string, in CreateInput) (view *View, created bool, err error) {
+	if err := in.validate(); err != nil {
+		return nil, false, err
+	}
+	if err := s.checkVerifyBudget(ctx, userID); err != nil {
+		return nil, false, err
+	}
+	sc, err := s.d.Schools.Get(ctx, in.SchoolID)
+	if errors.Is(err, school.ErrNotFound) || (err == nil && !sc.Active) {
+		return nil, false, school.ErrNotFound
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	if !sc.HasLevel(in.Level) {
+		return nil, false, school.ErrLevelInvalid
+	}
+	if in.PhoneCode != "" {
+		// The number WeChat vouches for wins over a typed one.
+		p, err := s.d.Phones.PhoneFromCode(ctx, in.PhoneCode)
+		if err != nil {
+			return nil, false, err
+		}
+		in.Phone = roster.NormalizePhone(p)
+	}
+	entry, err := s.d.Roster.Match(ctx, roster.Claim{SchoolID: sc.ID, Level: in.Level, Name: in.Name, StudentNo: in.StudentNo, Phone: in.Phone})
+	if errors.Is(err, roster.ErrNoMatch) {
+		s.recordVerifyFailure(ctx, userID)
+		return nil, false, err
+	}
+	if err != nil {
+		return nil, false, err
+	}
+
+	var c Collection
+	err = db.Tx(ctx, s.d.DB, func(ctx context.Context) error {
+		err := db.Conn(ctx, s.d.DB).Where("roster_entry_id = ?", entry.ID).Take(&c).Error
+		if err == nil {
+			if c.UserID != userID {
+				return ErrAlreadyBound
+			}
+			return nil // the same student verifying again gets their collection back
+		}
+		if !db.IsNotFound(err) {
+			return apperr.Internal(err)
+		}
+		now := s.d.Now()
+		c = Collection{
+			ID: ids.New("c_", 16), UserID: userID, SchoolID: sc.ID, RosterEntryID: entry.ID,
+			Level: entry.Level, Name: entry.Name, StudentNo: entry.StudentNo, Phone: in.Phone,
+			Status: StatusUnconfirmed, AlreadyHasCHSIPhoto: entry.HasCHSIPhoto, CreatedAt: now, UpdatedAt: now,
+		}
+		if c.Phone == "" {
+			c.Phone = entry.Phone
+		}
+		if err := db.Conn(ctx, s.d.DB).Create(&c).Error; err != nil {
+			if db.IsDuplicate(err) {
+				return ErrAlreadyBound // lost a race with another account
+			}
+			return apperr.Internal(err)
+		}
+		created = true
+		return nil
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	v, err := s.view(ctx, &c, sc)
+	return v, created, err
+}
+
+func (s *Service) checkVerifyBudget(ctx context.Context, userID string) error {
+	var n int64
+	since := s.d.Now().Add(-time.Hour)
+	if err := db.Conn(ctx, s.d.DB).Model(&VerifyFailure{}).Where("user_id = ? AND created_at > ?", userID, since).Count(&n).Error; err != nil {
+		return apperr.Internal(err)
+	}
+	if n >= int64(s.d.MaxVerifyFailures) {
+		return ErrTooManyTries
+	}
+	return nil
+}
+
+func (s *Service) recordVerifyFailure(ctx context.Context, userID string) {
+	if err := db.Conn(ctx, s.d.DB).Create(&VerifyFailure{UserID: userID, CreatedAt: s.d.Now()}).Error; err != nil {
+		s.d.Log.ErrorContext(ctx, "record verify failure", "err", err)
+	}
+}
+
+// load returns the caller's collection; another account's is "not found" so that
+// its existence is not revealed.
+func (s *Service) load(ctx context.Context, userID, id string, lock bool) (*Collection, error) {
+	if id == "" || len(id) > 40 {
+		return nil, ErrNotFound
+	}
+	q := db.Conn(ctx, s.d.DB)
+	if lock {
+		q = db.ForUpdate(q)
+	}
+	var c Collection
+	err := q.Where("id = ?", id).Take(&c).Error
+	if db.IsNotFound(err) || (err == nil && userID != "" && c.UserID != userID) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, apperr.Internal(err)
+	}
+	return &c, nil
+}
+
+// Get returns one of the caller's collections.
+func (s *Service) Get(ctx context.Context, userID, id string) (*View, error) {
+	c, err := s.load(ctx, userID, id, false)
+	if err != nil {
+		return nil, err
+	}
+	return s.view(ctx, c, nil)
+}
+
+// List returns the caller's collections, newest first.
+func (s *Service) List(ctx context.Context, userID string) ([]*View, error) {
+	var cs []Collection
+	if err := db.Conn(ctx, s.d.DB).Where("user_id = ?", userID).Order("created_at DESC").Limit(20).Find(&cs).Error; err != nil {
+		return nil, apperr.Internal(err)
+	}
+	out := make([]*View, 0, len(cs))
+	for i := range cs {
+		v, err := s.view(ctx, &cs[i], nil)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// transition runs fn on the locked collection inside a transaction and saves it.
+func (s *Service) transition(ctx context.Context, userID, id string, fn func(ctx context.Context, c *Collection) error) (*Collection, error) {
+	var c *Collection
+	err := db.Tx(ctx, s.d.DB, func(ctx context.Context) error {
+		var err error
+		if c, err = s.load(ctx, userID, id, true); err != nil {
+			return err
+		}
+		if err := fn(ctx, c); err != nil {
+			return err
+		}
+		c.UpdatedAt = s.d.Now()
+		if err := db.Conn(ctx, s.d.DB).Save(c).Error; err != nil {
+			if db.IsDuplicate(err) {
+				return ErrCodeInUse
+			}
+			return apperr.Internal(err)
+		}
+		return nil
+	})
+	return c, err
+}
+
+// Confirm records that the student confirmed the matched information.
+func (s *Service) Confirm(ctx context.Context, userID, id string) (*View, error) {
+	c, err := s.transition(ctx, userID, id, func(ctx context.Context, c *Collection) error {
+		if c.Status == StatusUnconfirmed {
+			c.Status = StatusConfirmed
+		}
+		return nil // confirming again is harmless
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.view(ctx, c, nil)
+}
+
+// SetCaptureCode decodes the uploaded 采集码 screenshot and binds the code. Before
+// payment a new upload replaces the code.
+func (s *Service) SetCaptureCode(ctx context.Context, userID, id string, image []byte) (*View, error) {
+	if _, err := s.load(ctx, userID, id, false); err != nil {
+		return nil, err // not theirs: say nothing about the image
+	}
+	code, err := s.d.Codes.Read(ctx, image) // slow part outside the transaction
+	if err != nil {
+		return nil, err
+	}
+	c, err := s.transition(ctx, userID, id, func(ctx context.Context, c *Collection) error {
+		switch c.Status {
+		case StatusConfirmed, StatusCodeOK, StatusPhotoOK:
+		default:
+			return ErrWrongStep
+		}
+		var other int64
+		if err := db.Conn(ctx, s.d.DB).Model(&Collection{}).
+			Where("capture_code_hash = ? AND id <> ?", code.Fingerprint, c.ID).Count(&other).Error; err != nil {
+			return apperr.Internal(err)
+		}
+		if other > 0 {
+			return ErrCodeInUse
+		}
+		now := s.d.Now()
+		c.CaptureCodeHash, c.CaptureCodeMasked, c.CaptureCodeCipher, c.CaptureCodeAt = &code.Fingerprint, code.Masked, &code.Sealed, &now
+		if c.Status == StatusConfirmed {
+			c.Status = StatusCodeOK
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.view(ctx, c, nil)
+}
+
+// PhotoResult is an upload's outcome: the collection and the checks.
+type PhotoResult struct {
+	Collection *View
+	Checks     json.RawMessage
+}
+
+// UploadPhoto checks a photo; a passing one moves the collection to photo_ok, or, after a
+// rejection by review, straight back to review without a new payment. A failing one is
+// kept (for the retention period) and answered with every failed check.
+func (s *Service) UploadPhoto(ctx context.Context, userID, id string, data []byte) (*PhotoResult, error) {
+	c, err := s.load(ctx, userID, id, false)
+	if err != nil {
+		return nil, err
+	}
+	if !photoAllowed(c.Status) {
+		return nil, ErrWrongStep
+	}
+	sc, err := s.d.Schools.Get(ctx, c.SchoolID)
+	if err != nil {
+		return nil, err
+	}
+	profile := sc.PhotoProfile
+	if profile == "" {
+		profile = s.d.DefaultPhotoProfile
+	}
+	verdict, err := s.d.Photos.Check(ctx, data, profile)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(data)
+	sha := hex.EncodeToString(sum[:])
+	// The original bytes are stored before anything points at them: nothing is ever lost.
+	if err := s.d.Blobs.Put(ctx, PhotoKey(sha), data); err != nil {
+		return nil, apperr.ErrUnavailable.Wrap(err)
+	}
+	now := s.d.Now()
+	checks := string(verdict.Checks)
+	upload := PhotoUpload{CollectionID: c.ID, SHA256: sha, SizeBytes: int64(len(data)), Passed: verdict.Passed, Checks: checks, CreatedAt: now}
+	if !verdict.Passed {
+		if err := db.Conn(ctx, s.d.DB).Create(&upload).Error; err != nil {
+			return nil, apperr.Internal(err)
+		}
+		return nil, ErrPhotoRejected.WithDetails(map[string]any{"checks": verdict.Checks})
+	}
+	c, err = s.transition(ctx, userID, id, func(ctx context.Context, c *Collection) error {
+		if !photoAllowed(c.Status) {
+			return ErrWrongStep
+		}
+		if err := db.Conn(ctx, s.d.DB).Create(&upload).Error; err != nil {
+			return apperr.Internal(err)
+		}
+		c.PhotoSHA256, c.PhotoChecks, c.PhotoAt = &sha, &checks, &now
+		if c.Status == StatusRejected {
+			if s.d.Reviews == nil {
+				return apperr.ErrUnavailable
+			}
+			c.Status = StatusInReview
+			return s.d.Reviews.Enqueue(ctx, c.ID, now)
+		}
+		c.Status = StatusPhotoOK
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	v, err := s.view(ctx, c, sc)
+	if err != nil {
+		return nil, err
+	}
+	return &PhotoResult{Collection: v, Checks: verdict.Checks}, nil
+}
+
+func photoAllowed(st Status) bool {
+	return st == StatusCodeOK || st == StatusPhotoOK || st == StatusRejected
+}
+
+// ApprovedPhoto returns the original bytes of the owner's approved photo.
+func (s *Service) ApprovedPhoto(ctx context.Context, userID, id string) ([]byte, error) {
+	c, err := s.load(ctx, userID, id, false)
+	if err != nil {
+		return nil, err
+	}
+	if (c.Status != StatusApproved && c.Status != StatusExported) || c.PhotoSHA256 == nil {
+		return nil, ErrNotApproved
+	}
+	data, err := storage.ReadAll(ctx, s.d.Blobs, PhotoKey(*c.PhotoSHA256))
+	if err != nil {
+		return nil, apperr.ErrUnavailable.Wrap(err)
+	}
+	return data, nil
+}
+
+// view builds the API object; sc may be nil.
+func (s *Service) view(ctx context.Context, c *Collection, sc *school.School) (*View, error) {
+	if sc == nil {
+		var err error
+		if sc, err = s.d.Schools.Get(ctx, c.SchoolID); err != nil {
+			return nil, err
+		}
+	}
+	v := &View{
+		ID: c.ID, Status: c.Status, School: SchoolRef{ID: sc.ID, Name: sc.Name}, Level: c.Level,
+		Name: c.Name, StudentNo: c.StudentNo, PhoneMasked: roster.MaskPhone(c.Phone),
+		AlreadyHasCHSIPhoto: c.AlreadyHasCHSIPhoto, NextStep: nextStep(c.Status),
+		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
+	}
+	if c.AlreadyHasCHSIPhoto {
+		v.Notice = CHSINotice
+	}
+	if c.CaptureCodeAt != nil {
+		v.CaptureCode = &CaptureCodeRef{Masked: c.CaptureCodeMasked, UploadedAt: *c.CaptureCodeAt}
+	}
+	if c.PhotoAt != nil && c.PhotoChecks != nil {
+		checks := json.RawMessage(*c.PhotoChecks)
+		if !json.Valid(checks) {
+			checks = json.RawMessage("[]")
+		}
+		v.Photo = &PhotoRef{UploadedAt: *c.PhotoAt, Checks: checks}
+	}
+	if s.d.Orders != nil {
+		o, err := s.d.Orders.OrderSummary(ctx, c.ID)
+		if err != nil {
+			return nil, err
+		}
+		v.Order = o
+	}
+	if s.d.Reviews != nil {
+		r, err := s.d.Reviews.ReviewSummary(ctx, c.ID)
+		if err != nil {
+			return nil, err
+		}
+		v.Review = r
+	}
+	return v, nil
+}
+
+// ByID loads a collection without an ownership check (staff and other services).
+func (s *Service) ByID(ctx context.Context, id string) (*Collection, error) {
+	return s.load(ctx, "", id, false)
+}
+
+// ViewByID is View for staff.
+func (s *Service) ViewByID(ctx context.Context, id string) (*View, error) {
+	c, err := s.ByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return s.view(ctx, c, nil)
+}
+
+// setStatus moves a collection from one of from to "to" inside the caller's transaction.
+func (s *Service) setStatus(ctx context.Context, id string, to Status, from ...Status) error {
+	res := db.Conn(ctx, s.d.DB).Model(&Collection{}).Where("id = ? AND status IN ?", id, from).
+		Updates(map[string]any{"status": to, "updated_at": s.d.Now()})
+	if res.Error != nil {
+		return apperr.Internal(res.Error)
+	}
+	if res.RowsAffected != 1 {
+		return ErrWrongStep.Wrap(fmt.Errorf("collection %s: %v -> %s refused", id, from, to))
+	}
+	return nil
+}
+
+// MarkPaid moves a paid collection into review (called inside the payment transaction).
+func (s *Service) MarkPaid(ctx context.Context, id string) error {
+	return s.setStatus(ctx, id, StatusInReview, StatusPhotoOK)
+}
+
+// MarkApproved records a positive review decision.
+func (s *Service) MarkApproved(ctx context.Context, id string) error {
+	return s.setStatus(ctx, id, StatusApproved, StatusInReview)
+}
+
+// MarkRejected records a negative review decision; the student may upload again.
+func (s *Service) MarkRejected(ctx context.Context, id string) error {
+	return s.setStatus(ctx, id, StatusRejected, StatusInReview)
+}
+
+// MarkExported records that the school exported the approved photo.
+func (s *Service) MarkExported(ctx context.Context, id string) error {
+	return s.setStatus(ctx, id, StatusExported, StatusApproved, StatusExported)
+}
+
+// AckCHSIPhoto records that a student whom the roster marks as already having a 学信网
+// photo chose to go on anyway.
+func (s *Service) AckCHSIPhoto(ctx context.Context, userID, id string) error {
+	_, err := s.transition(ctx, userID, id, func(ctx context.Context, c *Collection) error {
+		c.CHSIPhotoAck = true
+		return nil
+	})
+	return err
+}
+
+// PurgeRejectedPhotos deletes the blobs of failed uploads older than retention, unless the
+// same bytes are some collection's current photo. It returns how many were purged.
+func (s *Service) PurgeRejectedPhotos(ctx context.Context, retention time.Duration) (int, error) {
+	var ups []PhotoUpload
+	cutoff := s.d.Now().Add(-retention)
+	if err := db.Conn(ctx, s.d.DB).Where("passed = ? AND purged_at IS NULL AND created_at < ?", false, cutoff).
+		Limit(500).Find(&ups).Error; err != nil {
+		return 0, apperr.Internal(err)
+	}
+	n := 0
+	for _, u := range ups {
+		var inUse int64
+		if err := db.Conn(ctx, s.d.DB).Model(&Collection{}).Where("photo_sha256 = ?", u.SHA256).Count(&inUse).Error; err != nil {
+			return n, apperr.Internal(err)
+		}
+		if inUse == 0 {
+			if err := s.d.Blobs.Delete(ctx, PhotoKey(u.SHA256)); err != nil {
+				return n, apperr.ErrUnavailable.Wrap(err)
+			}
+		}
+		now := s.d.Now()
+		if err := db.Conn(ctx, s.d.DB).Model(&PhotoUpload{}).Where("id = ?", u.ID).Update("purged_at", &now).Error; err != nil {
+			return n, apperr.Internal(err)
+		}
+		n++
+	}
+	return n, nil
+}
+
