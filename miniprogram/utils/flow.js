@@ -1,0 +1,82 @@
+// Where a collection stands and which page the student continues on. The status
+// names are api.md's; the labels are the text shown (status is never colour only).
+
+const PAGES = Object.freeze({
+  home: '/pages/index/index',
+  school: '/pages/school/school',
+  level: '/pages/level/level',
+  verify: '/pages/verify/verify',
+  confirm: '/pages/confirm/confirm',
+  instructions: '/pages/instructions/instructions',
+  capture: '/pages/capture/capture',
+  photo: '/pages/photo/photo',
+  pay: '/pages/pay/pay',
+  review: '/pages/review/review',
+});
+
+const STATUS_LABELS = Object.freeze({
+  unconfirmed: '待确认信息',
+  confirmed: '待上传采集码',
+  code_ok: '待上传照片',
+  photo_ok: '待支付',
+  in_review: '审核中',
+  approved: '审核成功',
+  rejected: '审核失败',
+  exported: '审核成功（已报送学信网）',
+});
+
+function isPaid(collection) {
+  return Boolean(collection && collection.order && collection.order.status === 'paid');
+}
+
+/** The text shown for a collection's status. */
+function statusLabel(collection) {
+  if (!collection) return '';
+  // Paid but the notification not yet applied: the student did pay, say so.
+  if (collection.status === 'photo_ok' && isPaid(collection)) return '支付确认中';
+  return STATUS_LABELS[collection.status] || '处理中';
+}
+
+function pageURL(page, query) {
+  const parts = Object.keys(query || {})
+    .filter((k) => query[k] !== undefined && query[k] !== null)
+    .map((k) => `${k}=${encodeURIComponent(String(query[k]))}`);
+  return parts.length ? `${PAGES[page]}?${parts.join('&')}` : PAGES[page];
+}
+
+/** The page that continues a collection from its status. */
+function nextPageFor(collection) {
+  const id = collection.id;
+  switch (collection.status) {
+    case 'unconfirmed':
+      return pageURL('confirm', { id });
+    case 'confirmed':
+      return pageURL('instructions', { id });
+    case 'code_ok':
+      return pageURL('photo', { id });
+    case 'photo_ok':
+      return isPaid(collection) ? pageURL('review', { id }) : pageURL('pay', { id });
+    default:
+      return pageURL('review', { id });
+  }
+}
+
+/** Decodes a page's onLoad options (WeChat hands them URL-encoded). */
+function decodeQuery(options) {
+  const out = {};
+  Object.keys(options || {}).forEach((k) => {
+    try {
+      out[k] = decodeURIComponent(options[k]);
+    } catch (e) {
+      out[k] = options[k];
+    }
+  });
+  return out;
+}
+
+function formatFen(fen) {
+  const n = Number(fen) || 0;
+  return `¥${(n / 100).toFixed(2)}`;
+}
+
+module.exports = { PAGES, STATUS_LABELS, statusLabel, nextPageFor, pageURL, decodeQuery, isPaid, formatFen };
