@@ -120,8 +120,22 @@ func Tx(ctx context.Context, g *gorm.DB, fn func(ctx context.Context) error) err
 		return fn(ctx)
 	}
 	return g.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if Dialect(tx) == "sqlite" {
+			takeSQLiteWriteLock(tx)
+		}
 		return fn(context.WithValue(ctx, txKey{}, tx))
 	})
+}
+
+// takeSQLiteWriteLock makes the transaction a writer from its first statement.
+// glebarez/go-sqlite v1.21.2 ignores _txlock when _time_format is also set (its
+// applyQueryParams returns after _time_format), so BEGIN is DEFERRED; a deferred
+// transaction that reads and then writes gets SQLITE_BUSY at once, without waiting on
+// busy_timeout, when another writer committed in between. A write that touches no row
+// takes the lock at the start, and busy_timeout applies. Before migrations the table
+// is missing: the error is ignored and the transaction stays deferred.
+func takeSQLiteWriteLock(tx *gorm.DB) {
+	_ = tx.Exec("UPDATE schema_migrations SET version_id = version_id WHERE 1 = 0").Error
 }
 
 // ForUpdate adds a row lock on MySQL (SELECT ... FOR UPDATE); SQLite's IMMEDIATE
