@@ -1,0 +1,151 @@
+// Package notify owns the outbox of student notifications (SMS and WeChat subscribe
+// messages): messages are written in the caller's transaction, then a worker sends them
+// through a Sender with leases, retries and exponential backoff, keeping a status
+// history per message for support's timeline.
+package notify
+
+import (
+	"context"
+	"errors"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Channels a message can go out on.
+const (
+	ChannelSMS       = "sms"
+	ChannelSubscribe = "subscribe"
+)
+
+// Templates are logical names; each provider maps them to its own template ids.
+const (
+	TemplateReviewApproved = "review_approved"
+	TemplateReviewRejected = "review_rejected"
+)
+
+// Parameter names used by the templates.
+const (
+	ParamSchool  = "school"
+	ParamReasons = "reasons"
+)
+
+// Message is one notification to send.
+type Message struct {
+	// IdempotencyKey identifies the message: a second Enqueue with the same key is a no-op.
+	IdempotencyKey string
+	Channel        string // ChannelSMS | ChannelSubscribe
+	Recipient      string // phone number (sms) or openid (subscribe)
+	Template       string
+	Params         map[string]string
+	CollectionID   string
+}
+
+// Sender delivers one message through a provider. A returned error means "not
+// delivered"; wrap it with Permanent when retrying cannot help.
+type Sender interface {
+	Send(ctx context.Context, m Message) error
+}
+
+// Message statuses.
+const (
+	StatusPending = "pending" // waiting for (another) attempt
+	StatusSending = "sending" // leased by a worker
+	StatusSent    = "sent"
+	StatusFailed  = "failed" // gave up: attempts exhausted or a permanent error
+)
+
+// Record is a message as support sees it: its state and its history.
+type Record struct {
+	ID              int64             `json:"id"`
+	IdempotencyKey  string            `json:"idempotency_key"`
+	Channel         string            `json:"channel"`
+	Recipient       string            `json:"-"` // raw phone/openid: for the sandbox only, never serialised
+	RecipientMasked string            `json:"recipient_masked"`
+	Template        string            `json:"template"`
+	Params          map[string]string `json:"params"`
+	Text            string            `json:"text"`
+	CollectionID    string            `json:"collection_id"`
+	Status          string            `json:"status"`
+	Attempts        int               `json:"attempts"`
+	LastError       string            `json:"last_error,omitempty"`
+	NextAttemptAt   time.Time         `json:"next_attempt_at"`
+	SentAt          *time.Time        `json:"sent_at,omitempty"`
+	CreatedAt       time.Time         `json:"created_at"`
+	UpdatedAt       time.Time         `json:"updated_at"`
+	History         []Event           `json:"history,omitempty"`
+}
+
+// Event is one step of a message's history.
+type Event struct {
+	Attempt int       `json:"attempt"`
+	Status  string    `json:"status"` // queued | sending | retry | sent | failed | lease_expired
+	Error   string    `json:"error,omitempty"`
+	At      time.Time `json:"at"`
+}
+
+// PermanentError marks a provider failure that retrying cannot fix (bad number, refused template).
+type PermanentError struct{ Err error }
+
+func (e *PermanentError) Error() string { return "permanent: " + e.Err.Error() }
+func (e *PermanentError) Unwrap() error { return e.Err }
+
+// Permanent wraps err so that the outbox gives up at once.
+func Permanent(err error) error { return &PermanentError{Err: err} }
+
+// IsPermanent reports whether err was marked with Permanent.
+func IsPermanent(err error) bool {
+	var p *PermanentError
+	return errors.As(err, &p)
+}
+
+// Render returns the Chinese text of an SMS for template and params; the log provider
+// prints it and the outbox keeps it, so support sees what the student read.
+func Render(template string, params map[string]string) string {
+	school := params[ParamSchool]
+	switch template {
+	case TemplateReviewApproved:
+		return "【毕业照片采集】您提交的" + school + "学信网图像采集照片审核成功，可在小程序中查看照片。"
+	case TemplateReviewRejected:
+		return "【毕业照片采集】您提交的" + school + "学信网图像采集照片审核失败（原因：" + params[ParamReasons] +
+			"），请在小程序中重新上传照片，无需再次付费。"
+	default:
+		return template
+	}
+}
+
+// MaskPhone keeps the first three and last four digits: 138****0000.
+func MaskPhone(p string) string {
+	if len(p) < 7 {
+		return strings.Repeat("*", len(p))
+	}
+	return p[:3] + strings.Repeat("*", len(p)-7) + p[len(p)-4:]
+}
+
+// MaskRecipient masks a phone number or an openid for logs and support views.
+func MaskRecipient(channel, r string) string {
+	if channel == ChannelSMS {
+		return MaskPhone(r)
+	}
+	if len(r) <= 6 {
+		return strings.Repeat("*", len(r))
+	}
+	return r[:3] + "***" + r[len(r)-3:]
+}
+
+var secretInURL = regexp.MustCompile(`(access_token|secret|appsecret)=[^&\s"]+`)
+
+// cleanError makes a provider error fit for storage and logs: SDK errors quote whole
+// URLs, access_token included.
+func cleanError(err error) string {
+	s := secretInURL.ReplaceAllString(err.Error(), "$1=***")
+	const maxLen = 500
+	if len(s) > maxLen {
+		s = s[:maxLen]
+		for !utf8.ValidString(s) {
+			s = s[:len(s)-1]
+		}
+	}
+	return s
+}
