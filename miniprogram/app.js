@@ -1,10 +1,11 @@
 // App entry: builds the one API client that every page and component reaches
-// through getApp().api, so that tests can swap in a client around a fake wx.
+// through getApp().api (and the settings as getApp().config), so that tests can swap in a client around a fake wx.
 const { createClient } = require('./utils/api');
 const config = require('./utils/config');
 
 App({
   api: createClient({ wx, config }),
+  config,
 
   onLaunch() {
     // Log in early so the first page's request does not wait for wx.login; a failure

@@ -210,10 +210,17 @@ function parseQuery(qs) {
   return out;
 }
 
+// simulate runs a page's and its components' JS with require(); jest caches modules
+// itself, so without a reset a second load would not run Component() again.
+function load(projectPath) {
+  jest.resetModules();
+  return simulate.load(path.join(ROOT, projectPath), { rootPath: ROOT, compiler: 'simulate' });
+}
+
 /** Renders the page at url ("/pages/x/x?id=1"), calls onLoad and onShow, waits for it to settle. */
 async function openPage(env, url) {
   const [pagePath, qs] = url.split('?');
-  const id = simulate.load(path.join(ROOT, pagePath), { rootPath: ROOT, compiler: 'simulate' });
+  const id = load(pagePath);
   const page = simulate.render(id);
   page.attach(document.createElement('parent-wrapper'));
   if (page.instance.onLoad) page.instance.onLoad(parseQuery(qs));
@@ -224,7 +231,7 @@ async function openPage(env, url) {
 
 /** Renders a component with properties. */
 async function openComponent(env, componentPath, props) {
-  const id = simulate.load(path.join(ROOT, componentPath), { rootPath: ROOT, compiler: 'simulate' });
+  const id = load(componentPath);
   const comp = simulate.render(id, props);
   comp.attach(document.createElement('parent-wrapper'));
   await settle(env.wx);

@@ -1,0 +1,103 @@
+// 上传照片: the rules sit next to the picker; the server checks the photo at once
+// (field `photo`). A rejection lists every failed check (details.checks) so the student
+// fixes all at once; warnings are shown but let the photo through. After a review
+// rejection this page takes the new photo back to review without a new payment.
+const { decodeQuery, nextPageFor } = require('../../utils/flow');
+const { chooseImage } = require('../../utils/media');
+
+function failed(checks, severity) {
+  return (checks || []).filter((c) => c && c.passed === false && (!severity || c.severity === severity));
+}
+
+Component({
+  data: {
+    id: '',
+    photoRules: [],
+    reupload: false,
+    reasons: [],
+    filePath: '',
+    uploading: false,
+    progress: 0,
+    rejectedMessage: '',
+    rejectedChecks: [],
+    accepted: false,
+    warningChecks: [],
+    nextText: '下一步：支付',
+  },
+
+  methods: {
+    onLoad(options) {
+      this.setData({ id: decodeQuery(options).id || '' });
+      return Promise.all([this.loadRules(), this.loadCollection()]);
+    },
+
+    async loadRules() {
+      try {
+        const info = await getApp().api.getInfo();
+        this.setData({ photoRules: info.photo_rules || [] });
+      } catch (err) {
+        // Rules are also in the instructions page; the upload still works without them.
+      }
+    },
+
+    async loadCollection() {
+      try {
+        const c = await getApp().api.getCollection(this.data.id, { quiet: true });
+        const reupload = c.status === 'rejected';
+        this.setData({ reupload, reasons: reupload && c.review ? c.review.reasons || [] : [] });
+      } catch (err) {
+        // The upload itself reports anything that matters.
+      }
+    },
+
+    async chooseFromAlbum() {
+      this.picked(await chooseImage('media'));
+    },
+
+    async chooseFromChat() {
+      this.picked(await chooseImage('chat'));
+    },
+
+    picked(path) {
+      if (path) this.setData({ filePath: path, rejectedMessage: '', rejectedChecks: [] });
+    },
+
+    previewLocal() {
+      wx.previewImage({ urls: [this.data.filePath], current: this.data.filePath });
+    },
+
+    async upload() {
+      if (!this.data.filePath || this.data.uploading) return;
+      this.setData({ uploading: true, progress: 0, rejectedMessage: '', rejectedChecks: [] });
+      try {
+        const res = await getApp().api.uploadPhoto(this.data.id, this.data.filePath, {
+          quiet: true,
+          onProgress: (progress) => this.setData({ progress }),
+        });
+        this.collection = res.collection;
+        const checks = res.checks || (res.collection.photo && res.collection.photo.checks) || [];
+        this.setData({
+          uploading: false,
+          accepted: true,
+          warningChecks: failed(checks, 'warning'),
+          nextText: res.collection.status === 'photo_ok' ? '下一步：支付' : '提交审核，查看状态',
+        });
+      } catch (err) {
+        this.setData({ uploading: false });
+        if (err.code === 'photo_rejected') {
+          this.setData({ rejectedMessage: err.message, rejectedChecks: failed(err.details.checks) });
+        } else {
+          getApp().api.showError(err);
+        }
+      }
+    },
+
+    next() {
+      if (this.collection) wx.redirectTo({ url: nextPageFor(this.collection) });
+    },
+
+    change() {
+      this.setData({ accepted: false, filePath: '', warningChecks: [], progress: 0 });
+    },
+  },
+});
