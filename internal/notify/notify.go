@@ -29,6 +29,7 @@ const (
 const (
 	ParamSchool  = "school"
 	ParamReasons = "reasons"
+	ParamTime    = "time" // when the result was decided, China time, 2006-01-02 15:04
 )
 
 // Message is one notification to send.

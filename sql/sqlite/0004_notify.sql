@@ -1,7 +1,8 @@
 -- +goose Up
 -- Outbox of student notifications, written in the same transaction as the event that
 -- causes them; workers lease rows (lease_until) so that several instances never send
--- the same message.
+-- the same message. Times are DATETIME, not DATETIME(3): the SQLite driver turns a column
+-- into time.Time only when its declared type is exactly DATE, DATETIME or TIMESTAMP.
 CREATE TABLE notify_messages (
   id              INTEGER      NOT NULL PRIMARY KEY AUTOINCREMENT,
   idempotency_key VARCHAR(191) NOT NULL,

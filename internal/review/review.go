@@ -1,0 +1,201 @@
+// Package review owns the human review of paid photos: a queue of tasks handed out with
+// leases, the reviewer's final and audited decision, the 48 h SLA, and the notification
+// of the result, written to the outbox in the decision's transaction.
+package review
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gradphoto/gradphoto/internal/apperr"
+	"github.com/gradphoto/gradphoto/internal/notify"
+)
+
+// Reasons is the reviewer's checklist for a rejection (photo rules a machine cannot judge).
+var Reasons = []string{"免冠，无头部覆盖物", "双耳外露", "头发不遮挡眉毛和眼睛", "不戴耳环项链等饰品", "不浓妆",
+	"不穿无袖/吊带/大毛领/职业制服", "不戴有色或美瞳眼镜，镜框不遮眼", "非生活照/自拍照", "表情自然", "与本人相符"}
+
+// Task statuses.
+const (
+	StatusPending  = "pending"
+	StatusApproved = "approved"
+	StatusRejected = "rejected"
+)
+
+// Decision outcomes.
+const (
+	Approve = "approve"
+	Reject  = "reject"
+)
+
+// Errors of the package.
+var (
+	ErrTaskNotFound    = apperr.NotFound("review_not_found", "未找到该审核任务")
+	ErrNotYourClaim    = apperr.Conflict("review_not_your_claim", "该审核任务不是由您领取的")
+	ErrLeaseExpired    = apperr.Conflict("review_lease_expired", "审核领取已超时，请重新领取")
+	ErrAlreadyDecided  = apperr.Conflict("review_already_decided", "该审核任务已有结论")
+	ErrBadDecision     = apperr.Invalid("review_bad_decision", "审核结论应为通过（approve）或不通过（reject）")
+	ErrReasonRequired  = apperr.Invalid("review_reason_required", "不通过时请至少填写一项原因")
+	ErrBadReason       = apperr.Invalid("review_bad_reason", "不通过原因过长或过多")
+	ErrReviewerMissing = apperr.Invalid("review_reviewer_missing", "缺少审核人")
+)
+
+// Limits of a decision's free text (they travel in an SMS).
+const (
+	maxReasons     = 10
+	maxReasonRunes = 50
+	maxNoteRunes   = 200
+	maxSMSReasons  = 60
+)
+
+// Task is one review of one collection; a rejection followed by a new upload opens the
+// next round.
+type Task struct {
+	ID              int64      `gorm:"primaryKey" json:"id"`
+	CollectionID    string     `gorm:"size:40" json:"collection_id"`
+	Round           int        `json:"round"`
+	SchoolID        string     `gorm:"size:40" json:"school_id"`
+	Status          string     `gorm:"size:16" json:"status"`
+	PaidAt          time.Time  `json:"paid_at"`
+	Deadline        time.Time  `json:"deadline"`
+	ClaimedBy       string     `gorm:"size:64" json:"claimed_by,omitempty"`
+	ClaimedAt       *time.Time `json:"claimed_at,omitempty"`
+	LeaseExpiresAt  *time.Time `json:"lease_expires_at,omitempty"`
+	DecidedBy       string     `gorm:"size:64" json:"decided_by,omitempty"`
+	DecidedAt       *time.Time `json:"decided_at,omitempty"`
+	Reasons         []string   `gorm:"serializer:json" json:"reasons"`
+	Note            string     `json:"note,omitempty"`
+	OverdueLoggedAt *time.Time `json:"-"`
+	CreatedAt       time.Time  `json:"created_at"`
+	UpdatedAt       time.Time  `json:"updated_at"`
+}
+
+func (Task) TableName() string { return "review_tasks" }
+
+// AuditEntry records who did what to a task, and when.
+type AuditEntry struct {
+	ID           int64     `gorm:"primaryKey" json:"id"`
+	TaskID       int64     `json:"task_id"`
+	CollectionID string    `gorm:"size:40" json:"collection_id"`
+	Actor        string    `gorm:"size:64" json:"actor"`
+	Action       string    `gorm:"size:16" json:"action"` // enqueue | claim | approve | reject
+	Detail       string    `json:"detail"`                // JSON
+	CreatedAt    time.Time `json:"created_at"`
+}
+
+func (AuditEntry) TableName() string { return "review_audit" }
+
+// Models lists the GORM models of the package (schema checks against sql/).
+func Models() []any { return []any{&Task{}, &AuditEntry{}} }
+
+// Subject is what review needs to know about a collection.
+type Subject struct {
+	CollectionID string          `json:"collection_id"`
+	SchoolID     string          `json:"school_id"`
+	SchoolName   string          `json:"school_name"`
+	Level        string          `json:"level"`
+	Name         string          `json:"name"`
+	StudentNo    string          `json:"student_no"`
+	PhotoKey     string          `json:"photo_key"` // storage key of the photo under review
+	Checks       json.RawMessage `json:"checks"`    // the machine checks (api.md check objects)
+	Phone        string          `json:"-"`         // SMS recipient; empty: no SMS
+	OpenID       string          `json:"-"`         // subscribe-message recipient
+	// SubscribeGranted: the student accepted the result's subscribe message in the mini-program.
+	SubscribeGranted bool `json:"-"`
+}
+
+// Collections is implemented by internal/collection; review calls it inside its own
+// transactions (ctx carries them).
+type Collections interface {
+	ReviewSubject(ctx context.Context, collectionID string) (Subject, error)
+	MarkApproved(ctx context.Context, collectionID string, at time.Time) error
+	MarkRejected(ctx context.Context, collectionID string, reasons []string, at time.Time) error
+}
+
+// Notifier queues a notification in the transaction ctx carries (notify.Outbox).
+type Notifier interface {
+	Enqueue(ctx context.Context, m notify.Message) error
+}
+
+// Claim is a task handed to a reviewer, with what they need to judge it.
+type Claim struct {
+	Task    Task    `json:"task"`
+	Subject Subject `json:"subject"`
+}
+
+// Decision is a reviewer's verdict.
+type Decision struct {
+	Outcome string   `json:"decision"` // approve | reject
+	Reasons []string `json:"reasons"`  // checklist items (Reasons) or short free text
+	Note    string   `json:"note"`     // optional free text for the student
+}
+
+// normalise validates d and returns its cleaned reasons and note. A reason outside the
+// checklist is kept as free text: reviewers name problems the list does not.
+func (d Decision) normalise() (reasons []string, note string, err error) {
+	note = strings.TrimSpace(d.Note)
+	if utf8.RuneCountInString(note) > maxNoteRunes {
+		return nil, "", ErrBadReason
+	}
+	seen := map[string]bool{}
+	for _, r := range d.Reasons {
+		r = strings.TrimSpace(r)
+		if r == "" || seen[r] {
+			continue
+		}
+		if utf8.RuneCountInString(r) > maxReasonRunes {
+			return nil, "", ErrBadReason
+		}
+		seen[r] = true
+		reasons = append(reasons, r)
+	}
+	if len(reasons) > maxReasons {
+		return nil, "", ErrBadReason
+	}
+	switch d.Outcome {
+	case Approve:
+		if len(reasons) > 0 {
+			return nil, "", ErrBadDecision.WithMessage("审核通过时不应填写不通过原因")
+		}
+		return []string{}, note, nil
+	case Reject:
+		if len(reasons) == 0 {
+			return nil, "", ErrReasonRequired
+		}
+		return reasons, note, nil
+	default:
+		return nil, "", ErrBadDecision
+	}
+}
+
+// smsReasons is the reasons text of the rejection SMS, short enough for a template variable.
+func smsReasons(reasons []string, note string) string {
+	parts := append([]string{}, reasons...)
+	if note != "" {
+		parts = append(parts, note)
+	}
+	s := strings.Join(parts, "；")
+	if utf8.RuneCountInString(s) > maxSMSReasons {
+		s = string([]rune(s)[:maxSMSReasons-1]) + "…"
+	}
+	return s
+}
+
+// Config tunes the queue.
+type Config struct {
+	Lease time.Duration // how long a claim holds (default 10m)
+	SLA   time.Duration // deadline after payment (default 48h)
+}
+
+func (c Config) withDefaults() Config {
+	if c.Lease <= 0 {
+		c.Lease = 10 * time.Minute
+	}
+	if c.SLA <= 0 {
+		c.SLA = 48 * time.Hour
+	}
+	return c
+}
