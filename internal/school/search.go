@@ -69,6 +69,7 @@ func Normalize(s string) string {
 const (
 	rankExact = iota
 	rankPrefix
+	rankAliasExact
 	rankAlias
 	rankSubstring
 	rankPinyin
@@ -82,10 +83,17 @@ func (e *indexEntry) rank(q string) int {
 	case strings.HasPrefix(e.name, q):
 		return rankPrefix
 	}
+	best := rankNone
 	for _, a := range e.aliases {
-		if a == q || strings.HasPrefix(a, q) {
-			return rankAlias
+		if a == q {
+			return rankAliasExact
 		}
+		if strings.HasPrefix(a, q) {
+			best = rankAlias
+		}
+	}
+	if best != rankNone {
+		return best
 	}
 	if strings.Contains(e.name, q) {
 		return rankSubstring

@@ -8,8 +8,8 @@ CREATE TABLE schools (
   price_fen     INT          NOT NULL,
   photo_profile VARCHAR(32)  NOT NULL DEFAULT '',
   active        BOOLEAN      NOT NULL DEFAULT TRUE,
-  created_at    DATETIME(3)  NOT NULL,
-  updated_at    DATETIME(3)  NOT NULL
+  created_at    DATETIME     NOT NULL,
+  updated_at    DATETIME     NOT NULL
 );
 CREATE UNIQUE INDEX uq_schools_name ON schools (name);
 
@@ -22,8 +22,8 @@ CREATE TABLE roster_entries (
   level          VARCHAR(16)  NOT NULL,
   phone          VARCHAR(20)  NOT NULL DEFAULT '',
   has_chsi_photo BOOLEAN      NOT NULL DEFAULT FALSE,
-  created_at     DATETIME(3)  NOT NULL,
-  updated_at     DATETIME(3)  NOT NULL,
+  created_at     DATETIME     NOT NULL,
+  updated_at     DATETIME     NOT NULL,
   CONSTRAINT fk_roster_school FOREIGN KEY (school_id) REFERENCES schools (id)
 );
 CREATE UNIQUE INDEX uq_roster_school_student ON roster_entries (school_id, student_no);
@@ -33,15 +33,15 @@ CREATE TABLE users (
   id            VARCHAR(40)  NOT NULL PRIMARY KEY,
   openid        VARCHAR(128) NOT NULL,
   unionid       VARCHAR(128) NOT NULL DEFAULT '',
-  created_at    DATETIME(3)  NOT NULL,
-  last_login_at DATETIME(3)  NOT NULL
+  created_at    DATETIME     NOT NULL,
+  last_login_at DATETIME     NOT NULL
 );
 CREATE UNIQUE INDEX uq_users_openid ON users (openid);
 
 CREATE TABLE verify_failures (
   id         INTEGER     NOT NULL PRIMARY KEY AUTOINCREMENT,
   user_id    VARCHAR(40) NOT NULL,
-  created_at DATETIME(3) NOT NULL
+  created_at DATETIME    NOT NULL
 );
 CREATE INDEX idx_verify_failures_user ON verify_failures (user_id, created_at);
 
@@ -60,12 +60,12 @@ CREATE TABLE collections (
   capture_code_hash      CHAR(64)     NULL,
   capture_code_masked    VARCHAR(64)  NOT NULL DEFAULT '',
   capture_code_cipher    TEXT         NULL,
-  capture_code_at        DATETIME(3)  NULL,
+  capture_code_at        DATETIME     NULL,
   photo_sha256           CHAR(64)     NULL,
   photo_checks           TEXT   NULL,
-  photo_at               DATETIME(3)  NULL,
-  created_at             DATETIME(3)  NOT NULL,
-  updated_at             DATETIME(3)  NOT NULL,
+  photo_at               DATETIME     NULL,
+  created_at             DATETIME     NOT NULL,
+  updated_at             DATETIME     NOT NULL,
   CONSTRAINT fk_collections_user FOREIGN KEY (user_id) REFERENCES users (id),
   CONSTRAINT fk_collections_school FOREIGN KEY (school_id) REFERENCES schools (id),
   CONSTRAINT fk_collections_roster FOREIGN KEY (roster_entry_id) REFERENCES roster_entries (id)
@@ -82,8 +82,8 @@ CREATE TABLE photo_uploads (
   size_bytes    BIGINT      NOT NULL,
   passed        BOOLEAN     NOT NULL,
   checks        TEXT  NOT NULL,
-  created_at    DATETIME(3) NOT NULL,
-  purged_at     DATETIME(3) NULL,
+  created_at    DATETIME    NOT NULL,
+  purged_at     DATETIME    NULL,
   CONSTRAINT fk_photo_uploads_collection FOREIGN KEY (collection_id) REFERENCES collections (id)
 );
 CREATE INDEX idx_photo_uploads_collection ON photo_uploads (collection_id);
@@ -96,9 +96,9 @@ CREATE TABLE staff_accounts (
   role            VARCHAR(16)  NOT NULL,
   school_id       VARCHAR(40)  NULL,
   failed_logins   INT          NOT NULL DEFAULT 0,
-  locked_until    DATETIME(3)  NULL,
-  created_at      DATETIME(3)  NOT NULL,
-  updated_at      DATETIME(3)  NOT NULL
+  locked_until    DATETIME     NULL,
+  created_at      DATETIME     NOT NULL,
+  updated_at      DATETIME     NOT NULL
 );
 CREATE UNIQUE INDEX uq_staff_username ON staff_accounts (username);
 

@@ -1,0 +1,132 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strings"
+
+	"github.com/gradphoto/gradphoto/internal/app"
+	"github.com/gradphoto/gradphoto/internal/config"
+)
+
+func init() {
+	register(command{name: "serve", summary: "run the HTTP server and background workers (migrates first)", run: runServe})
+	register(command{name: "migrate", summary: "apply the sql/ migrations to the configured database", run: runMigrate})
+	register(command{name: "seed-demo", summary: "load the demo schools, roster and staff accounts (dev only; idempotent)", run: runSeedDemo})
+}
+
+func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.Log.Level))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.Log.Format == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+// setup loads the config and builds the app; failures are printed and give exit 1.
+func setup(ctx context.Context, env *cliEnv) (*app.App, int) {
+	cfg, err := config.Load(env.configPath)
+	if err != nil {
+		fmt.Fprintln(env.stderr, err)
+		return nil, 1
+	}
+	a, err := app.New(ctx, cfg, newLogger(cfg, env.stderr))
+	if err != nil {
+		fmt.Fprintln(env.stderr, "gradphoto:", err)
+		return nil, 1
+	}
+	return a, 0
+}
+
+func runMigrate(ctx context.Context, env *cliEnv, args []string) int {
+	a, code := setup(ctx, env)
+	if a == nil {
+		return code
+	}
+	defer a.Close()
+	if err := a.Migrate(ctx); err != nil {
+		fmt.Fprintln(env.stderr, "gradphoto migrate:", err)
+		return 1
+	}
+	fmt.Fprintln(env.stdout, "schema up to date")
+	return 0
+}
+
+func runSeedDemo(ctx context.Context, env *cliEnv, args []string) int {
+	a, code := setup(ctx, env)
+	if a == nil {
+		return code
+	}
+	defer a.Close()
+	if err := a.Migrate(ctx); err != nil {
+		fmt.Fprintln(env.stderr, "gradphoto seed-demo:", err)
+		return 1
+	}
+	if err := a.SeedDemo(ctx); err != nil {
+		fmt.Fprintln(env.stderr, "gradphoto seed-demo:", err)
+		return 1
+	}
+	fmt.Fprintln(env.stdout, "demo data loaded: schools upc-east, upc-beijing; staff admin, school_admin, reviewer, support (password "+app.DemoStaffPassword+")")
+	return 0
+}
+
+func runServe(ctx context.Context, env *cliEnv, args []string) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(env.stderr)
+	walkthrough := fs.Bool("walkthrough", false, "print the curl walk-through of the student journey at start")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	a, code := setup(ctx, env)
+	if a == nil {
+		return code
+	}
+	defer a.Close()
+	if err := a.Migrate(ctx); err != nil {
+		fmt.Fprintln(env.stderr, "gradphoto serve:", err)
+		return 1
+	}
+	ln, err := net.Listen("tcp", a.Config.HTTP.Addr)
+	if err != nil {
+		fmt.Fprintln(env.stderr, "gradphoto serve:", err)
+		return 1
+	}
+	if *walkthrough {
+		printWalkthrough(env.stdout, a.Config)
+	}
+	a.Log.InfoContext(ctx, "serving", "addr", ln.Addr().String(), "wechat_mode", a.Config.WeChat.Mode, "db", a.Config.DB.Driver)
+	if err := a.Serve(ctx, ln); err != nil {
+		fmt.Fprintln(env.stderr, "gradphoto serve:", err)
+		return 1
+	}
+	return 0
+}
+
+func printWalkthrough(w io.Writer, cfg *config.Config) {
+	base := strings.TrimRight(cfg.HTTP.PublicURL, "/")
+	fmt.Fprintf(w, `
+gradphoto is running at %[1]s (WeChat sandbox mode, database %[2]s)
+
+  health:   %[1]s/healthz     metrics: %[1]s/metrics
+  sandbox:  %[1]s/sandbox/    (offline WeChat: any code dev-<x> logs in)
+
+Try the student journey (copy and paste; needs curl and jq):
+
+  TOKEN=$(curl -s -X POST %[1]s/api/v1/auth/wechat-login -d '{"code":"dev-zhangsan"}' | jq -r .token)
+  curl -s '%[1]s/api/v1/schools?q=石大' | jq
+  CID=$(curl -s -X POST %[1]s/api/v1/collections -H "Authorization: Bearer $TOKEN" \
+        -d '{"school_id":"upc-east","level":"本科","name":"张三","student_no":"2019010001","phone":"13800000001"}' | jq -r .collection.id)
+  curl -s -X POST %[1]s/api/v1/collections/$CID/confirm -H "Authorization: Bearer $TOKEN" | jq .collection.status
+  curl -s %[1]s/api/v1/collections/$CID -H "Authorization: Bearer $TOKEN" | jq
+
+Staff (password %[3]s): admin, school_admin, reviewer, support
+  curl -s -X POST %[1]s/admin/api/v1/login -d '{"username":"reviewer","password":"%[3]s"}' | jq
+
+`, base, cfg.DB.Driver, app.DemoStaffPassword)
+}

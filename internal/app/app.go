@@ -1,0 +1,225 @@
+// Package app is the one place where gradphoto's parts are built and connected:
+// configuration in, a running server (and the staff commands' services) out.
+// cmd/gradphoto and the end-to-end tests both use it.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/silenceper/wechat/v2"
+	"gorm.io/gorm"
+
+	"github.com/gradphoto/gradphoto/internal/auth"
+	"github.com/gradphoto/gradphoto/internal/collection"
+	"github.com/gradphoto/gradphoto/internal/config"
+	"github.com/gradphoto/gradphoto/internal/db"
+	"github.com/gradphoto/gradphoto/internal/httpapi"
+	"github.com/gradphoto/gradphoto/internal/roster"
+	"github.com/gradphoto/gradphoto/internal/sandbox"
+	"github.com/gradphoto/gradphoto/internal/school"
+	"github.com/gradphoto/gradphoto/internal/storage"
+)
+
+// App holds every built service.
+type App struct {
+	Config      *config.Config
+	Log         *slog.Logger
+	DB          *gorm.DB
+	Blobs       storage.Blobs
+	Auth        *auth.Service
+	Schools     *school.Service
+	Roster      *roster.Service
+	Collections *collection.Service
+	Registry    *prometheus.Registry
+	Router      *gin.Engine
+	HTTP        *httpapi.Server
+
+	now func() time.Time
+	// workers run beside the HTTP server in serve (reconciliation, outbox, review SLA).
+	workers []worker
+}
+
+type worker struct {
+	name string
+	run  func(ctx context.Context)
+}
+
+// Option changes how New builds the app (tests).
+type Option func(*options)
+
+type options struct {
+	now func() time.Time
+}
+
+// WithClock replaces the wall clock.
+func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
+
+// New builds the app: opens the database (not migrating it), storage, WeChat clients,
+// services and the router.
+func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Option) (*App, error) {
+	// Millisecond precision: what DATETIME(3) keeps, so a value reads back as written.
+	o := options{now: func() time.Time { return time.Now().UTC().Truncate(time.Millisecond) }}
+	for _, f := range opts {
+		f(&o)
+	}
+	a := &App{Config: cfg, Log: log, now: o.now}
+	var err error
+	if a.DB, err = db.Open(ctx, cfg.DB.Driver, cfg.DB.DSN, cfg.DB.MaxOpenConns, log); err != nil {
+		return nil, err
+	}
+	if a.Blobs, err = newBlobs(ctx, cfg); err != nil {
+		return nil, err
+	}
+	secrets, err := loadSecrets(cfg)
+	if err != nil {
+		return nil, err
+	}
+
+	// WeChat: the real SDK, its (package-level) HTTP client pointed at the sandbox in dev mode.
+	mini := auth.NewMiniProgram(cfg.WeChat.AppID, cfg.WeChat.AppSecret)
+	httpClient := &http.Client{Timeout: 10 * time.Second}
+	if cfg.Sandbox() {
+		httpClient = sandbox.NewHTTPClient(cfg.WeChat.SandboxURL)
+		base := cfg.WeChat.SandboxURL
+		mini.ContextHook = func(ctx context.Context) context.Context { return sandbox.WithBaseURL(ctx, base) }
+	}
+	wechat.NewWechat().SetHTTPClient(httpClient)
+
+	a.Auth = auth.NewService(a.DB, mini, auth.Config{
+		TokenSecret: secrets.token, StudentTokenTTL: cfg.Auth.StudentTokenTTL, StaffTokenTTL: cfg.Auth.StaffTokenTTL,
+		StaffMaxFailures: cfg.Auth.StaffMaxFailures, StaffLockout: cfg.Auth.StaffLockout,
+	}, o.now, log)
+
+	photos, err := newPhotoChecker(cfg)
+	if err != nil {
+		return nil, err
+	}
+	codes, err := newCodeReader(cfg, secrets.captureKey)
+	if err != nil {
+		return nil, err
+	}
+	a.Schools = school.NewService(a.DB, photos.knownProfile, o.now, log)
+	a.Roster = roster.NewService(a.DB, o.now, log)
+	a.Collections = collection.NewService(collection.Deps{
+		DB: a.DB, Schools: a.Schools, Roster: a.Roster, Phones: a.Auth, Codes: codes, Photos: photos,
+		Blobs: a.Blobs, Now: o.now, Log: log, MaxVerifyFailures: cfg.Auth.MaxVerifyFailures,
+		DefaultPhotoProfile: cfg.Photo.DefaultProfile,
+	})
+
+	a.Registry = prometheus.NewRegistry()
+	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	deps := httpapi.Deps{
+		Config: cfg, Log: log, Auth: a.Auth, Schools: a.Schools, Collections: a.Collections,
+		Metrics: httpapi.NewMetrics(a.Registry), Gatherer: a.Registry,
+		Ready:      func(ctx context.Context) error { return db.Ping(ctx, a.DB) },
+		PhotoRules: photos.studentRules(),
+	}
+	if cfg.Sandbox() {
+		deps.Sandbox = append(deps.Sandbox, sandbox.NewMiniProgram(cfg.WeChat.AppID, cfg.WeChat.AppSecret))
+	}
+	a.Router, a.HTTP = httpapi.NewRouter(deps)
+
+	a.workers = append(a.workers, worker{"photo-retention", func(ctx context.Context) {
+		every(ctx, time.Hour, func(ctx context.Context) {
+			if n, err := a.Collections.PurgeRejectedPhotos(ctx, cfg.Storage.RejectedRetention); err != nil {
+				log.ErrorContext(ctx, "purge rejected photos", "err", err)
+			} else if n > 0 {
+				log.InfoContext(ctx, "purged rejected photos", "count", n)
+			}
+		})
+	}})
+	return a, nil
+}
+
+// Migrate applies the schema.
+func (a *App) Migrate(ctx context.Context) error { return db.Migrate(ctx, a.DB, a.Log) }
+
+// Start prepares serving: the search index.
+func (a *App) Start(ctx context.Context) error { return a.Schools.Refresh(ctx) }
+
+// Serve runs the HTTP server on ln and the background workers until ctx ends, then
+// shuts down gracefully.
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	if err := a.Start(ctx); err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: a.Router, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute, WriteTimeout: 5 * time.Minute, IdleTimeout: 2 * time.Minute}
+	wctx, stopWorkers := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	for _, w := range a.workers {
+		wg.Add(1)
+		go func(w worker) {
+			defer wg.Done()
+			a.Log.InfoContext(wctx, "worker started", "worker", w.name)
+			w.run(wctx)
+		}(w)
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+	}
+	shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.Config.HTTP.ShutdownTimeout)
+	defer cancel()
+	_ = srv.Shutdown(shutCtx)
+	stopWorkers()
+	wg.Wait()
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+// Close releases the database.
+func (a *App) Close() error {
+	sqlDB, err := a.DB.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
+}
+
+// every runs fn now and then every interval until ctx ends.
+func every(ctx context.Context, interval time.Duration, fn func(ctx context.Context)) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		fn(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Models lists every GORM model (the schema test compares them with the migrated tables).
+func Models() []any {
+	var out []any
+	out = append(out, school.Models()...)
+	out = append(out, roster.Models()...)
+	out = append(out, auth.Models()...)
+	out = append(out, collection.Models()...)
+	return out
+}
+
+func newBlobs(ctx context.Context, cfg *config.Config) (storage.Blobs, error) {
+	switch cfg.Storage.Driver {
+	case "local":
+		return storage.NewLocal(cfg.Storage.LocalDir)
+	}
+	return nil, fmt.Errorf("storage driver %q is not available in this build", cfg.Storage.Driver)
+}

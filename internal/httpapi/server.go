@@ -1,0 +1,112 @@
+// Package httpapi translates HTTP to service calls and errors to responses: the
+// student API (/api/v1), the staff API (/admin/api/v1), the WeChat Pay callbacks,
+// health and metrics, and the sandbox mount in dev mode. No rules live here.
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/gradphoto/gradphoto/internal/auth"
+	"github.com/gradphoto/gradphoto/internal/collection"
+	"github.com/gradphoto/gradphoto/internal/config"
+	"github.com/gradphoto/gradphoto/internal/school"
+)
+
+// Mounter adds routes to a group (the sandbox's parts).
+type Mounter interface{ Mount(r gin.IRouter) }
+
+// Deps are the services the handlers call.
+type Deps struct {
+	Config      *config.Config
+	Log         *slog.Logger
+	Auth        *auth.Service
+	Schools     *school.Service
+	Collections *collection.Service
+	Metrics     *Metrics
+	Gatherer    prometheus.Gatherer
+	// Ready checks the dependencies for /readyz.
+	Ready func(ctx context.Context) error
+	// Sandbox parts, mounted under /sandbox when not empty (never in production mode).
+	Sandbox []Mounter
+	// PhotoRules are the student-facing photo rules for /api/v1/info.
+	PhotoRules []string
+}
+
+// Server holds the handlers.
+type Server struct {
+	d Deps
+	// staffTokenFromCookie lets the staff console's cookie session through requireStaff.
+	staffTokenFromCookie func(c *gin.Context) string
+}
+
+// NewRouter builds the whole HTTP surface.
+func NewRouter(d Deps) (*gin.Engine, *Server) {
+	gin.SetMode(gin.ReleaseMode)
+	s := &Server{d: d}
+	r := gin.New()
+	r.HandleMethodNotAllowed = true
+	r.ContextWithFallback = true
+	r.MaxMultipartMemory = 1 << 20
+	r.Use(withRequestID(), s.recoverPanics(), s.accessLog())
+	if d.Metrics != nil {
+		r.Use(d.Metrics.middleware())
+	}
+	r.NoRoute(func(c *gin.Context) { s.fail(c, errNoRoute) })
+	r.NoMethod(func(c *gin.Context) { s.fail(c, errNoMethod) })
+
+	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+	r.GET("/readyz", s.readyz)
+	if d.Gatherer != nil {
+		r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(d.Gatherer, promhttp.HandlerOpts{})))
+	}
+
+	api := r.Group("/api/v1")
+	api.POST("/auth/wechat-login", s.wechatLogin)
+	api.GET("/schools", s.searchSchools)
+	api.GET("/info", s.info)
+	student := api.Group("", s.requireStudent())
+	student.POST("/collections", s.createCollection)
+	student.GET("/collections", s.listCollections)
+	student.GET("/collections/:id", s.getCollection)
+	student.POST("/collections/:id/confirm", s.confirmCollection)
+	student.POST("/collections/:id/capture-code", s.uploadCaptureCode)
+	student.POST("/collections/:id/photo", s.uploadPhoto)
+	student.GET("/collections/:id/photo", s.downloadPhoto)
+
+	admin := r.Group("/admin/api/v1")
+	admin.POST("/login", s.staffLogin)
+
+	if len(d.Sandbox) > 0 && d.Config.Sandbox() {
+		sb := r.Group("/sandbox")
+		for _, m := range d.Sandbox {
+			m.Mount(sb)
+		}
+	}
+	return r, s
+}
+
+func (s *Server) readyz(c *gin.Context) {
+	if s.d.Ready != nil {
+		if err := s.d.Ready(c.Request.Context()); err != nil {
+			s.d.Log.WarnContext(c.Request.Context(), "not ready", "err", err)
+			c.JSON(http.StatusServiceUnavailable, gin.H{"status": "unavailable"})
+			return
+		}
+	}
+	c.JSON(http.StatusOK, gin.H{"status": "ok"})
+}
+
+// Routes lists "METHOD /path" of every route (contract tests against the mini-program).
+func Routes(r *gin.Engine) []string {
+	var out []string
+	for _, ri := range r.Routes() {
+		out = append(out, ri.Method+" "+ri.Path)
+	}
+	return out
+}
