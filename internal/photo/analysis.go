@@ -1,0 +1,521 @@
+package photo
+
+import (
+	"math"
+	"slices"
+)
+
+// analysis holds every measurement of one photo, in work-raster pixels unless
+// named a fraction. report turns it into checks against a profile.
+type analysis struct {
+	r      *raster
+	W, H   int // original size
+	faces  []face
+	main   face
+	hasFce bool
+	lm     landmarks
+
+	ipd      float64 // inter-pupil distance
+	eyeY     float64
+	pupilMid pt
+
+	headTop   float64 // -1 when not found
+	chinY     float64
+	faceWidth float64 // cheek to cheek, work px
+
+	bgL, bgA, bgB          float64
+	bgBlueShare            float64
+	bgLStd, bgLR, bgTB     float64
+	bgBandPixels           int
+	clothingDE             float64
+	clothingOK             bool
+	sharpness              float64
+	faceL, clipped, faceLR float64
+	chroma                 float64
+	eyeContrast            float64
+	glare                  float64
+	shoulderDeg            float64
+	shouldersFound         bool
+	lipGap                 float64
+}
+
+// Calibration constants of the geometry model (CALIBRATION.md): pigo's face square
+// spans ear to ear; the cheeks are a fixed share of it. The chin lies below the
+// mouth by a fixed share of the eye-to-mouth distance.
+const (
+	cheekPerFaceSize = 0.97
+	chinPerEyeMouth  = 1.63
+	bgTolerance      = 15 // ΔE*ab from the background colour still counted as background
+)
+
+func (c *Checker) analyse(r *raster, W, H int, p Profile) *analysis {
+	a := &analysis{r: r, W: W, H: H, headTop: -1}
+	a.faces = c.det.faces(r, p.MinFaceScore)
+	if len(a.faces) > 0 {
+		// The biggest face is the subject; others are bystanders or posters.
+		a.main = a.faces[0]
+		for _, f := range a.faces[1:] {
+			if f.size > a.main.size {
+				a.main = f
+			}
+		}
+		a.hasFce = true
+		a.lm = c.det.landmarks(r, a.main)
+		a.faceWidth = a.main.size * cheekPerFaceSize
+	}
+	if a.lm.pupilsOK {
+		l, rt := a.lm.left, a.lm.right
+		a.ipd = math.Hypot(rt.x-l.x, rt.y-l.y)
+		a.eyeY = (l.y + rt.y) / 2
+		a.pupilMid = pt{(l.x + rt.x) / 2, a.eyeY}
+		if a.lm.mouthOK {
+			mouthY := (a.lm.upperLip.y + a.lm.lower.y) / 2
+			a.chinY = a.eyeY + chinPerEyeMouth*(mouthY-a.eyeY)
+		} else {
+			a.chinY = a.eyeY + 1.82*a.ipd
+		}
+	}
+	a.backgroundModel()
+	a.classifyBackground()
+	if a.hasFce {
+		a.findHeadTop()
+	}
+	a.backgroundBand(p)
+	a.faceMeasures()
+	a.clothing()
+	a.shoulders()
+	if a.lm.pupilsOK {
+		a.eyes()
+	}
+	if a.lm.mouthOK {
+		a.mouth()
+	}
+	return a
+}
+
+// centreX is the face's horizontal centre: the pupil midpoint when found (more
+// precise than the detector's square), else the square's centre.
+func (a *analysis) centreX() float64 {
+	if a.lm.pupilsOK {
+		return a.pupilMid.x
+	}
+	return a.main.col
+}
+
+// backgroundModel takes the median colour of the top band and the upper outer
+// strips: in an ID photo these are background whatever its colour.
+func (a *analysis) backgroundModel() {
+	r := a.r
+	top := max(1, r.gh*3/100)
+	side := max(1, r.gw*6/100)
+	var ls, as, bs []float32
+	add := func(x, y int) {
+		l, aa, b := r.labAt(x, y)
+		ls, as, bs = append(ls, l), append(as, aa), append(bs, b)
+	}
+	for y := 0; y < top; y++ {
+		for x := 0; x < r.gw; x++ {
+			add(x, y)
+		}
+	}
+	for y := top; y < r.gh*40/100; y++ {
+		for x := 0; x < side; x++ {
+			add(x, y)
+			add(r.gw-1-x, y)
+		}
+	}
+	a.bgL, a.bgA, a.bgB = median(ls), median(as), median(bs)
+}
+
+func median(v []float32) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	slices.Sort(v)
+	return float64(v[len(v)/2])
+}
+
+func (a *analysis) classifyBackground() {
+	r := a.r
+	for i := 0; i < r.gw*r.gh; i++ {
+		dl := float64(r.lab[i*3]) - a.bgL
+		da := float64(r.lab[i*3+1]) - a.bgA
+		db := float64(r.lab[i*3+2]) - a.bgB
+		r.bg[i] = dl*dl+da*da+db*db < bgTolerance*bgTolerance
+	}
+}
+
+// findHeadTop scans down the column band of the face for the first rows that are
+// not background: the top of the hair.
+func (a *analysis) findHeadTop() {
+	r := a.r
+	cx := a.centreX() / 2
+	half := a.main.size * 0.35 / 2
+	x0, x1 := max(0, int(cx-half)), min(r.gw, int(cx+half)+1)
+	if x1 <= x0 {
+		return
+	}
+	limit := r.gh
+	if a.lm.pupilsOK {
+		limit = min(r.gh, int(a.eyeY/2))
+	}
+	run := 0
+	for y := 0; y < limit; y++ {
+		n := 0
+		for x := x0; x < x1; x++ {
+			if !r.bg[y*r.gw+x] {
+				n++
+			}
+		}
+		if float64(n) > 0.3*float64(x1-x0) {
+			run++
+			if run == 2 {
+				a.headTop = float64(y-1) * 2
+				return
+			}
+		} else {
+			run = 0
+		}
+	}
+}
+
+// backgroundBand measures the band outside the head and shoulders: the top rows
+// above the hair and the outer strips down to the chin.
+func (a *analysis) backgroundBand(p Profile) {
+	r := a.r
+	topRows := max(1, r.gh*4/100)
+	if a.headTop > 0 {
+		topRows = max(1, min(topRows, int(a.headTop/2*0.8)))
+	}
+	lower := r.gh * 55 / 100
+	stripL, stripR := r.gw*8/100, r.gw*8/100
+	if a.hasFce {
+		if a.chinY > 0 {
+			lower = min(lower, int(a.chinY/2))
+		}
+		// Keep the strips clear of the hair, which is wider than the face.
+		reach := a.main.size * 0.65 / 2
+		cx := a.centreX() / 2
+		stripL = min(stripL, max(0, int(cx-reach)))
+		stripR = min(stripR, max(0, r.gw-int(cx+reach)-1))
+	}
+	var n, blue int
+	var sum, sum2 float64
+	var sumL, nL, sumR, nR, sumT, nT, sumS, nS float64
+	visit := func(x, y int, zone int) {
+		i := y*r.gw + x
+		l := float64(r.lab[i*3])
+		n++
+		sum += l
+		sum2 += l * l
+		h, s, v := r.hue[i], r.sat[i], r.val[i]
+		if float64(h) >= p.BgHueMin && float64(h) <= p.BgHueMax && float64(s) >= p.BgMinSaturation && float64(v) >= p.BgMinValue {
+			blue++
+		}
+		switch zone {
+		case 0:
+			sumT += l
+			nT++
+		case 1:
+			sumL += l
+			nL++
+		case 2:
+			sumR += l
+			nR++
+		}
+		if zone != 0 && y >= (topRows+lower)/2 {
+			sumS += l
+			nS++
+		}
+	}
+	for y := 0; y < topRows; y++ {
+		for x := 0; x < r.gw; x++ {
+			visit(x, y, 0)
+		}
+	}
+	for y := topRows; y < lower; y++ {
+		for x := 0; x < stripL; x++ {
+			visit(x, y, 1)
+		}
+		for x := r.gw - stripR; x < r.gw; x++ {
+			visit(x, y, 2)
+		}
+	}
+	a.bgBandPixels = n
+	if n == 0 {
+		return
+	}
+	mean := sum / float64(n)
+	a.bgBlueShare = float64(blue) / float64(n)
+	a.bgLStd = math.Sqrt(max(0, sum2/float64(n)-mean*mean))
+	if nL > 0 && nR > 0 {
+		a.bgLR = math.Abs(sumL/nL - sumR/nR)
+	}
+	if nT > 0 && nS > 0 {
+		a.bgTB = math.Abs(sumT/nT - sumS/nS)
+	}
+}
+
+// faceMeasures covers exposure, colour and sharpness on the inner face square.
+func (a *analysis) faceMeasures() {
+	r := a.r
+	if !a.hasFce {
+		a.chroma = a.meanChroma(0, 0, r.gw, r.gh)
+		return
+	}
+	cx, cy := a.centreX()/2, a.main.row/2
+	half := a.main.size * 0.25 / 2
+	x0, x1 := clampI(int(cx-half), 0, r.gw), clampI(int(cx+half)+1, 0, r.gw)
+	y0, y1 := clampI(int(cy-half), 0, r.gh), clampI(int(cy+half)+1, 0, r.gh)
+	if x1-x0 < 2 || y1-y0 < 1 {
+		return
+	}
+	a.chroma = a.meanChroma(x0, y0, x1, y1)
+	var sum, sumL, sumR float64
+	var n, nl, nr, clip int
+	mid := (x0 + x1) / 2
+	for y := y0; y < y1; y++ {
+		for x := x0; x < x1; x++ {
+			l := float64(r.lab[(y*r.gw+x)*3])
+			sum += l
+			n++
+			if l <= 3 || l >= 97 {
+				clip++
+			}
+			if x < mid {
+				sumL += l
+				nl++
+			} else {
+				sumR += l
+				nr++
+			}
+		}
+	}
+	a.faceL = sum / float64(n)
+	a.clipped = float64(clip) / float64(n)
+	a.faceLR = math.Abs(sumL/float64(nl) - sumR/float64(nr))
+	a.sharpness = a.laplacianVariance()
+}
+
+func (a *analysis) meanChroma(x0, y0, x1, y1 int) float64 {
+	r := a.r
+	if r.isGreySrc {
+		return 0
+	}
+	var sum float64
+	var n int
+	for y := y0; y < y1; y++ {
+		for x := x0; x < x1; x++ {
+			i := (y*r.gw + x) * 3
+			sum += math.Hypot(float64(r.lab[i+1]), float64(r.lab[i+2]))
+			n++
+		}
+	}
+	if n == 0 {
+		return 0
+	}
+	return sum / float64(n)
+}
+
+func clampI(v, lo, hi int) int { return max(lo, min(v, hi)) }
+
+// sharpSide is the size the inner face is resampled to before the Laplacian, so the
+// figure does not depend on how many pixels the camera gave the face.
+const sharpSide = 96
+
+// laplacianVariance resamples the inner face (60 % of the detector square) to
+// sharpSide² by box averaging and returns the variance of its 4-neighbour Laplacian.
+func (a *analysis) laplacianVariance() float64 {
+	r := a.r
+	side := a.main.size * 0.6
+	x0 := a.centreX() - side/2
+	y0 := a.main.row - side/2
+	step := side / sharpSide
+	var buf [sharpSide * sharpSide]float64
+	for j := 0; j < sharpSide; j++ {
+		sy0, sy1 := int(y0+float64(j)*step), int(y0+float64(j+1)*step)
+		sy1 = max(sy1, sy0+1)
+		for i := 0; i < sharpSide; i++ {
+			sx0, sx1 := int(x0+float64(i)*step), int(x0+float64(i+1)*step)
+			sx1 = max(sx1, sx0+1)
+			var s, n int
+			for y := sy0; y < sy1; y++ {
+				if y < 0 || y >= r.h {
+					continue
+				}
+				for x := sx0; x < sx1; x++ {
+					if x < 0 || x >= r.w {
+						continue
+					}
+					s += int(r.grey[y*r.w+x])
+					n++
+				}
+			}
+			if n > 0 {
+				buf[j*sharpSide+i] = float64(s) / float64(n)
+			}
+		}
+	}
+	var sum, sum2 float64
+	var n int
+	for y := 1; y < sharpSide-1; y++ {
+		for x := 1; x < sharpSide-1; x++ {
+			i := y*sharpSide + x
+			l := buf[i-1] + buf[i+1] + buf[i-sharpSide] + buf[i+sharpSide] - 4*buf[i]
+			sum += l
+			sum2 += l * l
+			n++
+		}
+	}
+	m := sum / float64(n)
+	return sum2/float64(n) - m*m
+}
+
+// clothing compares the bottom band below the chin with the background colour.
+func (a *analysis) clothing() {
+	r := a.r
+	y0 := r.gh * 92 / 100
+	if a.chinY > 0 {
+		y0 = max(y0, int(a.chinY/2)+1)
+	}
+	if y0 >= r.gh {
+		return
+	}
+	x0, x1 := r.gw/4, r.gw*3/4
+	var ls, as, bs []float32
+	for y := y0; y < r.gh; y++ {
+		for x := x0; x < x1; x++ {
+			l, aa, b := r.labAt(x, y)
+			ls, as, bs = append(ls, l), append(as, aa), append(bs, b)
+		}
+	}
+	if len(ls) == 0 {
+		return
+	}
+	dl, da, db := median(ls)-a.bgL, median(as)-a.bgA, median(bs)-a.bgB
+	a.clothingDE = math.Sqrt(dl*dl + da*da + db*db)
+	a.clothingOK = true
+}
+
+// shoulders finds where the background ends above each bottom corner.
+func (a *analysis) shoulders() {
+	r := a.r
+	start := r.gh / 2
+	if a.chinY > 0 {
+		start = min(r.gh-1, int(a.chinY/2))
+	}
+	edge := func(x int) (int, bool) {
+		run := 0
+		for y := start; y < r.gh; y++ {
+			if !r.bg[y*r.gw+x] {
+				run++
+				if run == 3 {
+					return y - 2, true
+				}
+			} else {
+				run = 0
+			}
+		}
+		return 0, false
+	}
+	xl, xr := r.gw*10/100, r.gw*90/100
+	yl, okL := edge(xl)
+	yr, okR := edge(xr)
+	if okL && okR && xr > xl {
+		a.shouldersFound = true
+		a.shoulderDeg = math.Abs(math.Atan2(float64(yr-yl), float64(xr-xl)) * 180 / math.Pi)
+	}
+}
+
+// eyes measures how dark each pupil is against its surround (open eyes) and how
+// much clipped white surrounds it (glare on glasses).
+func (a *analysis) eyes() {
+	r := a.r
+	contrast := math.Inf(1)
+	glare := 0.0
+	for _, e := range []pt{a.lm.left, a.lm.right} {
+		rp := max(1, 0.08*a.ipd)
+		r0, r1 := 0.2*a.ipd, 0.3*a.ipd
+		rg := 0.35 * a.ipd
+		var ps, pn, ss, sn, gn, gt float64
+		R := int(math.Ceil(max(r1, rg)))
+		for dy := -R; dy <= R; dy++ {
+			y := int(e.y) + dy
+			if y < 0 || y >= r.h {
+				continue
+			}
+			for dx := -R; dx <= R; dx++ {
+				x := int(e.x) + dx
+				if x < 0 || x >= r.w {
+					continue
+				}
+				d := math.Hypot(float64(dx), float64(dy))
+				g := float64(r.grey[y*r.w+x])
+				switch {
+				case d <= rp:
+					ps += g
+					pn++
+				case d >= r0 && d <= r1 && float64(dy) >= -0.15*a.ipd:
+					ss += g
+					sn++
+				}
+				if d <= rg {
+					gt++
+					i := (y*r.w + x) * 3
+					if min(r.rgb[i], r.rgb[i+1], r.rgb[i+2]) >= 240 {
+						gn++
+					}
+				}
+			}
+		}
+		if pn > 0 && sn > 0 {
+			contrast = min(contrast, ss/sn-ps/pn)
+		} else {
+			contrast = 0
+		}
+		if gt > 0 {
+			glare = max(glare, gn/gt)
+		}
+	}
+	a.eyeContrast = contrast
+	a.glare = glare
+}
+
+// mouth measures the open part between the lips: rows in the middle of the mouth
+// that look like teeth (bright, colourless) or the dark mouth cavity.
+func (a *analysis) mouth() {
+	r := a.r
+	up, lo := a.lm.upperLip, a.lm.lower
+	if up.y > lo.y {
+		up, lo = lo, up
+	}
+	w := math.Abs(a.lm.cornerR.x - a.lm.cornerL.x)
+	cx := (a.lm.cornerL.x + a.lm.cornerR.x) / 2
+	x0 := clampI(int(cx-w*0.2), 0, r.w)
+	x1 := clampI(int(cx+w*0.2)+1, 0, r.w)
+	span := max(lo.y-up.y, a.main.size*0.05)
+	y0 := clampI(int(up.y-span*0.3), 0, r.h)
+	y1 := clampI(int(lo.y+span*0.3)+1, 0, r.h)
+	if x1 <= x0 {
+		return
+	}
+	gap := 0
+	for y := y0; y < y1; y++ {
+		teeth, dark := 0, 0
+		for x := x0; x < x1; x++ {
+			i := (y*r.w + x) * 3
+			l, aa, b := toLab(r.rgb[i], r.rgb[i+1], r.rgb[i+2])
+			c := math.Hypot(float64(aa), float64(b))
+			if float64(l) > a.faceL+5 && c < 18 {
+				teeth++
+			}
+			if l < 15 {
+				dark++
+			}
+		}
+		if float64(teeth+dark) > 0.4*float64(x1-x0) {
+			gap++
+		}
+	}
+	a.lipGap = float64(gap) / a.main.size
+}

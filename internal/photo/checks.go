@@ -1,0 +1,406 @@
+package photo
+
+import (
+	"fmt"
+	"math"
+)
+
+// rule is one machine-checked rule as the student reads it.
+type rule struct {
+	id, text, severity string
+}
+
+// rules follows photo-spec.md's table, in its order.
+var rules = []rule{
+	{CheckFormatJPEG, "格式为jpg", SeverityError},
+	{CheckFileSize, "照片文件大于30K", SeverityError},
+	{CheckDimensions, "照片尺寸不小于480×640像素（宽×高）", SeverityError},
+	{CheckAspectRatio, "宽高比3:4", SeverityError},
+	{CheckColorMode, "彩色照片，色彩自然", SeverityError},
+	{CheckSingleFace, "本人单人正面照", SeverityError},
+	{CheckFaceFrontal, "正面，不侧脸", SeverityError},
+	{CheckFaceCentered, "头部居中", SeverityError},
+	{CheckFaceWidth, "头部大小合适", SeverityError},
+	{CheckHeadTop, "头顶位置：头发顶部距照片上边缘50–110像素（按480×640计）", SeverityError},
+	{CheckEyeLine, "眼睛位置：双眼距照片上边缘200–300像素（按480×640计）", SeverityError},
+	{CheckHeadHeight, "头部高度约占画面1/2", SeverityError},
+	{CheckEyesOpen, "双眼自然睁开", SeverityError},
+	{CheckEyesLevel, "平视，不歪头", SeverityError},
+	{CheckBackgroundBlue, "标准蓝色背景", SeverityError},
+	{CheckBackgroundUniform, "背景均匀，无渐变阴影", SeverityError},
+	{CheckClothingContrast, "衣着颜色与背景区分明显", SeverityError},
+	{CheckSharpness, "图像清晰", SeverityError},
+	{CheckExposure, "光线均匀，不过曝欠曝", SeverityError},
+	{CheckShouldersLevel, "两肩同高", SeverityWarning},
+	{CheckGlassesGlare, "眼镜不反光", SeverityWarning},
+	{CheckNotEdited, "不得修改和美化", SeverityWarning},
+	{CheckMouthClosed, "嘴唇闭合不露齿", SeverityWarning},
+}
+
+// reviewerRules are checked by a person; students read them with the machine rules.
+var reviewerRules = []string{
+	"免冠，无头部覆盖物", "双耳外露", "头发不遮挡眉毛和眼睛", "不戴耳环项链等饰品", "不浓妆",
+	"不穿无袖/吊带/大毛领/职业制服", "不戴有色或美瞳眼镜，镜框不遮眼", "非生活照/自拍照", "表情自然",
+}
+
+// StudentRules returns the rule texts students read before uploading (GET
+// /api/v1/info): the machine-checked ones, then those the reviewer checks.
+func StudentRules() []string {
+	out := make([]string, 0, len(rules)+len(reviewerRules))
+	for _, r := range rules {
+		out = append(out, r.text)
+	}
+	return append(out, reviewerRules...)
+}
+
+func severityOf(id string) string {
+	for _, r := range rules {
+		if r.id == id {
+			return r.severity
+		}
+	}
+	return SeverityError
+}
+
+func ruleText(id string) string {
+	for _, r := range rules {
+		if r.id == id {
+			return r.text
+		}
+	}
+	return id
+}
+
+func round(v float64, digits int) float64 {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0
+	}
+	p := math.Pow(10, float64(digits))
+	return math.Round(v*p) / p
+}
+
+// verdict builds a check; failMsg is used only when it did not pass.
+func verdict(id string, passed bool, value float64, limit, failMsg string) Check {
+	msg := ruleText(id)
+	if passed {
+		msg = "符合要求：" + msg
+	} else if failMsg != "" {
+		msg = failMsg
+	}
+	return Check{ID: id, Passed: passed, Severity: severityOf(id), Value: round(value, 3), Limit: limit, Message: msg}
+}
+
+func checkFileSize(n int, p Profile) Check {
+	kb := float64(n) / 1024
+	limit := fmt.Sprintf("> %.0f KB，≤ %.0f MB", p.MinFileBytes/1024, p.MaxFileBytes/1024/1024)
+	switch {
+	case float64(n) <= p.MinFileBytes:
+		return verdict(CheckFileSize, false, kb, limit, fmt.Sprintf("照片文件太小（%.0f KB），需大于%.0f KB：请上传原图，不要压缩", kb, p.MinFileBytes/1024))
+	case float64(n) > p.MaxFileBytes:
+		return verdict(CheckFileSize, false, kb, limit, fmt.Sprintf("照片文件太大（%.1f MB），不能超过%.0f MB", kb/1024, p.MaxFileBytes/1024/1024))
+	}
+	return verdict(CheckFileSize, true, kb, limit, "")
+}
+
+const formatLimit = "JPEG（基线或渐进），RGB彩色"
+
+func passFormat() Check { return verdict(CheckFormatJPEG, true, 1, formatLimit, "") }
+
+// passFormatHeaderOnly: the header is a JPEG's; the pixels are not decoded because
+// the dimensions check already refuses the photo.
+func passFormatHeaderOnly() Check { return verdict(CheckFormatJPEG, true, 1, formatLimit, "") }
+
+func failFormat(format string) Check {
+	msg := "照片不是JPG格式（请勿直接修改文件扩展名），请重新拍摄或导出为JPG照片"
+	switch format {
+	case "":
+		msg = "无法识别照片文件，请上传JPG格式的照片"
+	case "corrupt":
+		msg = "照片文件已损坏或不完整，请重新上传"
+	case "cmyk":
+		msg = "照片为CMYK印刷色彩模式，请导出为RGB彩色JPG照片"
+	case "png":
+		msg = "照片实际为PNG格式（仅修改扩展名无效），请导出为JPG照片"
+	case "gif":
+		msg = "照片实际为GIF格式，请上传JPG照片"
+	}
+	return verdict(CheckFormatJPEG, false, 0, formatLimit, msg)
+}
+
+func failUnreadableDimensions() Check {
+	return verdict(CheckDimensions, false, 0, "", "无法读取照片尺寸")
+}
+
+func checkDimensions(w, h int, p Profile) Check {
+	limit := fmt.Sprintf("≥ %.0f×%.0f，≤ %.0f MP", p.MinWidth, p.MinHeight, p.MaxMegapixels)
+	mp := float64(w) * float64(h) / 1e6
+	switch {
+	case float64(w) < p.MinWidth || float64(h) < p.MinHeight:
+		return verdict(CheckDimensions, false, mp, limit, fmt.Sprintf("照片尺寸为%d×%d像素，需至少%.0f×%.0f像素（宽×高）", w, h, p.MinWidth, p.MinHeight))
+	case mp > p.MaxMegapixels:
+		return verdict(CheckDimensions, false, mp, limit, fmt.Sprintf("照片像素过大（%d×%d），不能超过%.0f百万像素", w, h, p.MaxMegapixels))
+	}
+	return verdict(CheckDimensions, true, mp, limit, "")
+}
+
+func checkAspect(w, h int, p Profile) Check {
+	limit := fmt.Sprintf("%.2f ± %.2f", p.Aspect, p.AspectTol)
+	if h <= 0 {
+		return verdict(CheckAspectRatio, false, 0, limit, "无法读取照片宽高")
+	}
+	v := float64(w) / float64(h)
+	ok := math.Abs(v-p.Aspect) <= p.AspectTol
+	return verdict(CheckAspectRatio, ok, v, limit, fmt.Sprintf("照片宽高比为%.2f（%d×%d），应为3:4（宽:高=0.75），请按3:4裁剪", v, w, h))
+}
+
+func rangeLimit(lo, hi float64, unit string) string {
+	return fmt.Sprintf("%.1f–%.1f%s", lo, hi, unit)
+}
+
+// noFace fails a check that needs a face when none was found.
+func noFace(id, limit string) Check {
+	return verdict(id, false, 0, limit, "未检测到清晰的正面人脸，无法判断："+ruleText(id))
+}
+
+// report adds the pixel-level checks.
+func (a *analysis) report(rep *Report, p Profile) {
+	r := a.r
+	W, H := float64(a.W), float64(a.H)
+	s := float64(a.W) / float64(r.w) // work → original, x
+	sy := float64(a.H) / float64(r.h)
+	g := &rep.Geometry
+	g.Width, g.Height = a.W, a.H
+
+	// color_mode
+	{
+		limit := fmt.Sprintf("≥ %.1f", p.MinChroma)
+		rep.add(verdict(CheckColorMode, a.chroma >= p.MinChroma, a.chroma, limit,
+			fmt.Sprintf("照片接近黑白（色度%.1f，需≥%.1f），请上传彩色照片，不要使用滤镜", a.chroma, p.MinChroma)))
+	}
+	// single_face
+	{
+		n := float64(len(a.faces))
+		msg := "照片中未检测到人脸，请上传本人正面免冠照片"
+		if n > 1 {
+			msg = fmt.Sprintf("照片中检测到%d张人脸，只能有本人一人", len(a.faces))
+		}
+		rep.add(verdict(CheckSingleFace, n == 1, n, "= 1", msg))
+	}
+	if a.hasFce {
+		f := a.main
+		g.Face = &Box{X: (f.col - f.size/2) * s, Y: (f.row - f.size/2) * sy, W: f.size * s, H: f.size * sy}
+	}
+	if a.lm.pupilsOK {
+		g.LeftPupil = &Point{a.lm.left.x * s, a.lm.left.y * sy}
+		g.RightPupil = &Point{a.lm.right.x * s, a.lm.right.y * sy}
+		ey := a.eyeY * sy
+		g.EyeLineY = &ey
+		cy := a.chinY * sy
+		g.ChinY = &cy
+	}
+	if a.lm.noseOK {
+		g.Nose = &Point{a.lm.nose.x * s, a.lm.nose.y * sy}
+	}
+	if a.headTop >= 0 {
+		ht := a.headTop * sy
+		g.HeadTopY = &ht
+	}
+
+	// face_frontal
+	{
+		limit := fmt.Sprintf("≤ %.2f", p.MaxYaw)
+		if a.lm.pupilsOK && a.lm.noseOK && a.ipd > 0 {
+			yaw := math.Abs(a.lm.nose.x-a.pupilMid.x) / a.ipd
+			rep.add(verdict(CheckFaceFrontal, yaw <= p.MaxYaw, yaw, limit,
+				fmt.Sprintf("脸部有偏转（偏转度%.2f，需≤%.2f），请正对镜头，不要侧脸", yaw, p.MaxYaw)))
+		} else {
+			rep.add(noFace(CheckFaceFrontal, limit))
+		}
+	}
+	// face_centered
+	{
+		limit := fmt.Sprintf("± %.1f%%", p.MaxCenterOffset*100)
+		if a.hasFce {
+			off := (a.centreX() - float64(r.w)/2) / float64(r.w)
+			side := "右"
+			if off < 0 {
+				side = "左"
+			}
+			rep.add(verdict(CheckFaceCentered, math.Abs(off) <= p.MaxCenterOffset, math.Abs(off)*100, limit,
+				fmt.Sprintf("头部不居中：偏%s%.1f%%（允许±%.1f%%），请让头部位于照片正中", side, math.Abs(off)*100, p.MaxCenterOffset*100)))
+		} else {
+			rep.add(noFace(CheckFaceCentered, limit))
+		}
+	}
+	// face_width
+	{
+		limit := rangeLimit(p.MinFaceWidth*100, p.MaxFaceWidth*100, "%")
+		if a.hasFce {
+			v := a.faceWidth / float64(r.w)
+			msg := fmt.Sprintf("脸部宽度为照片宽度的%.1f%%，应为%.1f%%–%.1f%%（480宽照片为%.0f–%.0f像素）：", v*100, p.MinFaceWidth*100, p.MaxFaceWidth*100, p.MinFaceWidth*480, p.MaxFaceWidth*480)
+			if v < p.MinFaceWidth {
+				msg += "头部太小，请靠近镜头或裁剪"
+			} else {
+				msg += "头部太大，请离镜头远一些"
+			}
+			rep.add(verdict(CheckFaceWidth, v >= p.MinFaceWidth && v <= p.MaxFaceWidth, v*100, limit, msg))
+		} else {
+			rep.add(noFace(CheckFaceWidth, limit))
+		}
+	}
+	// head_top
+	{
+		limit := rangeLimit(p.MinHeadTop*100, p.MaxHeadTop*100, "%")
+		switch {
+		case !a.hasFce:
+			rep.add(noFace(CheckHeadTop, limit))
+		case a.headTop < 0:
+			rep.add(verdict(CheckHeadTop, false, 0, limit, "未能找到头顶位置（头发与背景难以区分），请使用标准蓝色背景"))
+		default:
+			v := a.headTop / float64(r.h)
+			msg := fmt.Sprintf("头顶距上边缘为照片高度的%.1f%%，应为%.1f%%–%.1f%%（640高照片为%.0f–%.0f像素）：", v*100, p.MinHeadTop*100, p.MaxHeadTop*100, p.MinHeadTop*640, p.MaxHeadTop*640)
+			if v < p.MinHeadTop {
+				msg += "头顶离上边缘太近"
+			} else {
+				msg += "头顶离上边缘太远"
+			}
+			rep.add(verdict(CheckHeadTop, v >= p.MinHeadTop && v <= p.MaxHeadTop, v*100, limit, msg))
+		}
+	}
+	// eye_line
+	{
+		limit := rangeLimit(p.MinEyeLine*100, p.MaxEyeLine*100, "%")
+		if a.lm.pupilsOK {
+			v := a.eyeY / float64(r.h)
+			msg := fmt.Sprintf("双眼距上边缘为照片高度的%.1f%%，应为%.1f%%–%.1f%%（640高照片为%.0f–%.0f像素）", v*100, p.MinEyeLine*100, p.MaxEyeLine*100, p.MinEyeLine*640, p.MaxEyeLine*640)
+			rep.add(verdict(CheckEyeLine, v >= p.MinEyeLine && v <= p.MaxEyeLine, v*100, limit, msg))
+		} else {
+			rep.add(noFace(CheckEyeLine, limit))
+		}
+	}
+	// head_height
+	{
+		limit := fmt.Sprintf("%.2f–%.2f", p.MinHeadHeight, p.MaxHeadHeight)
+		if a.lm.pupilsOK && a.headTop >= 0 {
+			v := (a.chinY - a.headTop) / float64(r.h)
+			msg := fmt.Sprintf("头部（头顶到下巴）占照片高度的%.0f%%，应为%.0f%%–%.0f%%：", v*100, p.MinHeadHeight*100, p.MaxHeadHeight*100)
+			if v < p.MinHeadHeight {
+				msg += "头部太小"
+			} else {
+				msg += "头部太大"
+			}
+			rep.add(verdict(CheckHeadHeight, v >= p.MinHeadHeight && v <= p.MaxHeadHeight, v, limit, msg))
+		} else {
+			rep.add(noFace(CheckHeadHeight, limit))
+		}
+	}
+	// eyes_open
+	{
+		limit := fmt.Sprintf("≥ %.0f", p.MinEyeContrast)
+		if a.lm.pupilsOK {
+			inside := a.insideFace(a.lm.left) && a.insideFace(a.lm.right)
+			ok := inside && a.eyeContrast >= p.MinEyeContrast
+			rep.add(verdict(CheckEyesOpen, ok, a.eyeContrast, limit, "未能清楚识别双眼，请自然睁开双眼，头发或镜框不要遮挡眼睛"))
+		} else {
+			rep.add(noFace(CheckEyesOpen, limit))
+		}
+	}
+	// eyes_level
+	{
+		limit := fmt.Sprintf("≤ %.0f°", p.MaxEyeTiltDeg)
+		if a.lm.pupilsOK {
+			deg := math.Abs(math.Atan2(a.lm.right.y-a.lm.left.y, a.lm.right.x-a.lm.left.x) * 180 / math.Pi)
+			rep.add(verdict(CheckEyesLevel, deg <= p.MaxEyeTiltDeg, deg, limit,
+				fmt.Sprintf("头部倾斜%.1f°（允许≤%.0f°），请平视镜头，不要歪头", deg, p.MaxEyeTiltDeg)))
+		} else {
+			rep.add(noFace(CheckEyesLevel, limit))
+		}
+	}
+	// background_blue
+	{
+		limit := fmt.Sprintf("≥ %.0f%%", p.BgMinShare*100)
+		rep.add(verdict(CheckBackgroundBlue, a.bgBandPixels > 0 && a.bgBlueShare >= p.BgMinShare, a.bgBlueShare*100, limit,
+			fmt.Sprintf("背景不是标准蓝色（蓝色仅占%.0f%%，需≥%.0f%%），请在纯蓝色背景前拍摄", a.bgBlueShare*100, p.BgMinShare*100)))
+	}
+	// background_uniform
+	{
+		limit := fmt.Sprintf("σL* ≤ %.0f，左右差 ≤ %.0f，上下差 ≤ %.0f", p.BgMaxLStd, p.BgMaxLRDiff, p.BgMaxTBDiff)
+		worst, v, msg := 0.0, a.bgLStd, ""
+		for _, m := range []struct {
+			val, lim float64
+			what     string
+		}{
+			{a.bgLStd, p.BgMaxLStd, "背景明暗不均匀（有阴影或杂物）"},
+			{a.bgLR, p.BgMaxLRDiff, "背景左右明暗不一致（有阴影）"},
+			{a.bgTB, p.BgMaxTBDiff, "背景上下明暗不一致（有渐变）"},
+		} {
+			if m.lim > 0 && m.val/m.lim > worst {
+				worst, v, msg = m.val/m.lim, m.val, m.what
+			}
+		}
+		ok := a.bgBandPixels > 0 && worst <= 1
+		rep.add(verdict(CheckBackgroundUniform, ok, v, limit, msg+"，请在光线均匀的纯色背景前拍摄"))
+	}
+	// clothing_contrast
+	{
+		limit := fmt.Sprintf("ΔE ≥ %.0f", p.MinClothingDeltaE)
+		ok := !a.clothingOK || a.clothingDE >= p.MinClothingDeltaE
+		rep.add(verdict(CheckClothingContrast, ok, a.clothingDE, limit,
+			fmt.Sprintf("衣服颜色与背景太接近（色差%.0f，需≥%.0f），请换一件与蓝色背景区分明显的衣服", a.clothingDE, p.MinClothingDeltaE)))
+	}
+	// sharpness
+	{
+		limit := fmt.Sprintf("≥ %.0f", p.MinSharpness)
+		if a.hasFce {
+			rep.add(verdict(CheckSharpness, a.sharpness >= p.MinSharpness, a.sharpness, limit,
+				fmt.Sprintf("照片模糊（清晰度%.0f，需≥%.0f），请对焦后重新拍摄，不要使用压缩或美颜", a.sharpness, p.MinSharpness)))
+		} else {
+			rep.add(noFace(CheckSharpness, limit))
+		}
+	}
+	// exposure
+	{
+		limit := fmt.Sprintf("面部L* %.0f–%.0f，过曝/欠曝 ≤ %.0f%%，左右差 ≤ %.0f", p.MinFaceL, p.MaxFaceL, p.MaxClippedShare*100, p.MaxFaceLRDiff)
+		if a.hasFce {
+			msg := ""
+			switch {
+			case a.faceL < p.MinFaceL:
+				msg = fmt.Sprintf("面部太暗（亮度%.0f，需≥%.0f），请在光线充足处拍摄", a.faceL, p.MinFaceL)
+			case a.faceL > p.MaxFaceL:
+				msg = fmt.Sprintf("面部过亮（亮度%.0f，需≤%.0f），请避免强光直射或闪光过强", a.faceL, p.MaxFaceL)
+			case a.clipped > p.MaxClippedShare:
+				msg = fmt.Sprintf("面部有%.0f%%的区域过曝或死黑，请调整光线", a.clipped*100)
+			case a.faceLR > p.MaxFaceLRDiff:
+				msg = fmt.Sprintf("面部左右明暗不均（相差%.0f，需≤%.0f），请避免侧光和阴影", a.faceLR, p.MaxFaceLRDiff)
+			}
+			rep.add(verdict(CheckExposure, msg == "", a.faceL, limit, msg))
+		} else {
+			rep.add(noFace(CheckExposure, limit))
+		}
+	}
+	// shoulders_level (warning)
+	{
+		limit := fmt.Sprintf("≤ %.0f°", p.MaxShoulderTilt)
+		ok := !a.shouldersFound || a.shoulderDeg <= p.MaxShoulderTilt
+		rep.add(verdict(CheckShouldersLevel, ok, a.shoulderDeg, limit,
+			fmt.Sprintf("两肩高低不一（倾斜%.1f°），请端正坐姿", a.shoulderDeg)))
+	}
+	// glasses_glare (warning)
+	{
+		limit := fmt.Sprintf("≤ %.0f%%", p.MaxGlareShare*100)
+		ok := !a.lm.pupilsOK || a.glare <= p.MaxGlareShare
+		rep.add(verdict(CheckGlassesGlare, ok, a.glare*100, limit, "眼镜有反光，请调整角度或灯光，或摘下眼镜"))
+	}
+	// mouth_closed (warning)
+	{
+		limit := fmt.Sprintf("≤ %.3f", p.MaxLipGap)
+		ok := !a.lm.mouthOK || a.lipGap <= p.MaxLipGap
+		rep.add(verdict(CheckMouthClosed, ok, a.lipGap, limit, "请自然闭合嘴唇，不要露齿"))
+	}
+	_, _ = W, H
+}
+
+func (a *analysis) insideFace(e pt) bool {
+	f := a.main
+	return math.Abs(e.x-f.col) <= f.size/2 && math.Abs(e.y-f.row) <= f.size/2
+}

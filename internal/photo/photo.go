@@ -1,0 +1,239 @@
+// Package photo owns the machine checks of a diploma photo (photo-spec.md): format,
+// size, geometry of the head, background, face, eyes, sharpness, exposure and edits,
+// each reported with its value and limit so a student sees by how much a photo
+// missed; and the standard 480×640 export crop for 学信网.
+package photo
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"image"
+	"image/color"
+	"image/jpeg"
+	_ "image/png" // a PNG renamed .jpg is recognised and named as such
+	"sync"
+
+	"github.com/gradphoto/gradphoto/internal/apperr"
+)
+
+// Severity of a check: an error blocks the upload, a warning goes to the reviewer.
+const (
+	SeverityError   = "error"
+	SeverityWarning = "warning"
+)
+
+// Check ids, stable: the API, the staff console and profiles use them.
+const (
+	CheckFormatJPEG        = "format_jpeg"
+	CheckFileSize          = "file_size"
+	CheckDimensions        = "dimensions"
+	CheckAspectRatio       = "aspect_ratio"
+	CheckColorMode         = "color_mode"
+	CheckSingleFace        = "single_face"
+	CheckFaceFrontal       = "face_frontal"
+	CheckFaceCentered      = "face_centered"
+	CheckFaceWidth         = "face_width"
+	CheckHeadTop           = "head_top"
+	CheckEyeLine           = "eye_line"
+	CheckHeadHeight        = "head_height"
+	CheckEyesOpen          = "eyes_open"
+	CheckEyesLevel         = "eyes_level"
+	CheckBackgroundBlue    = "background_blue"
+	CheckBackgroundUniform = "background_uniform"
+	CheckClothingContrast  = "clothing_contrast"
+	CheckSharpness         = "sharpness"
+	CheckExposure          = "exposure"
+	CheckShouldersLevel    = "shoulders_level"
+	CheckGlassesGlare      = "glasses_glare"
+	CheckNotEdited         = "not_edited"
+	CheckMouthClosed       = "mouth_closed"
+)
+
+// Check is the verdict of one rule.
+type Check struct {
+	ID       string  `json:"id"`
+	Passed   bool    `json:"passed"`
+	Severity string  `json:"severity"` // "error" | "warning"
+	Value    float64 `json:"value"`
+	Limit    string  `json:"limit"`
+	Message  string  `json:"message"` // Chinese, student-facing
+}
+
+// Point is a position in original image pixels.
+type Point struct {
+	X float64 `json:"x"`
+	Y float64 `json:"y"`
+}
+
+// Box is a rectangle in original image pixels.
+type Box struct {
+	X float64 `json:"x"`
+	Y float64 `json:"y"`
+	W float64 `json:"w"`
+	H float64 `json:"h"`
+}
+
+// Geometry is what the staff console draws over the photo; every position is in
+// original image pixels and nil when it was not found.
+type Geometry struct {
+	Width      int      `json:"width"`
+	Height     int      `json:"height"`
+	Face       *Box     `json:"face"`
+	LeftPupil  *Point   `json:"left_pupil"` // the one on the image's left
+	RightPupil *Point   `json:"right_pupil"`
+	Nose       *Point   `json:"nose"`
+	EyeLineY   *float64 `json:"eye_line_y"`
+	HeadTopY   *float64 `json:"head_top_y"`
+	ChinY      *float64 `json:"chin_y"`
+}
+
+// Report is the result of all checks on one photo.
+type Report struct {
+	Passed   bool     `json:"passed"` // no check of severity "error" failed
+	Checks   []Check  `json:"checks"`
+	Geometry Geometry `json:"geometry"`
+}
+
+// Failed returns the checks that did not pass, errors first.
+func (r *Report) Failed() []Check {
+	var errs, warns []Check
+	for _, c := range r.Checks {
+		if c.Passed {
+			continue
+		}
+		if c.Severity == SeverityError {
+			errs = append(errs, c)
+		} else {
+			warns = append(warns, c)
+		}
+	}
+	return append(errs, warns...)
+}
+
+// Find returns the check with the given id.
+func (r *Report) Find(id string) (Check, bool) {
+	for _, c := range r.Checks {
+		if c.ID == id {
+			return c, true
+		}
+	}
+	return Check{}, false
+}
+
+// Errors of this package. A photo that fails its checks is not an error: Check
+// returns a Report. These are for the export of a photo that cannot be cropped.
+var (
+	ErrUnreadable = apperr.New(apperr.KindUnsupportedMedia, "photo_unreadable", "无法读取照片，请上传JPG格式的彩色照片")
+	ErrNoFace     = apperr.Rejected("photo_no_face", "照片中未检测到人脸，无法裁剪")
+)
+
+// Checker runs the checks. It is safe for concurrent use: the cascades are read-only
+// and each call takes its own buffers from a pool.
+type Checker struct {
+	det   *detector
+	pool  sync.Pool // *raster
+	jpegQ int
+}
+
+// NewChecker unpacks the embedded pigo cascades once.
+func NewChecker() (*Checker, error) {
+	d, err := newDetector()
+	if err != nil {
+		return nil, fmt.Errorf("photo: %w", err)
+	}
+	c := &Checker{det: d, jpegQ: 95}
+	c.pool.New = func() any { return new(raster) }
+	return c, nil
+}
+
+// decoded is an upload after the header and format checks.
+type decoded struct {
+	img    image.Image
+	width  int
+	height int
+}
+
+// Check runs every check of p on data. It returns an error only when ctx is done;
+// anything it cannot judge (not a JPEG, truncated, CMYK, too large a header) is a
+// Report whose format_jpeg or dimensions check fails, so a student always gets a
+// reason in the same shape.
+func (c *Checker) Check(ctx context.Context, data []byte, p Profile) (*Report, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	rep := &Report{}
+	rep.add(checkFileSize(len(data), p))
+	dec, ok := c.decode(data, p, rep)
+	if !ok {
+		rep.finish()
+		return rep, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	r := c.pool.Get().(*raster)
+	defer c.pool.Put(r)
+	r.load(dec.img)
+	dec.img = nil // let the full-size image go before the detector allocates
+
+	a := c.analyse(r, dec.width, dec.height, p)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	a.report(rep, p)
+	rep.add(checkNotEdited(data))
+	rep.finish()
+	return rep, nil
+}
+
+func (r *Report) add(cs ...Check) { r.Checks = append(r.Checks, cs...) }
+
+func (r *Report) finish() {
+	r.Passed = true
+	for _, c := range r.Checks {
+		if !c.Passed && c.Severity == SeverityError {
+			r.Passed = false
+		}
+	}
+}
+
+// decode applies the format, dimension and aspect checks from the header, then
+// decodes a JPEG that passes the dimension guard. ok is false when nothing more can be judged.
+func (c *Checker) decode(data []byte, p Profile, rep *Report) (decoded, bool) {
+	isJPEG := len(data) >= 3 && data[0] == 0xFF && data[1] == 0xD8 && data[2] == 0xFF
+	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
+	if err != nil {
+		rep.add(failFormat(""), failUnreadableDimensions())
+		return decoded{}, false
+	}
+	dims := checkDimensions(cfg.Width, cfg.Height, p)
+	rep.add(dims)
+	// The header alone says whether the shape is right; tell the student even
+	// when the pixels cannot be judged.
+	aspect := checkAspect(cfg.Width, cfg.Height, p)
+	if !isJPEG || format != "jpeg" {
+		rep.add(failFormat(format), aspect)
+		return decoded{}, false
+	}
+	if cfg.ColorModel == color.CMYKModel {
+		rep.add(failFormat("cmyk"), aspect)
+		return decoded{}, false
+	}
+	if float64(cfg.Width)*float64(cfg.Height) > p.MaxMegapixels*1e6 || cfg.Width <= 0 || cfg.Height <= 0 {
+		// Decompression-bomb guard: never decode what the header says is too big.
+		rep.add(passFormatHeaderOnly(), aspect)
+		return decoded{}, false
+	}
+	img, err := jpeg.Decode(bytes.NewReader(data))
+	if err != nil {
+		rep.add(failFormat("corrupt"), aspect)
+		return decoded{}, false
+	}
+	if _, isCMYK := img.(*image.CMYK); isCMYK {
+		rep.add(failFormat("cmyk"), aspect)
+		return decoded{}, false
+	}
+	rep.add(passFormat(), aspect)
+	return decoded{img: img, width: cfg.Width, height: cfg.Height}, true
+}

@@ -1,0 +1,265 @@
+package photo
+
+import (
+	"image"
+	"image/color"
+	"math"
+)
+
+// workMaxSide bounds the analysis raster: a 3:4 photo is analysed at 480×640, the
+// export size, whatever it was shot at, so thresholds mean the same for every upload.
+const workMaxSide = 640
+
+// raster is the downscaled copy every measurement works on. Buffers are reused
+// through the Checker's pool; nothing here refers to the decoded image afterwards.
+type raster struct {
+	w, h  int     // work raster size
+	scale float64 // original pixels per work pixel (≥ 1)
+	rgb   []uint8 // 3 bytes per pixel
+	grey  []uint8 // luma, for the detector, landmarks and sharpness
+
+	// The colour grid: the work raster halved, in CIE L*a*b* and HSV, for the
+	// background, exposure and colour checks (they need area, not detail).
+	gw, gh     int
+	lab        []float32 // 3 per grid pixel
+	hue, sat   []float32
+	val        []float32
+	bg         []bool // grid pixel close to the background colour
+	tmp        []float32
+	isGreySrc  bool
+	srcSamples int // how many source pixels fed one work pixel, for tests
+}
+
+func grow[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	return s[:n]
+}
+
+// workSize returns the raster size for an image of w×h.
+func workSize(w, h int) (int, int, float64) {
+	s := float64(max(w, h)) / workMaxSide
+	if s < 1 {
+		s = 1
+	}
+	ww := max(1, int(math.Round(float64(w)/s)))
+	hh := max(1, int(math.Round(float64(h)/s)))
+	return ww, hh, s
+}
+
+// load fills the raster from a decoded image by box-averaging, which is both the
+// fastest and the most faithful way to shrink a photo by a large factor.
+func (r *raster) load(img image.Image) {
+	b := img.Bounds()
+	W, H := b.Dx(), b.Dy()
+	r.w, r.h, r.scale = workSize(W, H)
+	r.rgb = grow(r.rgb, r.w*r.h*3)
+	r.grey = grow(r.grey, r.w*r.h)
+	r.isGreySrc = false
+	switch src := img.(type) {
+	case *image.YCbCr:
+		r.loadYCbCr(src)
+	case *image.Gray:
+		r.isGreySrc = true
+		r.loadGeneric(img)
+	default:
+		r.loadGeneric(img)
+	}
+	for i := 0; i < r.w*r.h; i++ {
+		p := r.rgb[i*3 : i*3+3]
+		r.grey[i] = uint8((299*int(p[0]) + 587*int(p[1]) + 114*int(p[2]) + 500) / 1000)
+	}
+	r.buildGrid()
+}
+
+// span returns the source range [a, b) of work index i along an axis of n source pixels.
+func span(i, n int, s float64) (int, int) {
+	a := int(float64(i) * s)
+	b := int(float64(i+1) * s)
+	if b > n {
+		b = n
+	}
+	if b <= a {
+		b = min(a+1, n)
+		if a >= n {
+			a = n - 1
+		}
+	}
+	return a, b
+}
+
+func (r *raster) loadYCbCr(src *image.YCbCr) {
+	b := src.Bounds()
+	W, H := b.Dx(), b.Dy()
+	for oy := 0; oy < r.h; oy++ {
+		y0, y1 := span(oy, H, r.scale)
+		for ox := 0; ox < r.w; ox++ {
+			x0, x1 := span(ox, W, r.scale)
+			var sy, n int
+			for y := y0; y < y1; y++ {
+				row := src.Y[(y)*src.YStride:]
+				for x := x0; x < x1; x++ {
+					sy += int(row[x])
+				}
+				n += x1 - x0
+			}
+			// Chroma varies slowly; a sparse sample of the block is enough.
+			var scb, scr, m int
+			stepY := max(1, (y1-y0)/3)
+			stepX := max(1, (x1-x0)/3)
+			for y := y0; y < y1; y += stepY {
+				for x := x0; x < x1; x += stepX {
+					ci := src.COffset(x+b.Min.X, y+b.Min.Y)
+					scb += int(src.Cb[ci])
+					scr += int(src.Cr[ci])
+					m++
+				}
+			}
+			R, G, B := color.YCbCrToRGB(uint8((sy+n/2)/n), uint8((scb+m/2)/m), uint8((scr+m/2)/m))
+			i := (oy*r.w + ox) * 3
+			r.rgb[i], r.rgb[i+1], r.rgb[i+2] = R, G, B
+			r.srcSamples = n
+		}
+	}
+}
+
+func (r *raster) loadGeneric(src image.Image) {
+	b := src.Bounds()
+	W, H := b.Dx(), b.Dy()
+	for oy := 0; oy < r.h; oy++ {
+		y0, y1 := span(oy, H, r.scale)
+		for ox := 0; ox < r.w; ox++ {
+			x0, x1 := span(ox, W, r.scale)
+			var sr, sg, sb, n uint64
+			for y := y0; y < y1; y++ {
+				for x := x0; x < x1; x++ {
+					cr, cg, cb, _ := src.At(x+b.Min.X, y+b.Min.Y).RGBA()
+					sr += uint64(cr)
+					sg += uint64(cg)
+					sb += uint64(cb)
+					n++
+				}
+			}
+			i := (oy*r.w + ox) * 3
+			r.rgb[i] = uint8(sr / n >> 8)
+			r.rgb[i+1] = uint8(sg / n >> 8)
+			r.rgb[i+2] = uint8(sb / n >> 8)
+			r.srcSamples = int(n)
+		}
+	}
+}
+
+// colour tables shared read-only by every check (computed once at init, immutable).
+var (
+	srgbToLinear [256]float32
+	labF         [labFSize + 1]float32
+)
+
+const labFSize = 4096
+
+func init() {
+	for i := range srgbToLinear {
+		v := float64(i) / 255
+		if v <= 0.04045 {
+			v /= 12.92
+		} else {
+			v = math.Pow((v+0.055)/1.055, 2.4)
+		}
+		srgbToLinear[i] = float32(v)
+	}
+	for i := range labF {
+		t := float64(i) / labFSize * 1.1
+		if t > 0.008856 {
+			labF[i] = float32(math.Cbrt(t))
+		} else {
+			labF[i] = float32(7.787*t + 16.0/116)
+		}
+	}
+}
+
+func fLab(t float32) float32 {
+	x := t / 1.1 * labFSize
+	if x <= 0 {
+		return labF[0]
+	}
+	i := int(x)
+	if i >= labFSize {
+		return labF[labFSize]
+	}
+	f := x - float32(i)
+	return labF[i]*(1-f) + labF[i+1]*f
+}
+
+// toLab converts 8-bit sRGB to CIE L*a*b* (D65).
+func toLab(R, G, B uint8) (float32, float32, float32) {
+	r, g, b := srgbToLinear[R], srgbToLinear[G], srgbToLinear[B]
+	x := (0.4124*r + 0.3576*g + 0.1805*b) / 0.95047
+	y := 0.2126*r + 0.7152*g + 0.0722*b
+	z := (0.0193*r + 0.1192*g + 0.9505*b) / 1.08883
+	fx, fy, fz := fLab(x), fLab(y), fLab(z)
+	return 116*fy - 16, 500 * (fx - fy), 200 * (fy - fz)
+}
+
+// toHSV returns hue in degrees, saturation and value in [0,1].
+func toHSV(R, G, B uint8) (float32, float32, float32) {
+	r, g, b := float32(R)/255, float32(G)/255, float32(B)/255
+	mx := max(r, g, b)
+	mn := min(r, g, b)
+	d := mx - mn
+	var h float32
+	switch {
+	case d == 0:
+		h = 0
+	case mx == r:
+		h = 60 * ((g - b) / d)
+		if h < 0 {
+			h += 360
+		}
+	case mx == g:
+		h = 60 * (2 + (b-r)/d)
+	default:
+		h = 60 * (4 + (r-g)/d)
+	}
+	var s float32
+	if mx > 0 {
+		s = d / mx
+	}
+	return h, s, mx
+}
+
+func (r *raster) buildGrid() {
+	r.gw, r.gh = max(1, r.w/2), max(1, r.h/2)
+	n := r.gw * r.gh
+	r.lab = grow(r.lab, n*3)
+	r.hue = grow(r.hue, n)
+	r.sat = grow(r.sat, n)
+	r.val = grow(r.val, n)
+	r.bg = grow(r.bg, n)
+	for gy := 0; gy < r.gh; gy++ {
+		for gx := 0; gx < r.gw; gx++ {
+			var sr, sg, sb, c int
+			for dy := 0; dy < 2; dy++ {
+				y := min(gy*2+dy, r.h-1)
+				for dx := 0; dx < 2; dx++ {
+					x := min(gx*2+dx, r.w-1)
+					i := (y*r.w + x) * 3
+					sr += int(r.rgb[i])
+					sg += int(r.rgb[i+1])
+					sb += int(r.rgb[i+2])
+					c++
+				}
+			}
+			R, G, B := uint8(sr/c), uint8(sg/c), uint8(sb/c)
+			j := gy*r.gw + gx
+			r.lab[j*3], r.lab[j*3+1], r.lab[j*3+2] = toLab(R, G, B)
+			r.hue[j], r.sat[j], r.val[j] = toHSV(R, G, B)
+		}
+	}
+}
+
+// labAt returns the L*a*b* of grid pixel (x, y).
+func (r *raster) labAt(x, y int) (float32, float32, float32) {
+	j := (y*r.gw + x) * 3
+	return r.lab[j], r.lab[j+1], r.lab[j+2]
+}
