@@ -50,10 +50,10 @@ Component({
         if (result.ok) {
           wx.redirectTo({ url: pageURL('review', { id: this.data.id }) });
         } else if (result.errMsg === CANCEL) {
-          this.setData({ stateText: '提示：您已取消支付，订单未支付，可随时重新支付。' });
+          this.setData({ stateText: '您已取消支付，订单未支付，可随时重新支付。' });
           wx.showToast({ title: '已取消支付', icon: 'none' });
         } else {
-          this.setData({ stateText: '提示：支付未完成，请稍后重试。' });
+          this.setData({ stateText: '支付未完成，请稍后重试。' });
           wx.showModal({ title: '支付未完成', content: '支付没有成功，请稍后重试；如已扣款请联系客服。', showCancel: false });
         }
       } catch (err) {
