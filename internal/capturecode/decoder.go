@@ -1,0 +1,308 @@
+package capturecode
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"image/jpeg"
+	"image/png"
+	"runtime"
+
+	"github.com/makiuchi-d/gozxing"
+	"github.com/makiuchi-d/gozxing/qrcode"
+
+	"github.com/gradphoto/gradphoto/internal/apperr"
+)
+
+// Limits on what Decode accepts, checked from the header before any pixel is decoded.
+const (
+	// DefaultMaxPixels admits a 48 MP phone photo and refuses decompression bombs: a
+	// tiny PNG can declare 20000×20000 pixels, 400 MB once decoded.
+	DefaultMaxPixels = 50_000_000
+	// maxSide refuses absurd aspect ratios that stay under the pixel cap.
+	maxSide = 16_000
+	// workingSide is the long side above which the first attempts run on a shrunken
+	// copy: a QR that a student can scan in a 12 MP photo survives halving, and
+	// full-resolution attempts on such a photo would cost seconds.
+	workingSide = 2800
+)
+
+// Decoder finds and decodes the QR code of a collection-code image. It is safe for
+// concurrent use; it bounds how many decodes run at once, since each holds the
+// decoded image (up to ~3 bytes a pixel) and keeps a core busy.
+type Decoder struct {
+	maxPixels int
+	slots     chan struct{}
+}
+
+// Option configures a Decoder.
+type Option func(*Decoder)
+
+// WithMaxPixels sets the pixel cap (width × height) above which images are refused.
+func WithMaxPixels(n int) Option { return func(d *Decoder) { d.maxPixels = n } }
+
+// WithConcurrency sets how many decodes may run at once (default: the number of CPUs).
+func WithConcurrency(n int) Option {
+	return func(d *Decoder) { d.slots = make(chan struct{}, max(n, 1)) }
+}
+
+// NewDecoder returns a Decoder with the default limits.
+func NewDecoder(opts ...Option) *Decoder {
+	d := &Decoder{maxPixels: DefaultMaxPixels}
+	for _, o := range opts {
+		o(d)
+	}
+	if d.slots == nil {
+		d.slots = make(chan struct{}, runtime.NumCPU())
+	}
+	return d
+}
+
+// Decode finds and decodes the QR code in a JPEG or PNG upload; the format is decided
+// by content, not by name or declared type. It returns the payload as decoded; check
+// it with Rules.Validate. Every error is an *apperr.Error (ErrQRNotFound,
+// ErrUnsupportedImage, ErrImageTooLarge, ErrImageCorrupt, ErrEmptyImage; on a
+// cancelled ctx apperr.ErrUnavailable).
+func (d *Decoder) Decode(ctx context.Context, data []byte) (string, error) {
+	r, err := d.DecodeResult(ctx, data)
+	return r.Text, err
+}
+
+type imageFormat int
+
+const (
+	formatUnknown imageFormat = iota
+	formatJPEG
+	formatPNG
+)
+
+func sniff(b []byte) imageFormat {
+	switch {
+	case len(b) >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF:
+		return formatJPEG
+	case len(b) >= 8 && string(b[:8]) == "\x89PNG\r\n\x1a\n":
+		return formatPNG
+	}
+	return formatUnknown
+}
+
+// load checks the header, decodes the pixels to luminance and applies the EXIF
+// orientation.
+func (d *Decoder) load(data []byte) (*image.Gray, error) {
+	if len(data) == 0 {
+		return nil, ErrEmptyImage
+	}
+	format := sniff(data)
+	var (
+		decodeConfig func([]byte) (image.Config, error)
+		decode       func([]byte) (image.Image, error)
+		orientation  func([]byte) int
+	)
+	switch format {
+	case formatJPEG:
+		decodeConfig = func(b []byte) (image.Config, error) { return jpeg.DecodeConfig(bytes.NewReader(b)) }
+		decode = func(b []byte) (image.Image, error) { return jpeg.Decode(bytes.NewReader(b)) }
+		orientation = jpegOrientation
+	case formatPNG:
+		decodeConfig = func(b []byte) (image.Config, error) { return png.DecodeConfig(bytes.NewReader(b)) }
+		decode = func(b []byte) (image.Image, error) { return png.Decode(bytes.NewReader(b)) }
+		orientation = pngOrientation
+	default:
+		return nil, ErrUnsupportedImage.Wrap(fmt.Errorf("content is neither JPEG nor PNG (starts %q)", head(data)))
+	}
+	cfg, err := decodeConfig(data)
+	if err != nil {
+		return nil, ErrImageCorrupt.Wrap(fmt.Errorf("read image header: %w", err))
+	}
+	if cfg.Width <= 0 || cfg.Height <= 0 {
+		return nil, ErrImageCorrupt.Wrap(fmt.Errorf("image declares %d×%d pixels", cfg.Width, cfg.Height))
+	}
+	if cfg.Width > maxSide || cfg.Height > maxSide || cfg.Width*cfg.Height > d.maxPixels {
+		return nil, ErrImageTooLarge.Wrap(fmt.Errorf("image declares %d×%d pixels, limit %d", cfg.Width, cfg.Height, d.maxPixels))
+	}
+	if format == formatPNG {
+		g, ok, err := decodePNGGray(data)
+		if err != nil {
+			return nil, ErrImageCorrupt.Wrap(fmt.Errorf("decode image: %w", err))
+		}
+		if ok {
+			return orient(g, orientation(data)), nil
+		}
+	}
+	img, err := decode(data)
+	if err != nil {
+		return nil, ErrImageCorrupt.Wrap(fmt.Errorf("decode image: %w", err))
+	}
+	return orient(toGray(img), orientation(data)), nil
+}
+
+func head(b []byte) []byte { return b[:min(len(b), 4)] }
+
+// Result is a decoded payload and how it was found.
+type Result struct {
+	Text string
+	// Strategy names the attempt that succeeded ("full", "full-inverted", "half", ...),
+	// for benchmarks and the staff tool; Attempts counts the reader runs.
+	Strategy string
+	Attempts int
+}
+
+// DecodeResult is Decode with the strategy that found the code, for tools and benchmarks.
+func (d *Decoder) DecodeResult(ctx context.Context, data []byte) (Result, error) {
+	if err := ctx.Err(); err != nil { // select below picks at random when both are ready
+		return Result{}, apperr.ErrUnavailable.Wrap(err)
+	}
+	select {
+	case d.slots <- struct{}{}:
+		defer func() { <-d.slots }()
+	case <-ctx.Done():
+		return Result{}, apperr.ErrUnavailable.Wrap(ctx.Err())
+	}
+	g, err := d.load(data)
+	if err != nil {
+		return Result{}, err
+	}
+	return scan(ctx, g)
+}
+
+// scan runs the decoding strategies from cheapest to most expensive and stops at the
+// first success. The order was tuned on testdata (see BENCHMARKS.md): a clean
+// screenshot decodes on the first attempt.
+func scan(ctx context.Context, full *image.Gray) (Result, error) {
+	s := scanner{ctx: ctx}
+	long := max(full.Rect.Dx(), full.Rect.Dy())
+	// The working image: photos bigger than a screenshot start shrunk.
+	work := full
+	if long > workingSide {
+		work = shrink(full, (long+workingSide-1)/workingSide)
+	}
+	var half *image.Gray
+	halved := func() *image.Gray {
+		if half == nil {
+			half = shrink(work, 2)
+		}
+		return half
+	}
+	steps := []struct {
+		name string
+		run  func() (string, bool)
+	}{
+		// The whole image as it is: a screenshot, rotated or not (the detector finds
+		// the finder patterns in any orientation).
+		{"full", func() (string, bool) { return s.try(work, false, false) }},
+		// Dark mode: light modules on a dark background.
+		{"full-inverted", func() (string, bool) { return s.try(work, true, false) }},
+		// Halved: averages away noise, moiré and JPEG blocking.
+		{"half", func() (string, bool) { return s.try(halved(), false, false) }},
+		{"half-inverted", func() (string, bool) { return s.try(halved(), true, false) }},
+		// A global threshold copes with smooth shading that the local one splits up.
+		{"full-global", func() (string, bool) { return s.try(work, false, true) }},
+		{"half-global", func() (string, bool) { return s.try(halved(), false, true) }},
+		// Low contrast (a dim screen photographed), then blur for residual noise,
+		// then coarser averaging for big, noisy photos.
+		{"stretched", func() (string, bool) { return s.tryBoth(stretch(work)) }},
+		{"blurred", func() (string, bool) { return s.tryBoth(blur(work)) }},
+		{"third", func() (string, bool) { return s.tryBoth(shrink(work, 3)) }},
+		{"quarter", func() (string, bool) { return s.tryBoth(shrink(work, 4)) }},
+		// Windows of the full-resolution image, enlarged when small: a small QR among
+		// much clutter, where the whole-image detector locks onto the wrong patterns.
+		{"windows", func() (string, bool) { return s.tryWindows(full) }},
+	}
+	for _, step := range steps {
+		if text, ok := step.run(); ok {
+			return Result{Text: text, Strategy: step.name, Attempts: s.attempts}, nil
+		}
+		if err := ctx.Err(); err != nil {
+			return Result{}, apperr.ErrUnavailable.Wrap(err)
+		}
+	}
+	if s.cause != nil {
+		return Result{}, ErrQRNotFound.Wrap(s.cause)
+	}
+	return Result{}, ErrQRNotFound
+}
+
+type scanner struct {
+	ctx      context.Context
+	cause    error // the last decoder panic or unexpected error, kept for the logs
+	attempts int
+}
+
+func (s *scanner) tryBoth(g *image.Gray) (string, bool) {
+	if text, ok := s.try(g, false, false); ok {
+		return text, true
+	}
+	return s.try(g, true, false)
+}
+
+// tryWindows tries overlapping windows half the size of the image on a 3×3 grid,
+// enlarging windows too small for 2-px modules to resolve.
+func (s *scanner) tryWindows(g *image.Gray) (string, bool) {
+	w, h := g.Rect.Dx(), g.Rect.Dy()
+	ww, wh := w/2, h/2
+	if ww < 64 || wh < 64 {
+		return "", false
+	}
+	for j := 0; j < 3; j++ {
+		for i := 0; i < 3; i++ {
+			if s.ctx.Err() != nil {
+				return "", false
+			}
+			r := image.Rect(i*ww/2, j*wh/2, i*ww/2+ww, j*wh/2+wh)
+			win := crop(g, r)
+			switch long := max(ww, wh); {
+			case long > workingSide:
+				win = shrink(win, (long+workingSide-1)/workingSide)
+			case long < 1000:
+				win = enlarge(win)
+			}
+			if text, ok := s.tryBoth(win); ok {
+				return text, true
+			}
+		}
+	}
+	return "", false
+}
+
+// try runs the gozxing QR reader once. gozxing is a port of Java code that can panic
+// on unusual bit patterns; a panic counts as "not found here" so that one bad attempt
+// does not lose the others.
+func (s *scanner) try(g *image.Gray, invert, global bool) (text string, ok bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.cause = fmt.Errorf("gozxing panic: %v", r)
+			text, ok = "", false
+		}
+	}()
+	s.attempts++
+	w, h := g.Rect.Dx(), g.Rect.Dy()
+	src, err := gozxing.NewPlanarYUVLuminanceSource(g.Pix, w, h, 0, 0, w, h, false)
+	if err != nil {
+		return "", false
+	}
+	if invert {
+		src = src.Invert()
+	}
+	var bin gozxing.Binarizer
+	if global {
+		bin = gozxing.NewGlobalHistgramBinarizer(src)
+	} else {
+		bin = gozxing.NewHybridBinarizer(src)
+	}
+	bmp, err := gozxing.NewBinaryBitmap(bin)
+	if err != nil {
+		return "", false
+	}
+	hints := map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_TRY_HARDER: true}
+	res, err := qrcode.NewQRCodeReader().Decode(bmp, hints)
+	if err != nil {
+		var re gozxing.ReaderException // not found, checksum, format: the normal misses
+		if !errors.As(err, &re) {
+			s.cause = err
+		}
+		return "", false
+	}
+	return res.GetText(), true
+}

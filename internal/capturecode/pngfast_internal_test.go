@@ -1,0 +1,155 @@
+package capturecode
+
+import (
+	"bytes"
+	"compress/zlib"
+	"encoding/binary"
+	"hash/crc32"
+	"image"
+	"image/color"
+	"image/png"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// randomImage fills an image with smooth gradients and noise, so that the encoder
+// picks every row filter.
+func randomPixels(rng *rand.Rand, set func(x, y int, r, g, b, a uint8), w, h int, alpha bool) {
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			a := uint8(255)
+			if alpha {
+				a = uint8(rng.IntN(256))
+			}
+			set(x, y, uint8(x*3+rng.IntN(20)), uint8(y*5), uint8(rng.IntN(256)), a)
+		}
+	}
+}
+
+// grayAlphaPNG encodes an 8-bit grey+alpha PNG, which image/png never writes.
+func grayAlphaPNG(t *testing.T, w, h int, px func(x, y int) (v, a uint8)) []byte {
+	t.Helper()
+	var raw bytes.Buffer
+	for y := 0; y < h; y++ {
+		raw.WriteByte(0)
+		for x := 0; x < w; x++ {
+			v, a := px(x, y)
+			raw.Write([]byte{v, a})
+		}
+	}
+	var z bytes.Buffer
+	zw := zlib.NewWriter(&z)
+	zw.Write(raw.Bytes())
+	zw.Close()
+	var out bytes.Buffer
+	out.WriteString("\x89PNG\r\n\x1a\n")
+	chunk := func(typ string, data []byte) {
+		binary.Write(&out, binary.BigEndian, uint32(len(data)))
+		out.WriteString(typ)
+		out.Write(data)
+		binary.Write(&out, binary.BigEndian, crc32.ChecksumIEEE(append([]byte(typ), data...)))
+	}
+	ihdr := make([]byte, 13)
+	binary.BigEndian.PutUint32(ihdr, uint32(w))
+	binary.BigEndian.PutUint32(ihdr[4:], uint32(h))
+	ihdr[8], ihdr[9] = 8, 4
+	chunk("IHDR", ihdr)
+	chunk("IDAT", z.Bytes())
+	chunk("IEND", nil)
+	return out.Bytes()
+}
+
+func TestDecodePNGGrayMatchesImagePNG(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	const w, h = 61, 37
+	gray := image.NewGray(image.Rect(0, 0, w, h))
+	rgb := image.NewRGBA(gray.Rect)
+	nrgba := image.NewNRGBA(gray.Rect)
+	randomPixels(rng, func(x, y int, r, g, b, a uint8) { gray.SetGray(x, y, color.Gray{r}) }, w, h, false)
+	randomPixels(rng, func(x, y int, r, g, b, a uint8) { rgb.SetRGBA(x, y, color.RGBA{r, g, b, 255}) }, w, h, false)
+	randomPixels(rng, func(x, y int, r, g, b, a uint8) { nrgba.SetNRGBA(x, y, color.NRGBA{r, g, b, a}) }, w, h, true)
+	pal := image.NewPaletted(gray.Rect, color.Palette{
+		color.NRGBA{0, 0, 0, 255}, color.NRGBA{255, 255, 255, 255}, color.NRGBA{200, 10, 10, 128}, color.NRGBA{0, 0, 0, 0},
+	})
+	for i := range pal.Pix {
+		pal.Pix[i] = uint8(rng.IntN(4))
+	}
+	files := map[string][]byte{}
+	for name, img := range map[string]image.Image{"gray": gray, "rgb": rgb, "rgba": nrgba, "palette+tRNS": pal} {
+		var buf bytes.Buffer
+		if err := png.Encode(&buf, img); err != nil {
+			t.Fatal(err)
+		}
+		files[name] = buf.Bytes()
+	}
+	files["gray+alpha"] = grayAlphaPNG(t, w, h, func(x, y int) (uint8, uint8) { return uint8(x * 4), uint8(y * 7) })
+	corpus, _ := filepath.Glob("testdata/corpus/*.png")
+	for _, f := range corpus {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[filepath.Base(f)] = b
+	}
+	for name, data := range files {
+		t.Run(name, func(t *testing.T) {
+			got, ok, err := decodePNGGray(data)
+			if err != nil || !ok {
+				t.Fatalf("decodePNGGray: ok=%v err=%v", ok, err)
+			}
+			img, err := png.Decode(bytes.NewReader(data))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := toGray(img)
+			if got.Rect != want.Rect {
+				t.Fatalf("size %v, want %v", got.Rect, want.Rect)
+			}
+			for i := range want.Pix {
+				if d := int(got.Pix[i]) - int(want.Pix[i]); d < -1 || d > 1 {
+					t.Fatalf("pixel %d: %d, want %d", i, got.Pix[i], want.Pix[i])
+				}
+			}
+		})
+	}
+}
+
+func TestDecodePNGGrayDefers(t *testing.T) {
+	// 16-bit and interlaced files go to image/png.
+	var buf bytes.Buffer
+	png.Encode(&buf, image.NewGray16(image.Rect(0, 0, 4, 4)))
+	if _, ok, err := decodePNGGray(buf.Bytes()); ok || err != nil {
+		t.Fatalf("16-bit: ok=%v err=%v, want deferral", ok, err)
+	}
+	// Colour-key transparency on RGB.
+	rgb := image.NewRGBA(image.Rect(0, 0, 4, 4))
+	buf.Reset()
+	png.Encode(&buf, rgb)
+	data := buf.Bytes()
+	iend := bytes.Index(data, []byte("IDAT")) - 4
+	trns := []byte{0, 0, 0, 6, 't', 'R', 'N', 'S', 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}
+	withKey := append(append(append([]byte{}, data[:iend]...), trns...), data[iend:]...)
+	if _, ok, err := decodePNGGray(withKey); ok || err != nil {
+		t.Fatalf("tRNS on RGB: ok=%v err=%v, want deferral", ok, err)
+	}
+}
+
+func TestDecodePNGGrayTruncated(t *testing.T) {
+	var buf bytes.Buffer
+	png.Encode(&buf, image.NewRGBA(image.Rect(0, 0, 300, 300)))
+	data := buf.Bytes()
+	for _, n := range []int{9, 20, 33, len(data) / 2, len(data) - 20} {
+		if _, _, err := decodePNGGray(data[:n]); err == nil {
+			t.Errorf("truncated to %d of %d bytes: no error", n, len(data))
+		}
+	}
+	bad := bytes.Clone(data)
+	i := bytes.Index(bad, []byte("IDAT")) + 4
+	bad[i] = 0x00 // break the zlib header
+	if _, _, err := decodePNGGray(bad); err == nil || !strings.Contains(err.Error(), "zlib") {
+		t.Errorf("bad zlib header: %v", err)
+	}
+}
