@@ -291,18 +291,21 @@ function createClient({ wx, config, sleep }) {
     }
   }
 
+  /** @param {string} key @param {{params?: object, query?: object, data?: any, quiet?: boolean}} [opts] */
   function request(key, { params, query, data, quiet } = {}) {
     return guarded({ quiet }, () =>
       authorised(key, params, query, (spec, url, header) => doRequest(spec.method, url, header, data)),
     );
   }
 
+  /** @param {string} key @param {{params?: object, filePath?: string, onProgress?: (p: number) => void, quiet?: boolean}} [opts] */
   function upload(key, { params, filePath, onProgress, quiet } = {}) {
     return guarded({ quiet }, () =>
       authorised(key, params, null, (spec, url, header) => doUpload(url, header, spec.upload, filePath, onProgress)),
     );
   }
 
+  /** @param {string} key @param {{params?: object, quiet?: boolean}} [opts] */
   function download(key, { params, quiet } = {}) {
     return guarded({ quiet }, () =>
       authorised(key, params, null, (spec, url, header) => doDownload(url, header)),

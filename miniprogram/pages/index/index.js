@@ -27,7 +27,6 @@ Component({
       this.setData({ loading: true, error: '' });
       try {
         const list = await getApp().api.listCollections({ quiet: true });
-        this.raw = list;
         this.setData({
           loading: false,
           collections: list.map((c) => Object.assign({}, c, { statusText: statusLabel(c), actionText: actionText(c) })),
@@ -38,7 +37,7 @@ Component({
     },
 
     continueCollection(e) {
-      const c = (this.raw || []).find((x) => x.id === e.currentTarget.dataset.id);
+      const c = this.data.collections.find((x) => x.id === e.currentTarget.dataset.id);
       if (c) wx.navigateTo({ url: nextPageFor(c) });
     },
 

@@ -23,6 +23,7 @@ Component({
     accepted: false,
     warningChecks: [],
     nextText: '下一步：支付',
+    collection: null,
   },
 
   methods: {
@@ -74,11 +75,11 @@ Component({
           quiet: true,
           onProgress: (progress) => this.setData({ progress }),
         });
-        this.collection = res.collection;
         const checks = res.checks || (res.collection.photo && res.collection.photo.checks) || [];
         this.setData({
           uploading: false,
           accepted: true,
+          collection: res.collection,
           warningChecks: failed(checks, 'warning'),
           nextText: res.collection.status === 'photo_ok' ? '下一步：支付' : '提交审核，查看状态',
         });
@@ -93,7 +94,7 @@ Component({
     },
 
     next() {
-      if (this.collection) wx.redirectTo({ url: nextPageFor(this.collection) });
+      if (this.data.collection) wx.redirectTo({ url: nextPageFor(this.data.collection) });
     },
 
     change() {

@@ -2,6 +2,14 @@
 // request, and drops answers to queries that are no longer the latest.
 const { pageURL } = require('../../utils/flow');
 
+/**
+ * The page's own timer and request counter, kept off `data` because they never render.
+ * @returns {{timer?: any, seq: number}}
+ */
+function own(page) {
+  return /** @type {any} */ (page);
+}
+
 Component({
   data: {
     q: '',
@@ -12,37 +20,39 @@ Component({
   },
 
   lifetimes: {
+    created() {
+      own(this).seq = 0;
+    },
     detached() {
-      clearTimeout(this.timer);
+      clearTimeout(own(this).timer);
     },
   },
 
   methods: {
-    onLoad() {
-      this.seq = 0;
-    },
-
     onInput(e) {
+      const self = own(this);
       const q = (e.detail.value || '').trim();
       this.setData({ q: e.detail.value });
-      clearTimeout(this.timer);
+      clearTimeout(self.timer);
       if (!q) {
-        this.seq = (this.seq || 0) + 1;
+        self.seq++;
         this.setData({ schools: [], searched: false, searching: false });
         return;
       }
-      this.timer = setTimeout(() => this.search(q), getApp().config.searchDebounceMs);
+      self.timer = setTimeout(() => this.search(q), getApp().config.searchDebounceMs);
     },
 
     async search(q) {
-      const seq = (this.seq = (this.seq || 0) + 1);
+      const self = own(this);
+      const seq = ++self.seq;
       this.setData({ searching: true });
       try {
         const schools = await getApp().api.searchSchools(q);
-        if (seq !== this.seq) return;
+        // A slower answer to an older query must not overwrite the newer one.
+        if (seq !== self.seq) return;
         this.setData({ schools, searching: false, searched: true, lastQuery: q });
       } catch (err) {
-        if (seq === this.seq) this.setData({ searching: false });
+        if (seq === self.seq) this.setData({ searching: false });
       }
     },
 
