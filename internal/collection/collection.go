@@ -83,7 +83,7 @@ type PhotoUpload struct {
 	SHA256       string `gorm:"column:sha256;size:64;not null"`
 	SizeBytes    int64  `gorm:"not null"`
 	Passed       bool   `gorm:"not null"`
-	Checks       string `gorm:"type:mediumtext;not null"`
+	Checks       string `gorm:"column:verdict_json;type:mediumtext;not null"`
 	CreatedAt    time.Time
 	PurgedAt     *time.Time
 }

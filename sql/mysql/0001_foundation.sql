@@ -81,7 +81,7 @@ CREATE TABLE photo_uploads (
   sha256        CHAR(64)    NOT NULL,
   size_bytes    BIGINT      NOT NULL,
   passed        BOOLEAN     NOT NULL,
-  checks        MEDIUMTEXT  NOT NULL,
+  verdict_json  MEDIUMTEXT  NOT NULL,
   created_at    DATETIME(3) NOT NULL,
   purged_at     DATETIME(3) NULL,
   KEY idx_photo_uploads_collection (collection_id),

@@ -81,7 +81,7 @@ CREATE TABLE photo_uploads (
   sha256        CHAR(64)    NOT NULL,
   size_bytes    BIGINT      NOT NULL,
   passed        BOOLEAN     NOT NULL,
-  checks        TEXT  NOT NULL,
+  verdict_json  TEXT  NOT NULL,
   created_at    DATETIME    NOT NULL,
   purged_at     DATETIME    NULL,
   CONSTRAINT fk_photo_uploads_collection FOREIGN KEY (collection_id) REFERENCES collections (id)
