@@ -567,4 +567,3 @@ func (s *Service) PurgeRejectedPhotos(ctx context.Context, retention time.Durati
 	}
 	return n, nil
 }
-
