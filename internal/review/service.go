@@ -333,3 +333,32 @@ func (s *Service) Run(ctx context.Context, every time.Duration) {
 		}
 	}
 }
+
+// PhotoSubject returns the subject of a task so that its claimant can view the photo
+// while the lease holds; each view is audited.
+func (s *Service) PhotoSubject(ctx context.Context, reviewer string, taskID int64) (*Subject, error) {
+	now := s.clock()
+	var t Task
+	if err := db.Conn(ctx, s.g).Where("id = ?", taskID).Take(&t).Error; err != nil {
+		if db.IsNotFound(err) {
+			return nil, ErrTaskNotFound
+		}
+		return nil, apperr.Internal(fmt.Errorf("review: photo: %w", err))
+	}
+	switch {
+	case t.Status != StatusPending:
+		return nil, ErrAlreadyDecided
+	case t.ClaimedBy != reviewer:
+		return nil, ErrNotYourClaim
+	case t.LeaseExpiresAt == nil || !t.LeaseExpiresAt.After(now):
+		return nil, ErrLeaseExpired
+	}
+	subj, err := s.cols.ReviewSubject(ctx, t.CollectionID)
+	if err != nil {
+		return nil, fmt.Errorf("review: photo: subject of %s: %w", t.CollectionID, err)
+	}
+	if err := s.audit(ctx, &t, reviewer, "view_photo", map[string]any{}, now); err != nil {
+		return nil, err
+	}
+	return &subj, nil
+}

@@ -192,6 +192,11 @@ func TestReview(t *testing.T) {
 				a.Task.LeaseExpiresAt == nil || !a.Task.LeaseExpiresAt.Equal(t0.Add(10*time.Minute)) {
 				t.Fatalf("claim = %+v", a)
 			}
+			if subj, err := f.svc.PhotoSubject(ctx, "rev-a", a.Task.ID); err != nil || subj.PhotoKey != "photos/c_old.jpg" {
+				t.Fatalf("PhotoSubject = %+v, %v", subj, err)
+			}
+			_, err := f.svc.PhotoSubject(ctx, "rev-b", a.Task.ID)
+			wantErr(t, err, ErrNotYourClaim)
 			again := mustClaim(t, f, "rev-a")
 			if again.Task.ID != a.Task.ID {
 				t.Fatalf("re-claim gave task %d, want held task %d", again.Task.ID, a.Task.ID)
