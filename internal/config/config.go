@@ -193,7 +193,7 @@ func Load(path string) (*Config, error) {
 		dec := yaml.NewDecoder(strings.NewReader(string(data)))
 		dec.KnownFields(true)
 		if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) { // io.EOF: empty file
-			return nil, fmt.Errorf("config %s: %w", path, err)
+			return nil, fmt.Errorf("config %s: %s", path, nameKeys(data, err))
 		}
 	case explicit || !errors.Is(err, os.ErrNotExist):
 		return nil, fmt.Errorf("config: %w", err)
@@ -452,4 +452,48 @@ func (c *Config) Validate() error {
 		bad("notify.max_attempts", "must be positive")
 	}
 	return errors.Join(errs...)
+}
+
+var yamlLine = regexp.MustCompile(`line (\d+): `)
+
+// nameKeys rewrites yaml's "line N: cannot unmarshal ..." so that it names the key
+// (e.g. http.max_upload_bytes) and not only the line.
+func nameKeys(data []byte, err error) string {
+	var root yaml.Node
+	if yaml.Unmarshal(data, &root) != nil {
+		return err.Error()
+	}
+	return yamlLine.ReplaceAllStringFunc(err.Error(), func(m string) string {
+		n, _ := strconv.Atoi(yamlLine.FindStringSubmatch(m)[1])
+		if key := keyAtLine(&root, n, ""); key != "" {
+			return m + key + ": "
+		}
+		return m
+	})
+}
+
+func keyAtLine(n *yaml.Node, line int, prefix string) string {
+	switch n.Kind {
+	case yaml.DocumentNode:
+		for _, c := range n.Content {
+			if k := keyAtLine(c, line, prefix); k != "" {
+				return k
+			}
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			path := k.Value
+			if prefix != "" {
+				path = prefix + "." + k.Value
+			}
+			if v.Kind == yaml.ScalarNode && v.Line == line {
+				return path
+			}
+			if sub := keyAtLine(v, line, path); sub != "" {
+				return sub
+			}
+		}
+	}
+	return ""
 }
