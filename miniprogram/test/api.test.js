@@ -72,6 +72,15 @@ describe('api client: session', () => {
     expect(env.wx.calls.showModal[0].content).toBe('微信服务暂时不可用，请稍后再试');
   });
 
+  test('a configured dev login code replaces wx.login (sandbox use in DevTools)', async () => {
+    const env = setup();
+    const { createClient } = require('../utils/api');
+    const api = createClient({ wx: env.wx, config: Object.assign({}, env.config, { devLoginCode: 'dev-alice' }) });
+    await api.listCollections();
+    expect(env.wx.calls.login).toBeUndefined();
+    expect(loginRequests(env)[0].body).toEqual({ code: 'dev-alice' });
+  });
+
   test('wx.login failing is a Chinese error', async () => {
     const env = setup();
     env.script.wxLoginFails = true;
@@ -217,5 +226,14 @@ describe('api client: info', () => {
     env.server.respondOnce('GET', /^\/api\/v1\/info$/, 503, {});
     await expect(env.api.getInfo()).rejects.toBeInstanceOf(ApiError);
     await expect(env.api.getInfo()).resolves.toMatchObject({ support_phone: '0532-86983000' });
+  });
+});
+
+describe('shipped config', () => {
+  test('points at a local server, has the support defaults and no dev login code', () => {
+    const config = require('../utils/config');
+    expect(config.baseURL).toBe('http://127.0.0.1:8080');
+    expect(config.support).toEqual({ phone: '010-58691620', hours: '周二至周日 9:30-17:00' });
+    expect(config.devLoginCode).toBe('');
   });
 });

@@ -206,6 +206,8 @@ function createClient({ wx, config, sleep }) {
   }
 
   function wxLoginCode() {
+    // DevTools' wx.login codes mean nothing to the sandbox; it takes dev-<name>.
+    if (config.devLoginCode) return Promise.resolve(config.devLoginCode);
     return new Promise((resolve, reject) => {
       wx.login({
         success: (res) => (res && res.code ? resolve(res.code) : reject(new ApiError({ code: 'wx_login_failed', message: MESSAGES.wxLogin }))),

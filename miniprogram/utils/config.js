@@ -8,6 +8,9 @@ module.exports = {
   retry: { attempts: 3, baseDelayMs: 500, maxDelayMs: 4000 },
   // Shown until GET /api/v1/info answers (and if it never does).
   support: { phone: '010-58691620', hours: '周二至周日 9:30-17:00' },
+  // Dev only: a login code sent instead of wx.login's, e.g. 'dev-alice' for the server's
+  // sandbox (which logs it in as openid sandbox-alice). Must stay '' in a release build.
+  devLoginCode: '',
   // Debounce of the school search box.
   searchDebounceMs: 300,
 };
