@@ -1,0 +1,109 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/gradphoto/gradphoto/internal/auth"
+	"github.com/gradphoto/gradphoto/internal/collection"
+	"github.com/gradphoto/gradphoto/internal/config"
+	"github.com/gradphoto/gradphoto/internal/notify"
+	"github.com/gradphoto/gradphoto/internal/notify/tencent"
+	"github.com/gradphoto/gradphoto/internal/notify/wxsubscribe"
+	"github.com/gradphoto/gradphoto/internal/review"
+	"github.com/gradphoto/gradphoto/internal/school"
+)
+
+// reviews is what newReview builds.
+type reviews struct {
+	outbox  *notify.Outbox
+	service *review.Service
+	workers []worker
+}
+
+// newReview builds the notification outbox and the review queue, connects the queue to
+// collections, and returns them with their workers (outbox sender, SLA sweep).
+func newReview(cfg *config.Config, a *App, mini *auth.MiniProgram, now func() time.Time) (*reviews, error) {
+	senders := map[string]notify.Sender{notify.ChannelSMS: notify.NewLogSender(a.Log)}
+	if cfg.Notify.Provider == "tencent" {
+		t := cfg.Notify.Tencent
+		sms, err := tencent.New(tencent.Config{Endpoint: t.Endpoint, Region: t.Region, SecretID: t.SecretID, SecretKey: t.SecretKey,
+			SdkAppID: t.SdkAppID, SignName: t.SignName, Templates: map[string]string{
+				notify.TemplateReviewApproved: t.TemplateApproved, notify.TemplateReviewRejected: t.TemplateRejected}}, nil, now)
+		if err != nil {
+			return nil, err
+		}
+		senders[notify.ChannelSMS] = sms
+	}
+	// The subscribe channel exists only once its templates are configured.
+	if cfg.WeChat.SubscribeTemplateApproved != "" && cfg.WeChat.SubscribeTemplateRejected != "" {
+		senders[notify.ChannelSubscribe] = wxsubscribe.New(mini.SDK(), wxsubscribe.Config{
+			TemplateApproved: cfg.WeChat.SubscribeTemplateApproved, TemplateRejected: cfg.WeChat.SubscribeTemplateRejected,
+			Page: "pages/status/status"}, mini.ContextHook)
+	}
+	out := &reviews{outbox: notify.NewOutbox(a.DB, senders, notify.Config{MaxAttempts: cfg.Notify.MaxAttempts}, now, a.Log)}
+	out.service = review.NewService(a.DB, &reviewCollections{cols: a.Collections, schools: a.Schools, auth: a.Auth},
+		out.outbox, review.Config{Lease: cfg.Review.Lease, SLA: cfg.Review.SLA}, now, a.Log)
+	a.Collections.SetReviews(reviewSummaries{out.service})
+	out.workers = []worker{
+		{"notify-outbox", func(ctx context.Context) { out.outbox.Run(ctx, cfg.Notify.PollInterval) }},
+		{"review-sla", func(ctx context.Context) { out.service.Run(ctx, time.Minute) }},
+	}
+	return out, nil
+}
+
+// reviewCollections adapts collections, schools and accounts to review.Collections.
+type reviewCollections struct {
+	cols    *collection.Service
+	schools *school.Service
+	auth    *auth.Service
+}
+
+func (r *reviewCollections) ReviewSubject(ctx context.Context, collectionID string) (review.Subject, error) {
+	c, err := r.cols.ByID(ctx, collectionID)
+	if err != nil {
+		return review.Subject{}, err
+	}
+	sc, err := r.schools.Get(ctx, c.SchoolID)
+	if err != nil {
+		return review.Subject{}, err
+	}
+	openID, err := r.auth.OpenID(ctx, c.UserID)
+	if err != nil {
+		return review.Subject{}, err
+	}
+	subj := review.Subject{CollectionID: c.ID, SchoolID: c.SchoolID, SchoolName: sc.Name, Level: c.Level, Name: c.Name,
+		StudentNo: c.StudentNo, Phone: c.Phone, OpenID: openID}
+	if c.PhotoSHA256 != nil {
+		subj.PhotoKey = collection.PhotoKey(*c.PhotoSHA256)
+	}
+	if c.PhotoChecks != nil && json.Valid([]byte(*c.PhotoChecks)) {
+		subj.Checks = json.RawMessage(*c.PhotoChecks)
+	}
+	return subj, nil
+}
+
+func (r *reviewCollections) MarkApproved(ctx context.Context, collectionID string, _ time.Time) error {
+	return r.cols.MarkApproved(ctx, collectionID)
+}
+
+func (r *reviewCollections) MarkRejected(ctx context.Context, collectionID string, _ []string, _ time.Time) error {
+	return r.cols.MarkRejected(ctx, collectionID)
+}
+
+// reviewSummaries adapts the review queue to collection.Reviews (the collection view's review).
+type reviewSummaries struct{ s *review.Service }
+
+func (r reviewSummaries) Enqueue(ctx context.Context, collectionID string, at time.Time) error {
+	return r.s.Enqueue(ctx, collectionID, at)
+}
+
+func (r reviewSummaries) ReviewSummary(ctx context.Context, collectionID string) (*collection.ReviewRef, error) {
+	t, err := r.s.LatestForCollection(ctx, collectionID)
+	if err != nil || t == nil {
+		return nil, err
+	}
+	deadline := t.Deadline
+	return &collection.ReviewRef{Status: t.Status, Reasons: t.Reasons, DecidedAt: t.DecidedAt, Deadline: &deadline}, nil
+}

@@ -1,0 +1,167 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/gradphoto/gradphoto/internal/apperr"
+	"github.com/gradphoto/gradphoto/internal/auth"
+	"github.com/gradphoto/gradphoto/internal/review"
+	"github.com/gradphoto/gradphoto/internal/storage"
+)
+
+// reviewHandlers serve the reviewers' queue.
+type reviewHandlers struct {
+	s       *Server
+	reviews *review.Service
+	blobs   storage.Blobs // where the photos under review are
+}
+
+// mountReview adds the reviewers' queue: checklist, claim, photo, decision.
+func mountReview(admin gin.IRouter, s *Server, reviews *review.Service, blobs storage.Blobs) {
+	if reviews == nil {
+		return
+	}
+	h := &reviewHandlers{s: s, reviews: reviews, blobs: blobs}
+	g := admin.Group("/reviews", s.requireStaff(auth.RoleReviewer))
+	g.GET("/reasons", h.reasons)
+	g.POST("/claim", h.claim)
+	g.GET("/:id/photo", h.photo)
+	g.POST("/:id/decision", h.decide)
+}
+
+// reviewer names the staff member in the audit trail.
+func reviewer(c *gin.Context) string {
+	p := principal(c)
+	if p.Username != "" {
+		return p.Username
+	}
+	return p.Subject
+}
+
+var errBadTaskID = apperr.Invalid("bad_review_id", "审核任务编号不正确")
+
+func taskID(c *gin.Context) (int64, error) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, errBadTaskID
+	}
+	return id, nil
+}
+
+type claimJSON struct {
+	ID         int64           `json:"id"`
+	Round      int             `json:"round"`
+	Collection claimCollection `json:"collection"`
+	PhotoURL   string          `json:"photo_url"`
+	Checks     json.RawMessage `json:"checks"`
+	LeaseUntil *time.Time      `json:"lease_expires_at"`
+	Deadline   time.Time       `json:"deadline"`
+	PaidAt     time.Time       `json:"paid_at"`
+	Reasons    []string        `json:"reasons_checklist"`
+}
+
+type claimCollection struct {
+	ID        string            `json:"id"`
+	School    map[string]string `json:"school"`
+	Level     string            `json:"level"`
+	Name      string            `json:"name"`
+	StudentNo string            `json:"student_no"`
+}
+
+type taskJSON struct {
+	ID           int64      `json:"id"`
+	CollectionID string     `json:"collection_id"`
+	Round        int        `json:"round"`
+	Status       string     `json:"status"`
+	Reasons      []string   `json:"reasons"`
+	Note         string     `json:"note"`
+	DecidedBy    string     `json:"decided_by"`
+	DecidedAt    *time.Time `json:"decided_at"`
+	Deadline     time.Time  `json:"deadline"`
+}
+
+func (h *reviewHandlers) reasons(c *gin.Context) {
+	c.JSON(http.StatusOK, gin.H{"reasons": review.Reasons})
+}
+
+func (h *reviewHandlers) claim(c *gin.Context) {
+	cl, err := h.reviews.Claim(c.Request.Context(), reviewer(c))
+	if err != nil {
+		h.s.fail(c, err)
+		return
+	}
+	if cl == nil {
+		c.Status(http.StatusNoContent)
+		return
+	}
+	checks := cl.Subject.Checks
+	if len(checks) == 0 {
+		checks = json.RawMessage("[]")
+	}
+	c.JSON(http.StatusOK, gin.H{"review": claimJSON{
+		ID: cl.Task.ID, Round: cl.Task.Round,
+		Collection: claimCollection{ID: cl.Subject.CollectionID,
+			School: map[string]string{"id": cl.Subject.SchoolID, "name": cl.Subject.SchoolName},
+			Level:  cl.Subject.Level, Name: cl.Subject.Name, StudentNo: cl.Subject.StudentNo},
+		PhotoURL: fmt.Sprintf("/admin/api/v1/reviews/%d/photo", cl.Task.ID),
+		Checks:   checks, LeaseUntil: cl.Task.LeaseExpiresAt, Deadline: cl.Task.Deadline, PaidAt: cl.Task.PaidAt,
+		Reasons: review.Reasons,
+	}})
+}
+
+func (h *reviewHandlers) photo(c *gin.Context) {
+	id, err := taskID(c)
+	if err != nil {
+		h.s.fail(c, err)
+		return
+	}
+	subj, err := h.reviews.PhotoSubject(c.Request.Context(), reviewer(c), id)
+	if err != nil {
+		h.s.fail(c, err)
+		return
+	}
+	if h.blobs == nil || subj.PhotoKey == "" {
+		h.s.fail(c, apperr.ErrNotFound)
+		return
+	}
+	rc, err := h.blobs.Get(c.Request.Context(), subj.PhotoKey)
+	if err != nil {
+		h.s.fail(c, apperr.ErrUnavailable.Wrap(err))
+		return
+	}
+	defer rc.Close()
+	data, err := io.ReadAll(rc)
+	if err != nil {
+		h.s.fail(c, apperr.ErrUnavailable.Wrap(err))
+		return
+	}
+	c.Header("Cache-Control", "private, no-store")
+	c.Data(http.StatusOK, "image/jpeg", data)
+}
+
+func (h *reviewHandlers) decide(c *gin.Context) {
+	id, err := taskID(c)
+	if err != nil {
+		h.s.fail(c, err)
+		return
+	}
+	var d review.Decision
+	if err := bindJSON(c, &d); err != nil {
+		h.s.fail(c, err)
+		return
+	}
+	t, err := h.reviews.Decide(c.Request.Context(), reviewer(c), id, d)
+	if err != nil {
+		h.s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"review": taskJSON{ID: t.ID, CollectionID: t.CollectionID, Round: t.Round,
+		Status: t.Status, Reasons: t.Reasons, Note: t.Note, DecidedBy: t.DecidedBy, DecidedAt: t.DecidedAt, Deadline: t.Deadline}})
+}
