@@ -103,7 +103,8 @@ type Service struct {
 	instance string // lease owner name of this process
 }
 
-// NewService builds the service. now is the clock (time.Now in production).
+// NewService builds the service. now is the clock (time.Now in production); reviews may
+// be nil until SetReviews.
 func NewService(g *gorm.DB, gw Gateway, cols Collections, reviews Reviews, cfg Config, now func() time.Time, log *slog.Logger) *Service {
 	cfg.fill()
 	if now == nil {
@@ -111,6 +112,11 @@ func NewService(g *gorm.DB, gw Gateway, cols Collections, reviews Reviews, cfg C
 	}
 	return &Service{g: g, gw: gw, cols: cols, reviews: reviews, cfg: cfg, now: now, log: log, instance: randomHex(8)}
 }
+
+// SetReviews wires the review queue when it is built after the payment service. Until
+// then no payment is applied (the notification is answered 5xx and retried, the
+// reconciler retries too), so none is lost.
+func (s *Service) SetReviews(r Reviews) { s.reviews = r }
 
 func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Millisecond) }
 

@@ -1,0 +1,118 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"github.com/wechatpay-apiv3/wechatpay-go/utils"
+
+	"github.com/gradphoto/gradphoto/internal/auth"
+	"github.com/gradphoto/gradphoto/internal/collection"
+	"github.com/gradphoto/gradphoto/internal/config"
+	"github.com/gradphoto/gradphoto/internal/payment"
+	"github.com/gradphoto/gradphoto/internal/sandbox"
+	"github.com/gradphoto/gradphoto/internal/school"
+)
+
+// payments is what newPayments builds.
+type payments struct {
+	service *payment.Service
+	gateway *payment.WeChatGateway
+	sandbox *sandbox.PayServer // nil in production
+}
+
+// newPayments builds WeChat Pay: in sandbox mode against the built-in emulator (keys
+// generated under <data_dir>/sandbox/pay), in production against WeChat with the
+// configured merchant key and either platform certificates or the public key.
+func newPayments(cfg *config.Config, a *App, httpClient *http.Client, now func() time.Time) (*payments, error) {
+	gcfg := payment.GatewayConfig{
+		AppID: cfg.WeChat.AppID, MchID: cfg.Pay.MchID, MchCertSerial: cfg.Pay.MchCertSerial, APIv3Key: cfg.Pay.APIv3Key,
+		PublicKeyID: cfg.Pay.PublicKeyID, NotifyURL: cfg.Pay.NotifyURL, RefundNotifyURL: cfg.Pay.RefundNotifyURL,
+	}
+	out := &payments{}
+	if cfg.Sandbox() {
+		keys, err := sandbox.EnsurePayKeys(filepath.Join(cfg.DataDir, "sandbox", "pay"))
+		if err != nil {
+			return nil, err
+		}
+		out.sandbox = sandbox.NewPayServer(sandbox.PayOptions{Keys: keys, AppID: cfg.WeChat.AppID, MchID: cfg.Pay.MchID, Log: a.Log})
+		gcfg.MchCertSerial, gcfg.MchPrivateKey, gcfg.APIv3Key = keys.MchSerial, keys.MchPrivateKey, keys.APIv3Key
+		gcfg.PublicKeyID = "" // the sandbox's platform certificate is downloaded like WeChat's
+	} else {
+		key, err := utils.LoadPrivateKeyWithPath(cfg.Pay.MchKeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("config: pay.mch_key_file (GRADPHOTO_PAY_MCH_KEY_FILE): %w", err)
+		}
+		gcfg.MchPrivateKey = key
+		if cfg.Pay.PublicKeyFile != "" {
+			pub, err := utils.LoadPublicKeyWithPath(cfg.Pay.PublicKeyFile)
+			if err != nil {
+				return nil, fmt.Errorf("config: pay.public_key_file (GRADPHOTO_PAY_PUBLIC_KEY_FILE): %w", err)
+			}
+			gcfg.PublicKey = pub
+		}
+		if (gcfg.PublicKey == nil) != (gcfg.PublicKeyID == "") {
+			return nil, errors.New("config: pay.public_key_id and pay.public_key_file go together")
+		}
+	}
+	gw, err := payment.NewWeChatGateway(gcfg, httpClient)
+	if err != nil {
+		return nil, err
+	}
+	out.gateway = gw
+	cols := &paymentCollections{cols: a.Collections, schools: a.Schools, auth: a.Auth}
+	// Reviews are wired with SetReviews once the review queue is built.
+	out.service = payment.NewService(a.DB, gw, cols, nil, payment.Config{
+		AppID: cfg.WeChat.AppID, MchID: cfg.Pay.MchID, OrderExpiry: cfg.Pay.OrderExpiry, ReconcileAfter: cfg.Pay.ReconcileAfter,
+	}, now, a.Log)
+	a.Collections.SetOrders(orderSummaries{out.service})
+	return out, nil
+}
+
+// paymentCollections adapts collections, schools and accounts to payment.Collections.
+type paymentCollections struct {
+	cols    *collection.Service
+	schools *school.Service
+	auth    *auth.Service
+}
+
+func (p *paymentCollections) PaymentSubject(ctx context.Context, userID, collectionID string) (payment.Subject, error) {
+	c, err := p.cols.ByID(ctx, collectionID)
+	if err != nil {
+		return payment.Subject{}, err
+	}
+	if c.UserID != userID {
+		return payment.Subject{}, collection.ErrNotFound
+	}
+	sc, err := p.schools.Get(ctx, c.SchoolID)
+	if err != nil {
+		return payment.Subject{}, err
+	}
+	openID, err := p.auth.OpenID(ctx, userID)
+	if err != nil {
+		return payment.Subject{}, err
+	}
+	return payment.Subject{
+		CollectionID: c.ID, UserID: c.UserID, OpenID: openID, SchoolName: sc.Name, AmountFen: sc.PriceFen,
+		Status: string(c.Status), AlreadyHasCHSIPhoto: c.AlreadyHasCHSIPhoto && !c.CHSIPhotoAck,
+	}, nil
+}
+
+func (p *paymentCollections) MarkPaid(ctx context.Context, collectionID, _ string, _ time.Time) error {
+	return p.cols.MarkPaid(ctx, collectionID)
+}
+
+// orderSummaries adapts the payment service to collection.Orders (the collection view's order).
+type orderSummaries struct{ s *payment.Service }
+
+func (o orderSummaries) OrderSummary(ctx context.Context, collectionID string) (*collection.OrderRef, error) {
+	ord, err := o.s.OrderForCollection(ctx, collectionID)
+	if err != nil || ord == nil {
+		return nil, err
+	}
+	return &collection.OrderRef{OutTradeNo: ord.OutTradeNo, AmountFen: ord.AmountFen, Status: ord.Status, PaidAt: ord.PaidAt}, nil
+}

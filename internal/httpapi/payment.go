@@ -1,0 +1,105 @@
+package httpapi
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/gradphoto/gradphoto/internal/apperr"
+	"github.com/gradphoto/gradphoto/internal/auth"
+	"github.com/gradphoto/gradphoto/internal/payment"
+)
+
+// mountPayment adds the order endpoint, WeChat Pay's callbacks and the support refund.
+func (s *Server) mountPayment(r *gin.Engine, student, admin gin.IRouter) {
+	if s.d.Payments == nil {
+		return
+	}
+	student.POST("/collections/:id/order", s.createOrder)
+	r.POST("/pay/wechat/notify", s.payNotify)
+	r.POST("/pay/wechat/refund-notify", s.refundNotify)
+	admin.POST("/orders/:out_trade_no/refund", s.requireStaff(auth.RoleSupport), s.refundOrder)
+}
+
+type orderJSON struct {
+	OutTradeNo string     `json:"out_trade_no"`
+	AmountFen  int64      `json:"amount_fen"`
+	Status     string     `json:"status"`
+	PaidAt     *time.Time `json:"paid_at,omitempty"`
+	RefundedAt *time.Time `json:"refunded_at,omitempty"`
+}
+
+func toOrderJSON(o *payment.Order) orderJSON {
+	return orderJSON{OutTradeNo: o.OutTradeNo, AmountFen: o.AmountFen, Status: o.Status, PaidAt: o.PaidAt, RefundedAt: o.RefundedAt}
+}
+
+// createOrder places the order; pay_params go to wx.requestPayment as they are. The body
+// is optional: {"ack_chsi_photo": true} when the student has read the notice that the
+// roster says they already have a 学信网 photo.
+func (s *Server) createOrder(c *gin.Context) {
+	var req struct {
+		AckCHSIPhoto bool `json:"ack_chsi_photo"`
+	}
+	if c.Request.ContentLength != 0 {
+		if err := bindJSON(c, &req); err != nil {
+			s.fail(c, err)
+			return
+		}
+	}
+	o, params, err := s.d.Payments.CreateOrder(c.Request.Context(), principal(c).Subject, c.Param("id"), req.AckCHSIPhoto)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"order": toOrderJSON(o), "pay_params": params})
+}
+
+func (s *Server) payNotify(c *gin.Context) {
+	s.answerWeChatPay(c, s.d.Payments.HandleNotify(c.Request.Context(), c.Request))
+}
+
+func (s *Server) refundNotify(c *gin.Context) {
+	s.answerWeChatPay(c, s.d.Payments.HandleRefundNotify(c.Request.Context(), c.Request))
+}
+
+// answerWeChatPay answers a notification in WeChat Pay's terms: 200 once applied (or
+// already applied, or recorded as an anomaly), 401 FAIL when it is not WeChat's, 5xx
+// FAIL when we could not process it, so that WeChat sends it again.
+func (s *Server) answerWeChatPay(c *gin.Context, err error) {
+	if err == nil {
+		c.Status(http.StatusOK)
+		return
+	}
+	e := apperr.As(err)
+	status := statusOf(e.Kind)
+	if status < 500 && status != http.StatusUnauthorized {
+		status = http.StatusBadRequest
+	}
+	if status >= 500 {
+		s.d.Log.ErrorContext(c.Request.Context(), "wechat pay notification failed", "code", e.Code, "err", err, "request_id", requestID(c))
+	}
+	c.AbortWithStatusJSON(status, gin.H{"code": "FAIL", "message": e.Message})
+}
+
+func (s *Server) refundOrder(c *gin.Context) {
+	var req struct {
+		Reason string `json:"reason"`
+	}
+	if err := bindJSON(c, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if err := maxLen("reason", req.Reason, 80); err != nil {
+		s.fail(c, err)
+		return
+	}
+	p := principal(c)
+	s.d.Log.InfoContext(c.Request.Context(), "refund requested by staff", "staff", p.Subject, "role", p.Role, "out_trade_no", c.Param("out_trade_no"))
+	o, err := s.d.Payments.Refund(c.Request.Context(), c.Param("out_trade_no"), req.Reason)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"order": toOrderJSON(o)})
+}
