@@ -489,8 +489,10 @@ func (a *analysis) mouth() {
 	if up.y > lo.y {
 		up, lo = lo, up
 	}
-	w := math.Abs(a.lm.cornerR.x - a.lm.cornerL.x)
-	cx := (a.lm.cornerL.x + a.lm.cornerR.x) / 2
+	// The mouth is about as wide as the pupils are apart; its middle 40 % is
+	// where an open mouth shows.
+	w := a.ipd
+	cx := (up.x + lo.x) / 2
 	x0 := clampI(int(cx-w*0.2), 0, r.w)
 	x1 := clampI(int(cx+w*0.2)+1, 0, r.w)
 	span := max(lo.y-up.y, a.main.size*0.05)

@@ -9,7 +9,7 @@ import (
 	pigo "github.com/esimov/pigo/core"
 )
 
-//go:embed cascade/facefinder cascade/puploc cascade/lps/lp93 cascade/lps/lp84 cascade/lps/lp82 cascade/lps/lp81
+//go:embed cascade/facefinder cascade/puploc cascade/lps/lp93 cascade/lps/lp82 cascade/lps/lp81
 var cascadeFS embed.FS
 
 // detector holds the unpacked pigo cascades; they are read-only after unpacking, so
@@ -18,9 +18,8 @@ type detector struct {
 	face   *pigo.Pigo
 	pupil  *pigo.PuplocCascade
 	nose   *pigo.PuplocCascade // lp93
-	corner *pigo.PuplocCascade // lp84, mirrored for the other corner
-	upper  *pigo.PuplocCascade // lp82
-	lower  *pigo.PuplocCascade // lp81
+	upper  *pigo.PuplocCascade // lp81, upper lip centre
+	lower  *pigo.PuplocCascade // lp82, lower lip centre
 }
 
 func newDetector() (*detector, error) {
@@ -53,7 +52,7 @@ func newDetector() (*detector, error) {
 	for _, x := range []struct {
 		dst  **pigo.PuplocCascade
 		name string
-	}{{&d.pupil, "puploc"}, {&d.nose, "lps/lp93"}, {&d.corner, "lps/lp84"}, {&d.upper, "lps/lp82"}, {&d.lower, "lps/lp81"}} {
+	}{{&d.pupil, "puploc"}, {&d.nose, "lps/lp93"}, {&d.upper, "lps/lp81"}, {&d.lower, "lps/lp82"}} {
 		if *x.dst, err = unpackLoc(x.name); err != nil {
 			return nil, err
 		}
@@ -80,21 +79,27 @@ type landmarks struct {
 
 type pt struct{ x, y float64 }
 
-// perturbs is pigo's maximum (its internal buffers hold 63); more samples make
-// the median landmark steadier.
-const perturbs = 63
+// Landmarks are the median of randomly perturbed runs. It must be exactly 63:
+// pigo's pooled buffers hold 63 and it sorts all of them, so a smaller count
+// mixes in stale values of an earlier call.
+const (
+	pupilPerturbs    = 63
+	landmarkPerturbs = 63
+)
 
 // faces runs the detector and returns clusters with a score of at least minScore,
 // best first; detections centred inside a better one are dropped (pigo sometimes
 // fires on a part of the same face at a smaller scale).
 func (d *detector) faces(r *raster, minScore float64) []face {
-	minDim := min(r.w, r.h)
+	minDim := min(r.hw, r.hh)
 	params := pigo.CascadeParams{
-		MinSize:     max(20, minDim/10),
+		// A bystander's face smaller than 1/8 of the short side is not looked
+		// for: the smallest windows cost the most and such a face is a poster.
+		MinSize:     max(20, minDim/8),
 		MaxSize:     minDim,
-		ShiftFactor: 0.1,
+		ShiftFactor: 0.15,
 		ScaleFactor: 1.1,
-		ImageParams: pigo.ImageParams{Pixels: r.grey, Rows: r.h, Cols: r.w, Dim: r.w},
+		ImageParams: pigo.ImageParams{Pixels: r.half, Rows: r.hh, Cols: r.hw, Dim: r.hw},
 	}
 	if params.MinSize > params.MaxSize {
 		return nil
@@ -104,7 +109,8 @@ func (d *detector) faces(r *raster, minScore float64) []face {
 	out := make([]face, 0, len(dets))
 	for _, c := range dets {
 		if float64(c.Q) >= minScore {
-			out = append(out, face{row: float64(c.Row), col: float64(c.Col), size: float64(c.Scale), score: float64(c.Q)})
+			k := float64(r.halfFactor)
+			out = append(out, face{row: float64(c.Row) * k, col: float64(c.Col) * k, size: float64(c.Scale) * k, score: float64(c.Q)})
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].score > out[j].score })
@@ -133,7 +139,7 @@ func (d *detector) landmarks(r *raster, f face) landmarks {
 			Row:      int(f.row - 0.085*f.size),
 			Col:      int(f.col + dir*0.185*f.size),
 			Scale:    float32(f.size * 0.4),
-			Perturbs: perturbs,
+			Perturbs: pupilPerturbs,
 		}, img, 0, false)
 	}
 	le, re := eye(-1), eye(+1)
@@ -147,18 +153,16 @@ func (d *detector) landmarks(r *raster, f face) landmarks {
 		lm.left, lm.right = lm.right, lm.left
 	}
 	point := func(c *pigo.PuplocCascade, flip bool) (pt, bool) {
-		p := c.GetLandmarkPoint(le, re, img, perturbs, flip)
+		p := c.GetLandmarkPoint(le, re, img, landmarkPerturbs, flip)
 		if p.Row <= 0 || p.Col <= 0 {
 			return pt{}, false
 		}
 		return pt{float64(p.Col), float64(p.Row)}, true
 	}
 	lm.nose, lm.noseOK = point(d.nose, false)
-	var ok1, ok2, ok3, ok4 bool
+	var ok1, ok2 bool
 	lm.upperLip, ok1 = point(d.upper, false)
 	lm.lower, ok2 = point(d.lower, false)
-	lm.cornerL, ok3 = point(d.corner, false)
-	lm.cornerR, ok4 = point(d.corner, true)
-	lm.mouthOK = ok1 && ok2 && ok3 && ok4
+	lm.mouthOK = ok1 && ok2
 	return lm
 }

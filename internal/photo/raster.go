@@ -24,10 +24,14 @@ type raster struct {
 	lab        []float32 // 3 per grid pixel
 	hue, sat   []float32
 	val        []float32
-	bg         []bool // grid pixel close to the background colour
-	tmp        []float32
-	isGreySrc  bool
-	srcSamples int // how many source pixels fed one work pixel, for tests
+	bg        []bool // grid pixel close to the background colour
+	isGreySrc bool
+
+	// half is grey at half size for the face detector, whose cost grows with the
+	// pixel count; an ID-photo face is large, and the landmarks use full size.
+	half       []uint8
+	hw, hh     int
+	halfFactor int // work pixels per half pixel: 2, or 1 for small images
 }
 
 func grow[T any](s []T, n int) []T {
@@ -70,7 +74,24 @@ func (r *raster) load(img image.Image) {
 		p := r.rgb[i*3 : i*3+3]
 		r.grey[i] = uint8((299*int(p[0]) + 587*int(p[1]) + 114*int(p[2]) + 500) / 1000)
 	}
+	r.buildHalf()
 	r.buildGrid()
+}
+
+func (r *raster) buildHalf() {
+	if min(r.w, r.h) < 300 {
+		r.halfFactor, r.hw, r.hh = 1, r.w, r.h
+		r.half = append(r.half[:0], r.grey...)
+		return
+	}
+	r.halfFactor, r.hw, r.hh = 2, r.w/2, r.h/2
+	r.half = grow(r.half, r.hw*r.hh)
+	for y := 0; y < r.hh; y++ {
+		a, b := r.grey[2*y*r.w:], r.grey[(2*y+1)*r.w:]
+		for x := 0; x < r.hw; x++ {
+			r.half[y*r.hw+x] = uint8((int(a[2*x]) + int(a[2*x+1]) + int(b[2*x]) + int(b[2*x+1]) + 2) / 4)
+		}
+	}
 }
 
 // span returns the source range [a, b) of work index i along an axis of n source pixels.
@@ -92,13 +113,26 @@ func span(i, n int, s float64) (int, int) {
 func (r *raster) loadYCbCr(src *image.YCbCr) {
 	b := src.Bounds()
 	W, H := b.Dx(), b.Dy()
+	if W == r.w && H == r.h {
+		// Already at work size (a 480×640 upload): convert only.
+		for y := 0; y < H; y++ {
+			yi := (y+b.Min.Y-src.Rect.Min.Y)*src.YStride + (b.Min.X - src.Rect.Min.X)
+			for x := 0; x < W; x++ {
+				ci := src.COffset(x+b.Min.X, y+b.Min.Y)
+				R, G, B := color.YCbCrToRGB(src.Y[yi+x], src.Cb[ci], src.Cr[ci])
+				i := (y*r.w + x) * 3
+				r.rgb[i], r.rgb[i+1], r.rgb[i+2] = R, G, B
+			}
+		}
+		return
+	}
 	for oy := 0; oy < r.h; oy++ {
 		y0, y1 := span(oy, H, r.scale)
 		for ox := 0; ox < r.w; ox++ {
 			x0, x1 := span(ox, W, r.scale)
 			var sy, n int
 			for y := y0; y < y1; y++ {
-				row := src.Y[(y)*src.YStride:]
+				row := src.Y[src.YOffset(b.Min.X, y+b.Min.Y):]
 				for x := x0; x < x1; x++ {
 					sy += int(row[x])
 				}
@@ -119,7 +153,6 @@ func (r *raster) loadYCbCr(src *image.YCbCr) {
 			R, G, B := color.YCbCrToRGB(uint8((sy+n/2)/n), uint8((scb+m/2)/m), uint8((scr+m/2)/m))
 			i := (oy*r.w + ox) * 3
 			r.rgb[i], r.rgb[i+1], r.rgb[i+2] = R, G, B
-			r.srcSamples = n
 		}
 	}
 }
@@ -145,7 +178,6 @@ func (r *raster) loadGeneric(src image.Image) {
 			r.rgb[i] = uint8(sr / n >> 8)
 			r.rgb[i+1] = uint8(sg / n >> 8)
 			r.rgb[i+2] = uint8(sb / n >> 8)
-			r.srcSamples = int(n)
 		}
 	}
 }

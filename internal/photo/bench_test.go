@@ -1,0 +1,99 @@
+package photo
+
+import (
+	"bytes"
+	"context"
+	"image/jpeg"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+)
+
+var (
+	phoneOnce sync.Once
+	phoneJPEG []byte
+)
+
+// phonePhoto is the standard photo at a phone camera's 3024×4032.
+func phonePhoto(b testing.TB) []byte {
+	phoneOnce.Do(func() { phoneJPEG = encodeJPEG(b, place(getFixtures(b).blueSrc, standardPlacement, 4032), 90) })
+	return phoneJPEG
+}
+
+func benchCheck(b *testing.B, data []byte) {
+	c := testChecker(b)
+	ctx := context.Background()
+	p := DefaultProfile()
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	start, n := processCPU(), 0
+	for b.Loop() {
+		if _, err := c.Check(ctx, data, p); err != nil {
+			b.Fatal(err)
+		}
+		n++
+	}
+	b.ReportMetric(float64(processCPU()-start)/float64(n)/1e6, "cpu-ms/op")
+}
+
+func benchDecode(b *testing.B, data []byte) {
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	start, n := processCPU(), 0
+	for b.Loop() {
+		if _, err := jpeg.Decode(bytes.NewReader(data)); err != nil {
+			b.Fatal(err)
+		}
+		n++
+	}
+	b.ReportMetric(float64(processCPU()-start)/float64(n)/1e6, "cpu-ms/op")
+}
+
+// BenchmarkCheck480 is the whole check of a 480×640 upload (target ≤ 20 ms).
+func BenchmarkCheck480(b *testing.B) { benchCheck(b, standardJPEG(b)) }
+
+// BenchmarkCheckPhone is a 3024×4032 phone photo (target ≤ 250 ms).
+func BenchmarkCheckPhone(b *testing.B) { benchCheck(b, phonePhoto(b)) }
+
+// BenchmarkDecodeOnly480 and BenchmarkDecodeOnlyPhone are plain image/jpeg decodes
+// of the same files: the floor under the checks.
+func BenchmarkDecodeOnly480(b *testing.B)   { benchDecode(b, standardJPEG(b)) }
+func BenchmarkDecodeOnlyPhone(b *testing.B) { benchDecode(b, phonePhoto(b)) }
+
+// BenchmarkCheckPhonePeakHeap reports the peak heap in use during a 12 MP check
+// (target ≤ 200 MB), sampled while the check runs.
+func BenchmarkCheckPhonePeakHeap(b *testing.B) {
+	data := phonePhoto(b)
+	c := testChecker(b)
+	var peak uint64
+	for b.Loop() {
+		runtime.GC()
+		var base runtime.MemStats
+		runtime.ReadMemStats(&base)
+		done := make(chan struct{})
+		var wg sync.WaitGroup
+		wg.Add(1)
+		var localPeak uint64
+		go func() {
+			defer wg.Done()
+			var m runtime.MemStats
+			for {
+				runtime.ReadMemStats(&m)
+				localPeak = max(localPeak, m.HeapAlloc)
+				select {
+				case <-done:
+					return
+				case <-time.After(2 * time.Millisecond):
+				}
+			}
+		}()
+		if _, err := c.Check(context.Background(), data, DefaultProfile()); err != nil {
+			b.Fatal(err)
+		}
+		close(done)
+		wg.Wait()
+		peak = max(peak, localPeak)
+	}
+	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
+}
