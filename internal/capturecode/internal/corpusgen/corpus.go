@@ -82,6 +82,22 @@ func Generate() ([]Case, error) {
 	tilted := [4][2]float64{{330, 40}, {1010, 130}, {880, 1560}, {150, 1440}}
 	keystone := [4][2]float64{{300, 120}, {900, 120}, {1040, 1520}, {160, 1520}}
 
+	// far places a 1080×2340 screen at scale s in the middle of the frame, slightly
+	// askew: the student photographed the screen from arm's length.
+	far := func(s float64) [4][2]float64 {
+		w, h := 1080*s/2, 2340*s/2
+		return [4][2]float64{{600 - w + 20, 800 - h}, {600 + w, 800 - h + 15}, {600 + w - 10, 800 + h}, {600 - w, 800 + h - 10}}
+	}
+	// turned is the screen turned by deg degrees around the frame centre.
+	turned := func(deg float64) [4][2]float64 {
+		r := deg * math.Pi / 180
+		c, s := math.Cos(r), math.Sin(r)
+		var out [4][2]float64
+		for i, q := range [4][2]float64{{-270, -585}, {270, -585}, {270, 585}, {-270, 585}} {
+			out[i] = [2]float64{600 + q[0]*c - q[1]*s, 800 + q[0]*s + q[1]*c}
+		}
+		return out
+	}
 	p := func(seed uint64, n int, alphabet string) string { return payload(seed, n, alphabet) }
 	shots := []shot{
 		{"clean_1080x2340.png", []string{"clean", "png"}, Screen{Width: 1080, Height: 2340, Payload: p(1, 64, b64url), Seed: 1}, pngOut(false)},
@@ -137,6 +153,14 @@ func Generate() ([]Case, error) {
 			photo(Photo{Width: 1200, Height: 1600, Corners: tilted, Blur: 1, Noise: 9, Dim: 1, Seed: 39}, 0)},
 		{"photo_moire_noise.jpg", []string{"photo", "moire", "noise"}, Screen{Width: 1080, Height: 2340, Payload: p(40, 64, b64url), Seed: 40},
 			photo(Photo{Width: 1200, Height: 1600, Corners: keystone, Moire: true, Noise: 10, Seed: 40}, 0)},
+		{"photo_far_moire.jpg", []string{"photo", "small", "moire"}, Screen{Width: 1080, Height: 2340, Payload: p(41, 32, alnum), Seed: 52},
+			photo(Photo{Width: 1200, Height: 1600, Corners: far(0.3), Moire: true, Blur: 1, Noise: 6, Seed: 52}, 0)},
+		{"photo_farther_moire.jpg", []string{"photo", "small", "moire"}, Screen{Width: 1080, Height: 2340, Payload: p(42, 32, alnum), Seed: 60},
+			photo(Photo{Width: 1200, Height: 1600, Corners: far(0.2), Moire: true, Blur: 1, Noise: 6, Seed: 60}, 0)},
+		{"photo_mid_moire.jpg", []string{"photo", "moire"}, Screen{Width: 1080, Height: 2340, Payload: p(43, 32, alnum), Seed: 63},
+			photo(Photo{Width: 1200, Height: 1600, Corners: far(0.4), Moire: true, Blur: 1, Noise: 6, Seed: 63}, 0)},
+		{"photo_turned45.jpg", []string{"photo", "rotated"}, Screen{Width: 1080, Height: 2340, Payload: p(44, 32, alnum), Seed: 64},
+			photo(Photo{Width: 1200, Height: 1600, Corners: turned(45), Blur: 1, Noise: 4, Seed: 64}, 0)},
 
 		// No QR code: the decoder must say so rather than read something out of clutter.
 		{"noqr_text.png", []string{"no-qr", "text"}, Screen{Width: 1080, Height: 2340, Seed: 101}, pngOut(true)},
