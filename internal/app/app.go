@@ -24,6 +24,9 @@ import (
 	"github.com/gradphoto/gradphoto/internal/config"
 	"github.com/gradphoto/gradphoto/internal/db"
 	"github.com/gradphoto/gradphoto/internal/httpapi"
+	"github.com/gradphoto/gradphoto/internal/notify"
+	"github.com/gradphoto/gradphoto/internal/payment"
+	"github.com/gradphoto/gradphoto/internal/review"
 	"github.com/gradphoto/gradphoto/internal/roster"
 	"github.com/gradphoto/gradphoto/internal/sandbox"
 	"github.com/gradphoto/gradphoto/internal/school"
@@ -40,11 +43,15 @@ type App struct {
 	Schools     *school.Service
 	Roster      *roster.Service
 	Collections *collection.Service
+	Reviews     *review.Service
+	Outbox      *notify.Outbox
+	Payments    *payment.Service
 	Registry    *prometheus.Registry
 	Router      *gin.Engine
 	HTTP        *httpapi.Server
 
-	now func() time.Time
+	now        func() time.Time
+	payGateway *payment.WeChatGateway
 	// workers run beside the HTTP server in serve (reconciliation, outbox, review SLA).
 	workers []worker
 }
@@ -116,6 +123,20 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		DefaultPhotoProfile: cfg.Photo.DefaultProfile,
 	})
 
+	pays, err := newPayments(cfg, a, httpClient, o.now)
+	if err != nil {
+		return nil, err
+	}
+	a.Payments, a.payGateway = pays.service, pays.gateway
+
+	rv, err := newReview(cfg, a, mini, o.now)
+	if err != nil {
+		return nil, err
+	}
+	a.Reviews, a.Outbox = rv.service, rv.outbox
+	a.Payments.SetReviews(a.Reviews) // a paid order joins the review queue in the payment's transaction
+	a.workers = append(a.workers, rv.workers...)
+
 	a.Registry = prometheus.NewRegistry()
 	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
@@ -124,12 +145,20 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		Metrics: httpapi.NewMetrics(a.Registry), Gatherer: a.Registry,
 		Ready:      func(ctx context.Context) error { return db.Ping(ctx, a.DB) },
 		PhotoRules: photos.studentRules(),
+		Reviews:    a.Reviews,
+		Blobs:      a.Blobs,
+		Payments:   a.Payments,
 	}
 	if cfg.Sandbox() {
-		deps.Sandbox = append(deps.Sandbox, sandbox.NewMiniProgram(cfg.WeChat.AppID, cfg.WeChat.AppSecret))
+		sbMini := sandbox.NewMiniProgram(cfg.WeChat.AppID, cfg.WeChat.AppSecret)
+		deps.Sandbox = append(deps.Sandbox, sbMini, sandbox.NewSubscribe(sbMini), sandbox.NewSMS(a.Outbox))
+		deps.Sandbox = append(deps.Sandbox, pays.sandbox)
 	}
 	a.Router, a.HTTP = httpapi.NewRouter(deps)
 
+	a.workers = append(a.workers, worker{"payment-reconcile", func(ctx context.Context) {
+		a.Payments.RunReconciler(ctx, cfg.Pay.ReconcileInterval)
+	}})
 	a.workers = append(a.workers, worker{"photo-retention", func(ctx context.Context) {
 		every(ctx, time.Hour, func(ctx context.Context) {
 			if n, err := a.Collections.PurgeRejectedPhotos(ctx, cfg.Storage.RejectedRetention); err != nil {
@@ -185,6 +214,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 
 // Close releases the database.
 func (a *App) Close() error {
+	if a.payGateway != nil {
+		a.payGateway.Close()
+	}
 	sqlDB, err := a.DB.DB()
 	if err != nil {
 		return err
@@ -213,6 +245,9 @@ func Models() []any {
 	out = append(out, roster.Models()...)
 	out = append(out, auth.Models()...)
 	out = append(out, collection.Models()...)
+	out = append(out, review.Models()...)
+	out = append(out, notify.Models()...)
+	out = append(out, payment.Models()...)
 	return out
 }
 
@@ -220,6 +255,9 @@ func newBlobs(ctx context.Context, cfg *config.Config) (storage.Blobs, error) {
 	switch cfg.Storage.Driver {
 	case "local":
 		return storage.NewLocal(cfg.Storage.LocalDir)
+	case "s3":
+		return storage.NewS3(ctx, storage.S3Config{Endpoint: cfg.Storage.Endpoint, Bucket: cfg.Storage.Bucket,
+			Region: cfg.Storage.Region, AccessKey: cfg.Storage.AccessKey, SecretKey: cfg.Storage.SecretKey, UseSSL: cfg.Storage.UseSSL})
 	}
 	return nil, fmt.Errorf("storage driver %q is not available in this build", cfg.Storage.Driver)
 }
