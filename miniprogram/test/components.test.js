@@ -1,6 +1,19 @@
 const { setup, openComponent, openPage, tap, text, texts, settle } = require('./helpers/env');
 const { failingChecks, passingChecks } = require('./helpers/fake-server');
 
+const FOOTER_CASES = [
+  ['/pages/index/index', 'code_ok'],
+  ['/pages/school/school', 'code_ok'],
+  ['/pages/level/level?school_id=s_upc&school_name=x&levels=%E6%9C%AC%E7%A7%91', 'code_ok'],
+  ['/pages/verify/verify?school_id=s_upc&school_name=x&level=%E6%9C%AC%E7%A7%91', 'code_ok'],
+  ['/pages/confirm/confirm?id=c_1', 'unconfirmed'],
+  ['/pages/instructions/instructions?id=c_1', 'confirmed'],
+  ['/pages/capture/capture?id=c_1', 'confirmed'],
+  ['/pages/photo/photo?id=c_1', 'code_ok'],
+  ['/pages/pay/pay?id=c_1', 'photo_ok'],
+  ['/pages/review/review?id=c_1', 'in_review'],
+];
+
 describe('support-footer', () => {
   test('shows the phone and hours from /api/v1/info and calls the number on tap', async () => {
     const env = setup();
@@ -20,20 +33,18 @@ describe('support-footer', () => {
     expect(env.wx.calls.showModal).toBeUndefined();
   });
 
-  test.each([
-    '/pages/index/index',
-    '/pages/school/school',
-    '/pages/level/level?school_id=s_upc&school_name=x&levels=%E6%9C%AC%E7%A7%91',
-    '/pages/verify/verify?school_id=s_upc&school_name=x&level=%E6%9C%AC%E7%A7%91',
-    '/pages/instructions/instructions?id=c_1',
-    '/pages/capture/capture?id=c_1',
-    '/pages/photo/photo?id=c_1',
-  ])('is on %s', async (url) => {
+  test.each(FOOTER_CASES)('is on %s', async (url, status) => {
     const env = setup();
-    env.server.addCollection({ owner: 'sandbox-student', status: 'code_ok' });
+    env.server.addCollection({ owner: 'sandbox-student', status });
     const page = await openPage(env, url);
+    expect(env.wx.navigations).toEqual([]);
     expect(page.dom.textContent).toContain('客服电话：0532-86983000');
     expect(page.dom.textContent).toContain('服务时间：周一至周五 8:00-17:30');
+  });
+
+  test('every page in app.json is covered above', () => {
+    const pages = require('../app.json').pages.map((p) => `/${p}`);
+    expect(FOOTER_CASES.map(([url]) => url.split('?')[0]).sort()).toEqual(pages.sort());
   });
 });
 
