@@ -189,6 +189,15 @@ describe('确认信息', () => {
     expect(lastNavigation(env.wx)).toBeNull();
   });
 
+  test('an already confirmed collection goes on without confirming twice', async () => {
+    const env = setup();
+    const c = env.server.addCollection({ owner: 'sandbox-student', status: 'confirmed' });
+    const page = await openPage(env, `/pages/confirm/confirm?id=${c.id}`);
+    await tap(env, page, '.confirm');
+    expect(env.server.requests.some((r) => r.path.endsWith('/confirm'))).toBe(false);
+    expect(lastNavigation(env.wx)).toEqual({ kind: 'redirectTo', url: `/pages/instructions/instructions?id=${c.id}` });
+  });
+
   test('信息有误 goes back', async () => {
     const env = setup();
     const c = env.server.addCollection({ owner: 'sandbox-student' });
@@ -364,6 +373,18 @@ describe('支付', () => {
     await tap(env, page, '.pay');
     expect(env.wx.calls.showModal[0].title).toBe('支付未完成');
     expect(text(page, '.pay-state')).toBe('提示：支付未完成，请稍后重试。');
+  });
+
+  test('an order the server reports as paid goes to review without wx.requestPayment', async () => {
+    const env = setup();
+    const { c, page } = await payPage(env);
+    env.server.respondOnce('POST', /\/order$/, 200, {
+      order: { out_trade_no: 'GP1', amount_fen: 2000, status: 'paid' },
+      pay_params: { timeStamp: '1', nonceStr: 'n', package: 'prepay_id=x', signType: 'RSA', paySign: 's' },
+    });
+    await tap(env, page, '.pay');
+    expect(env.wx.calls.requestPayment).toBeUndefined();
+    expect(lastNavigation(env.wx)).toEqual({ kind: 'redirectTo', url: `/pages/review/review?id=${c.id}` });
   });
 
   test('repeats the 学信网 duplicate warning before paying', async () => {

@@ -350,8 +350,6 @@ function createClient({ wx, config, sleep }) {
     download,
     showError,
     getInfo,
-    defaultInfo,
-    hasSession: () => readSession() !== null,
     searchSchools: (q, opts = {}) =>
       request('searchSchools', Object.assign({ query: { q, limit: 20 } }, opts)).then((b) => b.schools || []),
     listCollections: (opts) => request('listCollections', opts).then((b) => b.collections || []),

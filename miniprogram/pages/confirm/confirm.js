@@ -28,6 +28,11 @@ Component({
 
     async confirm() {
       if (this.data.submitting) return;
+      // Confirmed before (the student came back to this page): nothing to send again.
+      if (this.data.collection && this.data.collection.status === 'confirmed') {
+        wx.redirectTo({ url: pageURL('instructions', { id: this.data.id }) });
+        return;
+      }
       this.setData({ submitting: true, notFound: '' });
       try {
         const collection = await getApp().api.confirmCollection(this.data.id, { quiet: true });

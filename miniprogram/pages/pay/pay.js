@@ -45,6 +45,12 @@ Component({
       try {
         const { order, pay_params: payParams } = await getApp().api.createOrder(this.data.id);
         this.setData({ amountText: formatFen(order.amount_fen) });
+        if (order.status === 'paid') {
+          // Paid already (e.g. on another try whose answer was lost): nothing to pay.
+          this.setData({ paying: false });
+          wx.redirectTo({ url: pageURL('review', { id: this.data.id }) });
+          return;
+        }
         const result = await requestPayment(payParams);
         this.setData({ paying: false });
         if (result.ok) {
