@@ -15,7 +15,10 @@ import (
 	"github.com/gradphoto/gradphoto/internal/auth"
 	"github.com/gradphoto/gradphoto/internal/collection"
 	"github.com/gradphoto/gradphoto/internal/config"
+	"github.com/gradphoto/gradphoto/internal/payment"
+	"github.com/gradphoto/gradphoto/internal/review"
 	"github.com/gradphoto/gradphoto/internal/school"
+	"github.com/gradphoto/gradphoto/internal/storage"
 )
 
 // Mounter adds routes to a group (the sandbox's parts).
@@ -36,6 +39,11 @@ type Deps struct {
 	Sandbox []Mounter
 	// PhotoRules are the student-facing photo rules for /api/v1/info.
 	PhotoRules []string
+	// Payments serves orders, WeChat Pay's callbacks and refunds (routes absent when nil).
+	Payments *payment.Service
+	// Reviews serves the reviewers' queue (routes absent when nil); Blobs holds the photos.
+	Reviews *review.Service
+	Blobs   storage.Blobs
 }
 
 // Server holds the handlers.
@@ -81,6 +89,8 @@ func NewRouter(d Deps) (*gin.Engine, *Server) {
 
 	admin := r.Group("/admin/api/v1")
 	admin.POST("/login", s.staffLogin)
+	s.mountPayment(r, student, admin)
+	mountReview(admin, s, d.Reviews, d.Blobs)
 
 	if len(d.Sandbox) > 0 && d.Config.Sandbox() {
 		sb := r.Group("/sandbox")
