@@ -79,7 +79,7 @@ describe('student journey', () => {
 
     // 支付
     page = await follow(env);
-    expect(text(page, '.amount')).toBe('¥20.00');
+    expect(text(page, '.amount')).toBe('¥25.00');
     await tap(env, page, '.pay');
     expect(env.wx.calls.requestPayment).toHaveLength(1);
 

@@ -213,7 +213,6 @@ describe('采集说明', () => {
     const page = await openPage(env, '/pages/instructions/instructions?id=c_7');
     expect(texts(page, '.instruction')).toEqual(['1. 请在学信网App中打开图像采集码并截图', '2. 照片须为近半年内的正面免冠彩色照片']);
     expect(texts(page, '.photo-rule')).toHaveLength(4);
-    expect(text(page, '.price')).toBe('¥20.00');
     await tap(env, page, '.understood');
     expect(lastNavigation(env.wx)).toEqual({ kind: 'redirectTo', url: '/pages/capture/capture?id=c_7' });
   });
@@ -346,7 +345,9 @@ describe('支付', () => {
   test('creates the order and hands pay_params to wx.requestPayment as they are; success goes to review', async () => {
     const env = setup();
     const { c, page } = await payPage(env);
-    expect(text(page, '.amount')).toBe('¥20.00');
+    // The school's own price (GET /info?school_id=), not the "from" price of /info.
+    expect(text(page, '.amount')).toBe('¥25.00');
+    expect(env.server.requests.find((r) => r.path === '/api/v1/info' && r.query.school_id === 's_upc')).toBeTruthy();
     await tap(env, page, '.pay');
     const call = env.wx.calls.requestPayment[0];
     expect(call).toMatchObject({ timeStamp: '1780000000', nonceStr: 'n0nce', package: `prepay_id=wx_${c.id}`, signType: 'RSA', paySign: 'c2lnbg==' });

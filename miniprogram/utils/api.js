@@ -350,6 +350,9 @@ function createClient({ wx, config, sleep }) {
     download,
     showError,
     getInfo,
+    /** The price of one school (GET /info?school_id=); not cached, prices change per school. */
+    schoolPriceFen: (schoolId, opts = {}) =>
+      request('info', Object.assign({ query: { school_id: schoolId } }, opts)).then((b) => Number(b.price_fen) || 0),
     searchSchools: (q, opts = {}) =>
       request('searchSchools', Object.assign({ query: { q, limit: 20 } }, opts)).then((b) => b.schools || []),
     listCollections: (opts) => request('listCollections', opts).then((b) => b.collections || []),

@@ -1,9 +1,9 @@
 // 采集说明: the rules and instructions from GET /api/v1/info; 我知道了 goes on to the
 // capture-code upload.
-const { decodeQuery, pageURL, formatFen } = require('../../utils/flow');
+const { decodeQuery, pageURL } = require('../../utils/flow');
 
 Component({
-  data: { id: '', instructions: [], photoRules: [], priceText: '', loading: true },
+  data: { id: '', instructions: [], photoRules: [], loading: true },
 
   methods: {
     onLoad(options) {
@@ -17,7 +17,6 @@ Component({
         this.setData({
           instructions: info.instructions || [],
           photoRules: info.photo_rules || [],
-          priceText: info.price_fen ? formatFen(info.price_fen) : '',
           loading: false,
         });
       } catch (err) {

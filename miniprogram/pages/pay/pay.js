@@ -27,12 +27,14 @@ Component({
     async load() {
       const api = getApp().api;
       try {
-        const [collection, info] = await Promise.all([api.getCollection(this.data.id), api.getInfo().catch(() => null)]);
+        const collection = await api.getCollection(this.data.id);
         if (collection.status !== 'photo_ok' || (collection.order && collection.order.status === 'paid')) {
           wx.redirectTo({ url: nextPageFor(collection) });
           return;
         }
-        const fen = collection.order ? collection.order.amount_fen : info && info.price_fen;
+        const fen = collection.order
+          ? collection.order.amount_fen
+          : await api.schoolPriceFen(collection.school.id, { quiet: true }).catch(() => 0);
         this.setData({ collection, amountText: fen ? formatFen(fen) : '' });
       } catch (err) {
         // Shown by the client; the student can go back and retry.

@@ -55,6 +55,7 @@ class FakeServer {
       instructions: ['请在学信网App中打开图像采集码并截图', '照片须为近半年内的正面免冠彩色照片'],
       photo_rules: ['格式为jpg', '照片文件大于30K', '宽高比3:4', '标准蓝色背景'],
     };
+    this.prices = { s_upc: 2500 };
     this.collections = new Map();
     this.photoFiles = new Map(); // collection id -> stored temp path for download
   }
@@ -130,7 +131,7 @@ class FakeServer {
 
     let m;
     if (method === 'GET' && path === '/api/v1/schools') return this.searchSchools(u.searchParams);
-    if (method === 'GET' && path === '/api/v1/info') return { status: 200, body: this.info };
+    if (method === 'GET' && path === '/api/v1/info') return this.infoFor(u.searchParams.get('school_id'));
     if (method === 'GET' && path === '/api/v1/collections') {
       const mine = [...this.collections.values()].filter((x) => x.owner === openid).map((x) => x.c);
       return { status: 200, body: { collections: mine } };
@@ -163,6 +164,13 @@ class FakeServer {
       }
     }
     return { status: 404, body: errorBody('not_found', '接口不存在') };
+  }
+
+  infoFor(schoolId) {
+    if (!schoolId) return { status: 200, body: this.info };
+    const school = this.schools.find((s) => s.id === schoolId);
+    if (!school) return { status: 404, body: errorBody('school_not_found', '没有找到该学校') };
+    return { status: 200, body: Object.assign({}, this.info, { price_fen: this.prices[schoolId] || this.info.price_fen }) };
   }
 
   wrongStep() {
@@ -237,7 +245,7 @@ class FakeServer {
 
   order(c) {
     if (c.status !== 'photo_ok') return this.wrongStep();
-    c.order = c.order || { out_trade_no: `GP${c.id}`, amount_fen: this.info.price_fen, status: 'created' };
+    c.order = c.order || { out_trade_no: `GP${c.id}`, amount_fen: this.prices[c.school.id] || this.info.price_fen, status: 'created' };
     return {
       status: 200,
       body: {
