@@ -207,3 +207,12 @@ func TestWithMaxPixels(t *testing.T) {
 		t.Fatalf("2.5 MP image with a 1 MP cap: %v, want image_too_large", err)
 	}
 }
+
+func TestDecodeTimeBudget(t *testing.T) {
+	// A budget far below one strategy's cost: the search stops and says not found.
+	d := capturecode.NewDecoder(capturecode.WithTimeBudget(time.Millisecond))
+	_, err := d.Decode(context.Background(), readCorpus(t, "noqr_photo_of_clutter.jpg"))
+	if !errors.Is(err, capturecode.ErrQRNotFound) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Decode past the budget: %v, want qr_not_found caused by the deadline", err)
+	}
+}
