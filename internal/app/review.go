@@ -12,6 +12,7 @@ import (
 	"github.com/gradphoto/gradphoto/internal/notify/tencent"
 	"github.com/gradphoto/gradphoto/internal/notify/wxsubscribe"
 	"github.com/gradphoto/gradphoto/internal/review"
+	"github.com/gradphoto/gradphoto/internal/sandbox"
 	"github.com/gradphoto/gradphoto/internal/school"
 )
 
@@ -38,9 +39,15 @@ func newReview(cfg *config.Config, a *App, mini *auth.MiniProgram, now func() ti
 	}
 	// The subscribe channel exists only once its templates are configured.
 	if cfg.WeChat.SubscribeTemplateApproved != "" && cfg.WeChat.SubscribeTemplateRejected != "" {
+		var hook func(context.Context) context.Context
+		if cfg.Sandbox() {
+			// The SDK's HTTP client is shared by the process; the context names this app's sandbox.
+			base := cfg.WeChat.SandboxURL
+			hook = func(ctx context.Context) context.Context { return sandbox.WithBaseURL(ctx, base) }
+		}
 		senders[notify.ChannelSubscribe] = wxsubscribe.New(mini.SDK(), wxsubscribe.Config{
 			TemplateApproved: cfg.WeChat.SubscribeTemplateApproved, TemplateRejected: cfg.WeChat.SubscribeTemplateRejected,
-			Page: "pages/status/status"}, mini.ContextHook)
+			Page: "pages/status/status"}, hook)
 	}
 	out := &reviews{outbox: notify.NewOutbox(a.DB, senders, notify.Config{MaxAttempts: cfg.Notify.MaxAttempts}, now, a.Log)}
 	out.service = review.NewService(a.DB, &reviewCollections{cols: a.Collections, schools: a.Schools, auth: a.Auth},

@@ -1,0 +1,175 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gradphoto/gradphoto/internal/collection"
+)
+
+// TestReviewRejectThenApprove: a paid collection reaches the review queue through the
+// real payment notification; a reviewer claims it, rejects it (头发遮挡眉毛), the student
+// gets the SMS; the re-upload returns to review without a new order; approval sends the
+// success SMS and unlocks the photo.
+func TestReviewRejectThenApprove(t *testing.T) {
+	for _, db := range []struct {
+		name string
+		opts func(t *testing.T) []serverOption
+	}{
+		{"sqlite", func(*testing.T) []serverOption { return nil }},
+		{"mysql", func(t *testing.T) []serverOption { return []serverOption{onMySQL(t)} }},
+	} {
+		t.Run(db.name, func(t *testing.T) {
+			s := startServer(t, db.opts(t)...)
+			tok := s.login("reviewee")
+			id := s.verify(tok, zhangSan)
+			photo := s.photoOK(id)
+			s.payAndWaitForReview(tok, id)
+
+			staff := s.staffLogin("reviewer")
+			staff2 := s.staffLogin("reviewer2")
+			s.do("POST", "/admin/api/v1/reviews/claim", tok, nil).must(t, 403) // a student token is not staff
+			r := s.do("POST", "/admin/api/v1/reviews/claim", staff, nil).must(t, 200)
+			rv := r.JSON["review"].(map[string]any)
+			col := rv["collection"].(map[string]any)
+			if col["id"] != id || col["name"] != zhangSan.Name || col["level"] != "本科" || rv["lease_expires_at"] == nil || rv["deadline"] == nil {
+				t.Fatalf("claim: %s", r.Body)
+			}
+			if checks, _ := rv["checks"].([]any); len(checks) == 0 {
+				t.Fatalf("claim shows no machine checks: %s", r.Body)
+			}
+			taskPath := fmt.Sprintf("/admin/api/v1/reviews/%v", rv["id"])
+			if got := s.do("GET", rv["photo_url"].(string), staff, nil).must(t, 200); !bytes.Equal(got.Body, photo) {
+				t.Fatal("the claimant's photo view is not the uploaded photo")
+			}
+			if code := s.do("GET", rv["photo_url"].(string), staff2, nil).must(t, 409).errCode(); code != "review_not_your_claim" {
+				t.Fatalf("another reviewer's photo view: %s", code)
+			}
+			s.do("POST", "/admin/api/v1/reviews/claim", staff2, nil).must(t, 204) // the only task is taken
+
+			decisions := []struct {
+				token, body string
+				status      int
+				code        string
+			}{
+				{staff2, `{"decision":"approve"}`, 409, "review_not_your_claim"},
+				{staff, `{"decision":"maybe"}`, 400, "review_bad_decision"},
+				{staff, `{"decision":"reject","reasons":[]}`, 400, "review_reason_required"},
+				{staff, `{"decision":"reject","reasons":["头发遮挡眉毛"]}`, 200, ""},
+				{staff, `{"decision":"approve"}`, 409, "review_already_decided"},
+			}
+			for _, d := range decisions {
+				res := s.do("POST", taskPath+"/decision", d.token, d.body).must(t, d.status)
+				if res.errCode() != d.code {
+					t.Fatalf("%s: code %q, want %q", d.body, res.errCode(), d.code)
+				}
+			}
+			s.do("POST", "/admin/api/v1/reviews/999999/decision", staff, `{"decision":"approve"}`).must(t, 404)
+
+			c := collectionOf(s.do("GET", "/api/v1/collections/"+id, tok, nil).must(t, 200))
+			review, _ := c["review"].(map[string]any)
+			if c["status"] != "rejected" || review == nil || review["status"] != "rejected" || fmt.Sprint(review["reasons"]) != "[头发遮挡眉毛]" {
+				t.Fatalf("collection after rejection: %v", c)
+			}
+			sms := s.waitForSMS(zhangSan.Phone, "审核失败")
+			for _, want := range []string{"头发遮挡眉毛", "中国石油大学（华东）"} {
+				if !strings.Contains(sms, want) {
+					t.Fatalf("rejection SMS %q lacks %q", sms, want)
+				}
+			}
+
+			// The re-upload (collection service) queues the next round; no new order.
+			s.reupload(id)
+			r = s.do("POST", "/admin/api/v1/reviews/claim", staff2, nil).must(t, 200)
+			rv = r.JSON["review"].(map[string]any)
+			if rv["round"] != float64(2) {
+				t.Fatalf("second round: %s", r.Body)
+			}
+			s.do("POST", fmt.Sprintf("/admin/api/v1/reviews/%v/decision", rv["id"]), staff2, `{"decision":"approve"}`).must(t, 200)
+			c = collectionOf(s.do("GET", "/api/v1/collections/"+id, tok, nil).must(t, 200))
+			if c["status"] != "approved" || c["review"].(map[string]any)["status"] != "approved" {
+				t.Fatalf("collection after approval: %v", c)
+			}
+			if o, _ := c["order"].(map[string]any); o == nil || o["status"] != "paid" {
+				t.Fatalf("order after the second round: %v", c["order"])
+			}
+			if got := s.do("GET", "/api/v1/collections/"+id+"/photo", tok, nil).must(t, 200); !bytes.Equal(got.Body, photo) {
+				t.Fatal("approved photo differs from the upload")
+			}
+			if sms := s.waitForSMS(zhangSan.Phone, "审核成功"); !strings.Contains(sms, "中国石油大学（华东）") {
+				t.Fatalf("approval SMS %q", sms)
+			}
+			if strings.Contains(s.Logs.String(), zhangSan.Phone) {
+				t.Fatal("a phone number reached the logs")
+			}
+		})
+	}
+}
+
+// photoOK stands in for the capture-code and photo steps (their own tests drive them):
+// it stores a photo and its checks and moves the collection to photo_ok.
+func (s *server) photoOK(id string) []byte {
+	s.t.Helper()
+	photo := []byte("\xff\xd8\xff\xe0 stand-in photo of " + id)
+	sum := sha256.Sum256(photo)
+	sha := hex.EncodeToString(sum[:])
+	ctx := context.Background()
+	if err := s.App.Blobs.Put(ctx, collection.PhotoKey(sha), photo); err != nil {
+		s.t.Fatal(err)
+	}
+	checks := `[{"id":"background_blue","passed":true,"severity":"error","value":0.97,"limit":"≥ 0.90","message":"背景应为标准蓝色"}]`
+	res := s.App.DB.Exec("UPDATE collections SET status = ?, photo_sha256 = ?, photo_checks = ?, photo_at = ? WHERE id = ?",
+		"photo_ok", sha, checks, time.Now().UTC(), id)
+	if res.Error != nil || res.RowsAffected != 1 {
+		s.t.Fatalf("photo_ok: %v (%d rows)", res.Error, res.RowsAffected)
+	}
+	return photo
+}
+
+// payAndWaitForReview orders, has the sandbox pay and notify, and waits for in_review.
+func (s *server) payAndWaitForReview(tok, id string) {
+	s.t.Helper()
+	r := s.do("POST", "/api/v1/collections/"+id+"/order", tok, nil).must(s.t, 200)
+	otn := r.JSON["order"].(map[string]any)["out_trade_no"].(string)
+	s.do("POST", "/sandbox/pay/transactions/"+otn+"/succeed", "", nil).must(s.t, 200)
+	waitFor(s.t, "in_review", 10*time.Second, func() bool {
+		c := collectionOf(s.do("GET", "/api/v1/collections/"+id, tok, nil))
+		return c["status"] == "in_review"
+	})
+}
+
+// reupload stands in for a passing re-upload after a rejection: the collection service
+// moves the collection back to in_review and queues the next review round.
+func (s *server) reupload(id string) {
+	s.t.Helper()
+	if err := s.App.DB.Exec("UPDATE collections SET status = ? WHERE id = ? AND status = ?", "in_review", id, "rejected").Error; err != nil {
+		s.t.Fatal(err)
+	}
+	if err := s.App.Reviews.Enqueue(context.Background(), id, time.Now()); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// waitForSMS waits until the sandbox lists an SMS to phone containing want; returns its text.
+func (s *server) waitForSMS(phone, want string) string {
+	s.t.Helper()
+	var text string
+	waitFor(s.t, "SMS "+want, 10*time.Second, func() bool {
+		r := s.do("GET", "/sandbox/sms?phone="+phone, "", nil)
+		list, _ := r.JSON["messages"].([]any)
+		for _, m := range list {
+			if t, _ := m.(map[string]any)["text"].(string); strings.Contains(t, want) {
+				text = t
+				return true
+			}
+		}
+		return false
+	})
+	return text
+}
