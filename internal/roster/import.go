@@ -1,0 +1,91 @@
+package roster
+
+import (
+	"context"
+	"errors"
+
+	"github.com/gradphoto/gradphoto/internal/audit"
+)
+
+// ImportBatchSize is how many rows one transaction stores: big enough to be fast on
+// SQLite, small enough that a MySQL transaction stays short.
+const ImportBatchSize = 1000
+
+// SchoolLevels tells the education levels a school offers (internal/school, through
+// an adapter), so that rows of another level are refused.
+type SchoolLevels interface {
+	SchoolLevels(ctx context.Context, schoolID string) ([]string, error)
+}
+
+// Importer loads roster files for staff: scope check, parsing, batched upserts, audit.
+type Importer struct {
+	roster  *Service
+	schools SchoolLevels
+	trail   *audit.Log
+}
+
+// NewImporter builds the importer.
+func NewImporter(r *Service, schools SchoolLevels, trail *audit.Log) *Importer {
+	return &Importer{roster: r, schools: schools, trail: trail}
+}
+
+// ImportResult is the answer of an import.
+type ImportResult struct {
+	Created int           `json:"created"`
+	Updated int           `json:"updated"`
+	Errors  []ImportError `json:"errors"`
+}
+
+// Progress is told how many of the good rows are stored.
+type Progress func(done, total int)
+
+// Import stores a roster file for a school the actor may see. Each batch of good rows
+// is one transaction; bad rows are reported with their row number and never stop the
+// good ones. A failure of the database stops the import: the batches already stored
+// stay stored (importing the same file again is safe, rows are keyed by 学号).
+func (im *Importer) Import(ctx context.Context, who audit.Actor, schoolID, filename string, data []byte, progress Progress) (*ImportResult, error) {
+	if err := who.RequireSchool(schoolID); err != nil {
+		return nil, err
+	}
+	levels, err := im.schools.SchoolLevels(ctx, schoolID)
+	if err != nil {
+		return nil, err
+	}
+	parsed, err := ParseRoster(filename, data, levels)
+	if err != nil {
+		return nil, err
+	}
+	res := &ImportResult{Errors: parsed.Errors}
+	if res.Errors == nil {
+		res.Errors = []ImportError{}
+	}
+	total := len(parsed.Rows)
+	if progress != nil {
+		progress(0, total)
+	}
+	var storeErr error
+	for start := 0; start < total; start += ImportBatchSize {
+		end := min(start+ImportBatchSize, total)
+		created, updated, err := im.roster.Upsert(ctx, schoolID, parsed.Rows[start:end])
+		if err != nil {
+			storeErr = err
+			break
+		}
+		res.Created += created
+		res.Updated += updated
+		if progress != nil {
+			progress(end, total)
+		}
+	}
+	detail := map[string]any{"file": filename, "created": res.Created, "updated": res.Updated, "bad_rows": len(res.Errors)}
+	if storeErr != nil {
+		detail["failed"] = true
+	}
+	if err := im.trail.Record(ctx, who, audit.ActionRosterImport, schoolID, detail); err != nil {
+		storeErr = errors.Join(storeErr, err)
+	}
+	if storeErr != nil {
+		return nil, storeErr
+	}
+	return res, nil
+}
