@@ -21,12 +21,16 @@ func benchDecode(b *testing.B, data []byte) {
 	durations := make([]time.Duration, 0, b.N)
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
+	cpu := processCPU()
 	for b.Loop() {
 		start := time.Now()
 		if _, err := d.Decode(ctx, data); err != nil {
 			b.Fatal(err)
 		}
 		durations = append(durations, time.Since(start))
+	}
+	if spent := processCPU() - cpu; spent > 0 {
+		b.ReportMetric(float64(spent.Microseconds())/1000/float64(len(durations)), "cpu-ms/op")
 	}
 	slices.Sort(durations)
 	b.ReportMetric(float64(durations[len(durations)/2].Microseconds())/1000, "ms-median")
