@@ -31,7 +31,7 @@ func eachDB(t *testing.T, fn func(t *testing.T, g *gorm.DB)) {
 	}
 }
 
-func openSQLite(t *testing.T) *gorm.DB {
+func openSQLite(t testing.TB) *gorm.DB {
 	t.Helper()
 	ctx := context.Background()
 	g, err := db.Open(ctx, "sqlite", filepath.Join(t.TempDir(), "test.db"), 0, discardLog())
@@ -49,7 +49,7 @@ func openSQLite(t *testing.T) *gorm.DB {
 	return g
 }
 
-func openMySQL(t *testing.T, dsn string) *gorm.DB {
+func openMySQL(t testing.TB, dsn string) *gorm.DB {
 	t.Helper()
 	ctx := context.Background()
 	cfg, err := mysql.ParseDSN(dsn)
