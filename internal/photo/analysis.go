@@ -191,7 +191,9 @@ func (a *analysis) backgroundBand(p Profile) {
 	stripL, stripR := r.gw*8/100, r.gw*8/100
 	if a.hasFce {
 		if a.chinY > 0 {
-			lower = min(lower, int(a.chinY/2))
+			// Shoulders can rise to the chin's height at the sides; stop halfway
+			// between the eyes and the chin.
+			lower = min(lower, int((a.eyeY+a.chinY)/4))
 		}
 		// Keep the strips clear of the hair, which is wider than the face.
 		reach := a.main.size * 0.65 / 2

@@ -210,7 +210,10 @@ func (a *analysis) report(rep *Report, p Profile) {
 	{
 		limit := fmt.Sprintf("≤ %.2f", p.MaxYaw)
 		if a.lm.pupilsOK && a.lm.noseOK && a.ipd > 0 {
-			yaw := math.Abs(a.lm.nose.x-a.pupilMid.x) / a.ipd
+			// Measured along the pupil line, so a tilted head (a roll, judged by
+			// eyes_level) does not read as a turned one.
+			ux, uy := (a.lm.right.x-a.lm.left.x)/a.ipd, (a.lm.right.y-a.lm.left.y)/a.ipd
+			yaw := math.Abs((a.lm.nose.x-a.pupilMid.x)*ux+(a.lm.nose.y-a.pupilMid.y)*uy) / a.ipd
 			rep.add(verdict(CheckFaceFrontal, yaw <= p.MaxYaw, yaw, limit,
 				fmt.Sprintf("脸部有偏转（偏转度%.2f，需≤%.2f），请正对镜头，不要侧脸", yaw, p.MaxYaw)))
 		} else {

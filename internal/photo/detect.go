@@ -15,11 +15,11 @@ var cascadeFS embed.FS
 // detector holds the unpacked pigo cascades; they are read-only after unpacking, so
 // one detector serves every goroutine.
 type detector struct {
-	face   *pigo.Pigo
-	pupil  *pigo.PuplocCascade
-	nose   *pigo.PuplocCascade // lp93
-	upper  *pigo.PuplocCascade // lp81, upper lip centre
-	lower  *pigo.PuplocCascade // lp82, lower lip centre
+	face  *pigo.Pigo
+	pupil *pigo.PuplocCascade
+	nose  *pigo.PuplocCascade // lp93
+	upper *pigo.PuplocCascade // lp81, upper lip centre
+	lower *pigo.PuplocCascade // lp82, lower lip centre
 }
 
 func newDetector() (*detector, error) {

@@ -12,6 +12,7 @@ import (
 	"image/color"
 	"image/jpeg"
 	_ "image/png" // a PNG renamed .jpg is recognised and named as such
+	"sort"
 	"sync"
 
 	"github.com/gradphoto/gradphoto/internal/apperr"
@@ -189,7 +190,13 @@ func (c *Checker) Check(ctx context.Context, data []byte, p Profile) (*Report, e
 
 func (r *Report) add(cs ...Check) { r.Checks = append(r.Checks, cs...) }
 
+// finish orders the checks as photo-spec.md lists them and sets the verdict.
 func (r *Report) finish() {
+	order := make(map[string]int, len(rules))
+	for i, ru := range rules {
+		order[ru.id] = i
+	}
+	sort.SliceStable(r.Checks, func(i, j int) bool { return order[r.Checks[i].ID] < order[r.Checks[j].ID] })
 	r.Passed = true
 	for _, c := range r.Checks {
 		if !c.Passed && c.Severity == SeverityError {

@@ -91,7 +91,7 @@ func DefaultProfile() Profile {
 		MinHeadHeight:   0.42,
 		MaxHeadHeight:   0.62,
 
-		MinEyeContrast: 8,
+		MinEyeContrast: 12,
 		MaxEyeTiltDeg:  5,
 
 		BgHueMin:        195,

@@ -20,10 +20,10 @@ type raster struct {
 
 	// The colour grid: the work raster halved, in CIE L*a*b* and HSV, for the
 	// background, exposure and colour checks (they need area, not detail).
-	gw, gh     int
-	lab        []float32 // 3 per grid pixel
-	hue, sat   []float32
-	val        []float32
+	gw, gh    int
+	lab       []float32 // 3 per grid pixel
+	hue, sat  []float32
+	val       []float32
 	bg        []bool // grid pixel close to the background colour
 	isGreySrc bool
 
