@@ -18,6 +18,16 @@ import (
 // sandbox-rewriting client in dev mode.
 type MiniProgram struct {
 	mp *miniprogram.MiniProgram
+	// ContextHook decorates every call's context (the app uses it to tell the
+	// sandbox-rewriting transport which sandbox to reach).
+	ContextHook func(context.Context) context.Context
+}
+
+func (m *MiniProgram) ctx(ctx context.Context) context.Context {
+	if m.ContextHook != nil {
+		return m.ContextHook(ctx)
+	}
+	return ctx
 }
 
 var _ WeChat = (*MiniProgram)(nil)
@@ -33,7 +43,7 @@ func NewMiniProgram(appID, appSecret string) *MiniProgram {
 func (m *MiniProgram) SDK() *miniprogram.MiniProgram { return m.mp }
 
 func (m *MiniProgram) Code2Session(ctx context.Context, code string) (string, string, error) {
-	res, err := m.mp.GetAuth().Code2SessionContext(ctx, code)
+	res, err := m.mp.GetAuth().Code2SessionContext(m.ctx(ctx), code)
 	if err != nil {
 		if isWeChatRefusal(err) {
 			return "", "", fmt.Errorf("%w: %v", ErrInvalidCode, err)
@@ -48,7 +58,7 @@ func (m *MiniProgram) Code2Session(ctx context.Context, code string) (string, st
 }
 
 func (m *MiniProgram) PhoneNumber(ctx context.Context, code string) (string, error) {
-	res, err := m.mp.GetAuth().GetPhoneNumberContext(ctx, code)
+	res, err := m.mp.GetAuth().GetPhoneNumberContext(m.ctx(ctx), code)
 	if err != nil {
 		if isWeChatRefusal(err) {
 			return "", fmt.Errorf("%w: %v", ErrInvalidCode, err)
