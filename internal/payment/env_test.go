@@ -142,7 +142,7 @@ type envOptions struct {
 // served by httptest; notifications reach the service through a small HTTP handler
 // that answers like internal/httpapi.
 type env struct {
-	t        *testing.T
+	t        testing.TB
 	g        *gorm.DB
 	svc      *Service
 	gw       *WeChatGateway
@@ -169,7 +169,7 @@ func dialects(t *testing.T) []string {
 // openDB opens a fresh migrated database: SQLite in t.TempDir(), or a database of its
 // own on the MySQL server of GRADPHOTO_TEST_MYSQL_DSN (dropped afterwards), since other
 // engineers' tests share that server.
-func openDB(t *testing.T, dialect string) *gorm.DB {
+func openDB(t testing.TB, dialect string) *gorm.DB {
 	t.Helper()
 	ctx := context.Background()
 	log := slog.New(slog.DiscardHandler)
@@ -217,7 +217,7 @@ func openDB(t *testing.T, dialect string) *gorm.DB {
 	return g
 }
 
-func newEnv(t *testing.T, dialect string, o envOptions) *env {
+func newEnv(t testing.TB, dialect string, o envOptions) *env {
 	t.Helper()
 	keys, err := sandbox.EnsurePayKeys(t.TempDir())
 	if err != nil {

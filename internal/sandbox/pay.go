@@ -12,8 +12,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -28,7 +26,7 @@ import (
 
 // PayOptions configure the WeChat Pay emulator.
 type PayOptions struct {
-	Keys  *PayKeys
+	Keys  *PayKeys // required
 	AppID string // the only appid the merchant may use
 	MchID string
 	// PublicKeyMode: sign answers and notifications with the WeChat Pay public key id
@@ -726,19 +724,6 @@ func absDuration(d time.Duration) time.Duration {
 		return -d
 	}
 	return d
-}
-
-var errNoKeys = errors.New("sandbox: PayOptions.Keys is required")
-
-// Validate reports a configuration the emulator cannot run with.
-func (o PayOptions) Validate() error {
-	if o.Keys == nil {
-		return errNoKeys
-	}
-	if o.AppID == "" || o.MchID == "" {
-		return fmt.Errorf("sandbox: PayOptions needs AppID and MchID")
-	}
-	return nil
 }
 
 // payRandomHex returns 2n random hex digits.
