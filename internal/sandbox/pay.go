@@ -27,7 +27,7 @@ import (
 // PayOptions configure the WeChat Pay emulator.
 type PayOptions struct {
 	Keys  *PayKeys // required
-	AppID string // the only appid the merchant may use
+	AppID string   // the only appid the merchant may use
 	MchID string
 	// PublicKeyMode: sign answers and notifications with the WeChat Pay public key id
 	// (PUB_KEY_ID_...) instead of the platform certificate serial, unless a request
