@@ -1,0 +1,286 @@
+package collection
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+
+	"github.com/gradphoto/gradphoto/internal/apperr"
+	"github.com/gradphoto/gradphoto/internal/audit"
+	"github.com/gradphoto/gradphoto/internal/auth"
+	"github.com/gradphoto/gradphoto/internal/db"
+	"github.com/gradphoto/gradphoto/internal/roster"
+)
+
+// StatusNotStarted is the status the staff lists give a roster student who has no
+// collection yet (it is never stored).
+const StatusNotStarted Status = "not_started"
+
+// MaxStaffPageSize bounds one page of a staff list.
+const MaxStaffPageSize = 200
+
+var (
+	ErrBadPage        = apperr.Invalid("bad_page", fmt.Sprintf("页码须为正整数，每页条数须为1至%d", MaxStaffPageSize))
+	ErrBadStatus      = apperr.Invalid("bad_status", "状态筛选值不正确")
+	ErrRefundApproved = apperr.Conflict("refund_after_approval", "该学生照片已审核通过，退款须由管理员操作")
+	ErrLookupKey      = apperr.Invalid("lookup_key_required", "请提供且只提供一个查询条件：手机号、学号或商户订单号")
+)
+
+// Staff serves school administrators and support staff: lists, statistics, exports,
+// look-ups and the refund rule. Every method checks the actor's role and school scope
+// itself, so that no handler can forget to.
+type Staff struct {
+	s     *Service
+	trail *audit.Log
+}
+
+// NewStaff builds the staff side of the collection service.
+func NewStaff(s *Service, trail *audit.Log) *Staff { return &Staff{s: s, trail: trail} }
+
+// StudentFilter selects a page of a school's students.
+type StudentFilter struct {
+	Status   string // a collection status, "not_started", or empty for all
+	Query    string // part of a name, or the start of a 学号
+	Page     int
+	PageSize int
+}
+
+// StudentRow is one roster student as a school administrator sees them.
+type StudentRow struct {
+	StudentNo           string     `json:"student_no"`
+	Name                string     `json:"name"`
+	Level               string     `json:"level"`
+	PhoneMasked         string     `json:"phone_masked"`
+	AlreadyHasCHSIPhoto bool       `json:"already_has_chsi_photo"`
+	Status              Status     `json:"status"`
+	CollectionID        string     `json:"collection_id,omitempty"`
+	UpdatedAt           *time.Time `json:"updated_at"`
+}
+
+// StudentPage is one page of students, ordered by 学号.
+type StudentPage struct {
+	Students []StudentRow `json:"students"`
+	Total    int64        `json:"total"`
+	Page     int          `json:"page"`
+	PageSize int          `json:"page_size"`
+}
+
+func (f *StudentFilter) normalise() error {
+	if f.Page == 0 {
+		f.Page = 1
+	}
+	if f.PageSize == 0 {
+		f.PageSize = 50
+	}
+	if f.Page < 1 || f.PageSize < 1 || f.PageSize > MaxStaffPageSize || f.Page > 1_000_000 {
+		return ErrBadPage
+	}
+	if f.Status != "" && f.Status != string(StatusNotStarted) && !ValidStatus(f.Status) {
+		return ErrBadStatus.WithDetails(map[string]any{"allowed": append([]Status{StatusNotStarted}, AllStatuses...)})
+	}
+	f.Query = strings.TrimSpace(f.Query)
+	if utf8.RuneCountInString(f.Query) > 32 {
+		return apperr.Invalid("bad_query", "搜索内容不超过32个字")
+	}
+	return nil
+}
+
+// likeEscape makes user text literal inside a LIKE pattern (escape character '!').
+func likeEscape(s string) string {
+	return strings.NewReplacer("!", "!!", "%", "!%", "_", "!_").Replace(s)
+}
+
+// ListStudents pages through a school's roster with each student's collection status;
+// phone numbers are masked.
+func (st *Staff) ListStudents(ctx context.Context, who audit.Actor, schoolID string, f StudentFilter) (*StudentPage, error) {
+	if err := who.RequireSchool(schoolID); err != nil {
+		return nil, err
+	}
+	if err := f.normalise(); err != nil {
+		return nil, err
+	}
+	q := db.Conn(ctx, st.s.d.DB).Table("roster_entries AS r").
+		Joins("LEFT JOIN collections c ON c.roster_entry_id = r.id").
+		Where("r.school_id = ?", schoolID)
+	switch f.Status {
+	case "":
+	case string(StatusNotStarted):
+		q = q.Where("c.id IS NULL")
+	default:
+		q = q.Where("c.status = ?", f.Status)
+	}
+	if f.Query != "" {
+		name := "%" + likeEscape(roster.NormalizeName(f.Query)) + "%"
+		no := likeEscape(roster.NormalizeStudentNo(f.Query)) + "%"
+		q = q.Where("(r.name_key LIKE ? ESCAPE '!' OR r.student_no LIKE ? ESCAPE '!')", name, no)
+	}
+	page := &StudentPage{Page: f.Page, PageSize: f.PageSize, Students: []StudentRow{}}
+	if err := q.Count(&page.Total).Error; err != nil {
+		return nil, apperr.Internal(fmt.Errorf("collection: count students: %w", err))
+	}
+	var rows []struct {
+		StudentNo    string
+		Name         string
+		Level        string
+		Phone        string
+		HasCHSIPhoto bool
+		CollectionID *string
+		Status       *string
+		CPhone       *string
+		UpdatedAt    *time.Time
+	}
+	err := q.Select("r.student_no, r.name, r.level, r.phone, r.has_chsi_photo, c.id AS collection_id, c.status, c.phone AS c_phone, c.updated_at").
+		Order("r.student_no").Offset((f.Page - 1) * f.PageSize).Limit(f.PageSize).Scan(&rows).Error
+	if err != nil {
+		return nil, apperr.Internal(fmt.Errorf("collection: list students: %w", err))
+	}
+	for _, r := range rows {
+		out := StudentRow{StudentNo: r.StudentNo, Name: r.Name, Level: r.Level, AlreadyHasCHSIPhoto: r.HasCHSIPhoto,
+			Status: StatusNotStarted, UpdatedAt: r.UpdatedAt}
+		phone := r.Phone
+		if r.CollectionID != nil && r.Status != nil {
+			out.CollectionID, out.Status = *r.CollectionID, Status(*r.Status)
+			if phone == "" && r.CPhone != nil {
+				phone = *r.CPhone
+			}
+		}
+		if phone != "" {
+			out.PhoneMasked = roster.MaskPhone(phone)
+		}
+		page.Students = append(page.Students, out)
+	}
+	return page, nil
+}
+
+// SchoolStats are a school's numbers for its administrator.
+type SchoolStats struct {
+	RosterTotal int64            `json:"roster_total"`
+	ByStatus    map[Status]int64 `json:"by_status"`
+	// PaidTotalFen sums the orders that are paid (refunding and refunded ones excluded).
+	PaidTotalFen int64 `json:"paid_total_fen"`
+}
+
+// Stats counts a school's students by status — every status, zeros included, and
+// not_started for roster students without a collection — and sums what was paid.
+func (st *Staff) Stats(ctx context.Context, who audit.Actor, schoolID string) (*SchoolStats, error) {
+	if err := who.RequireSchool(schoolID); err != nil {
+		return nil, err
+	}
+	conn := func() *gorm.DB { return db.Conn(ctx, st.s.d.DB) }
+	out := &SchoolStats{ByStatus: make(map[Status]int64, len(AllStatuses)+1)}
+	for _, s := range AllStatuses {
+		out.ByStatus[s] = 0
+	}
+	if err := conn().Model(&roster.Entry{}).Where("school_id = ?", schoolID).Count(&out.RosterTotal).Error; err != nil {
+		return nil, apperr.Internal(fmt.Errorf("collection: stats: %w", err))
+	}
+	var counts []struct {
+		Status Status
+		N      int64
+	}
+	if err := conn().Model(&Collection{}).Select("status, COUNT(*) AS n").Where("school_id = ?", schoolID).
+		Group("status").Scan(&counts).Error; err != nil {
+		return nil, apperr.Internal(fmt.Errorf("collection: stats: %w", err))
+	}
+	started := int64(0)
+	for _, c := range counts {
+		out.ByStatus[c.Status] = c.N
+		started += c.N
+	}
+	out.ByStatus[StatusNotStarted] = out.RosterTotal - started
+	// A read-only report over the payment package's orders table: joining it here is
+	// one query instead of one call per collection.
+	var paid struct{ Total *int64 }
+	if err := conn().Table("orders AS o").Select("SUM(o.amount_fen) AS total").
+		Joins("JOIN collections c ON c.id = o.collection_id").
+		Where("c.school_id = ? AND o.status = ?", schoolID, "paid").Scan(&paid).Error; err != nil {
+		return nil, apperr.Internal(fmt.Errorf("collection: stats paid: %w", err))
+	}
+	if paid.Total != nil {
+		out.PaidTotalFen = *paid.Total
+	}
+	return out, nil
+}
+
+// LookupKey is what support searches by: exactly one of phone and 学号 (an order
+// number is resolved to its collection by the caller, through payment).
+type LookupKey struct {
+	Phone     string
+	StudentNo string
+}
+
+// maxLookup bounds a look-up's answer: a 学号 shared by several schools, a phone
+// number used by a few students.
+const maxLookup = 20
+
+// Lookup finds collections for support (and admins), across schools, and writes the
+// look-up to the audit trail — support sees personal data, so every look is recorded.
+func (st *Staff) Lookup(ctx context.Context, who audit.Actor, key LookupKey) ([]Collection, error) {
+	if who.Role != auth.RoleSupport && who.Role != auth.RoleAdmin {
+		return nil, apperr.ErrForbidden
+	}
+	q := db.Conn(ctx, st.s.d.DB).Model(&Collection{})
+	var target string
+	switch {
+	case key.Phone != "" && key.StudentNo == "":
+		p := roster.NormalizePhone(key.Phone)
+		if !roster.ValidPhone(p) {
+			return nil, apperr.Invalid("phone_invalid", "请填写正确的11位手机号")
+		}
+		q, target = q.Where("phone = ?", p), "phone:"+roster.MaskPhone(p)
+	case key.StudentNo != "" && key.Phone == "":
+		no := roster.NormalizeStudentNo(key.StudentNo)
+		if len(no) > 64 {
+			return nil, ErrLookupKey
+		}
+		q, target = q.Where("student_no = ?", no), "student_no:"+no
+	default:
+		return nil, ErrLookupKey
+	}
+	var cs []Collection
+	if err := q.Order("created_at DESC").Limit(maxLookup).Find(&cs).Error; err != nil {
+		return nil, apperr.Internal(fmt.Errorf("collection: lookup: %w", err))
+	}
+	if err := st.trail.Record(ctx, who, audit.ActionLookup, target, map[string]any{"found": len(cs)}); err != nil {
+		return nil, err
+	}
+	return cs, nil
+}
+
+// LookupByID is Lookup for a collection found through its order.
+func (st *Staff) LookupByID(ctx context.Context, who audit.Actor, id, via string) (*Collection, error) {
+	if who.Role != auth.RoleSupport && who.Role != auth.RoleAdmin {
+		return nil, apperr.ErrForbidden
+	}
+	c, err := st.s.ByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := st.trail.Record(ctx, who, audit.ActionLookup, via, map[string]any{"collection_id": id}); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// View is the API object of a collection for staff.
+func (st *Staff) View(ctx context.Context, c *Collection) (*View, error) { return st.s.view(ctx, c, nil) }
+
+// CheckRefund applies the refund rule: support and admins refund; once the photo is
+// approved (the service was delivered) only an admin may.
+func (st *Staff) CheckRefund(ctx context.Context, who audit.Actor, collectionID string) error {
+	if who.Role != auth.RoleSupport && who.Role != auth.RoleAdmin {
+		return apperr.ErrForbidden
+	}
+	c, err := st.s.ByID(ctx, collectionID)
+	if err != nil {
+		return err
+	}
+	if (c.Status == StatusApproved || c.Status == StatusExported) && who.Role != auth.RoleAdmin {
+		return ErrRefundApproved
+	}
+	return nil
+}
