@@ -267,7 +267,9 @@ func (st *Staff) LookupByID(ctx context.Context, who audit.Actor, id, via string
 }
 
 // View is the API object of a collection for staff.
-func (st *Staff) View(ctx context.Context, c *Collection) (*View, error) { return st.s.view(ctx, c, nil) }
+func (st *Staff) View(ctx context.Context, c *Collection) (*View, error) {
+	return st.s.view(ctx, c, nil)
+}
 
 // CheckRefund applies the refund rule: support and admins refund; once the photo is
 // approved (the service was delivered) only an admin may.
