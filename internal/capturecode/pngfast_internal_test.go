@@ -29,16 +29,14 @@ func randomPixels(rng *rand.Rand, set func(x, y int, r, g, b, a uint8), w, h int
 	}
 }
 
-// grayAlphaPNG encodes an 8-bit grey+alpha PNG, which image/png never writes.
-func grayAlphaPNG(t *testing.T, w, h int, px func(x, y int) (v, a uint8)) []byte {
+// rawPNG encodes rows that are already packed for the given depth and colour type
+// (unfiltered), for the layouts image/png never writes: grey+alpha, low-depth grey.
+func rawPNG(t *testing.T, w, h int, depth, colorType byte, rows [][]byte) []byte {
 	t.Helper()
 	var raw bytes.Buffer
-	for y := 0; y < h; y++ {
+	for _, r := range rows {
 		raw.WriteByte(0)
-		for x := 0; x < w; x++ {
-			v, a := px(x, y)
-			raw.Write([]byte{v, a})
-		}
+		raw.Write(r)
 	}
 	var z bytes.Buffer
 	zw := zlib.NewWriter(&z)
@@ -55,11 +53,25 @@ func grayAlphaPNG(t *testing.T, w, h int, px func(x, y int) (v, a uint8)) []byte
 	ihdr := make([]byte, 13)
 	binary.BigEndian.PutUint32(ihdr, uint32(w))
 	binary.BigEndian.PutUint32(ihdr[4:], uint32(h))
-	ihdr[8], ihdr[9] = 8, 4
+	ihdr[8], ihdr[9] = depth, colorType
 	chunk("IHDR", ihdr)
 	chunk("IDAT", z.Bytes())
 	chunk("IEND", nil)
 	return out.Bytes()
+}
+
+// packedRows makes h rows of w samples of the given depth, packed MSB first.
+func packedRows(rng *rand.Rand, w, h int, depth int) [][]byte {
+	rows := make([][]byte, h)
+	for y := range rows {
+		r := make([]byte, (w*depth+7)/8)
+		for x := 0; x < w; x++ {
+			v := byte(rng.IntN(1 << depth))
+			r[x*depth/8] |= v << (8 - depth - x*depth%8)
+		}
+		rows[y] = r
+	}
+	return rows
 }
 
 func TestDecodePNGGrayMatchesImagePNG(t *testing.T) {
@@ -85,7 +97,10 @@ func TestDecodePNGGrayMatchesImagePNG(t *testing.T) {
 		}
 		files[name] = buf.Bytes()
 	}
-	files["gray+alpha"] = grayAlphaPNG(t, w, h, func(x, y int) (uint8, uint8) { return uint8(x * 4), uint8(y * 7) })
+	files["gray+alpha"] = rawPNG(t, w, h, 8, 4, packedRows(rng, 2*w, h, 8))
+	for _, depth := range []int{1, 2, 4} {
+		files["gray, depth "+string(rune('0'+depth))] = rawPNG(t, w, h, byte(depth), 0, packedRows(rng, w, h, depth))
+	}
 	corpus, _ := filepath.Glob("testdata/corpus/*.png")
 	for _, f := range corpus {
 		b, err := os.ReadFile(f)
