@@ -122,7 +122,10 @@ func (s *Service) applyTransaction(ctx context.Context, id, event string, t *Tra
 			}
 			return err
 		}
-		outcome, detail = s.decideTransaction(ctx, q, t, &order)
+		var err error
+		if outcome, detail, err = s.decideTransaction(q, t, &order); err != nil {
+			return err
+		}
 		if outcome == OutcomeApplied {
 			paidAt := parseWeChatTime(t.SuccessTime, now)
 			cid := order.CollectionID
@@ -173,30 +176,30 @@ func (s *Service) applyTransaction(ctx context.Context, id, event string, t *Tra
 }
 
 // decideTransaction loads (and locks) the order of t and says what to do with t.
-func (s *Service) decideTransaction(ctx context.Context, q *gorm.DB, t *Transaction, order *Order) (outcome, detail string) {
-	err := db.ForUpdate(q).Where("out_trade_no = ?", t.OutTradeNo).Take(order).Error
+func (s *Service) decideTransaction(q *gorm.DB, t *Transaction, order *Order) (outcome, detail string, err error) {
+	err = db.ForUpdate(q).Where("out_trade_no = ?", t.OutTradeNo).Take(order).Error
+	if db.IsNotFound(err) {
+		return OutcomeAnomaly, "unknown out_trade_no", nil
+	}
 	if err != nil {
-		if db.IsNotFound(err) {
-			return OutcomeAnomaly, "unknown out_trade_no"
-		}
-		return OutcomeAnomaly, "order not readable: " + err.Error()
+		return "", "", err
 	}
 	if problem := s.checkTransaction(order, t); problem != "" {
-		return OutcomeAnomaly, problem
+		return OutcomeAnomaly, problem, nil
 	}
 	if t.TradeState != TradeSuccess {
-		return OutcomeIgnored, "trade_state " + t.TradeState
+		return OutcomeIgnored, "trade_state " + t.TradeState, nil
 	}
 	switch order.Status {
 	case StatusCreated:
-		return OutcomeApplied, ""
+		return OutcomeApplied, "", nil
 	case StatusPaid, StatusRefunding, StatusRefunded:
 		if order.TransactionID == t.TransactionID {
-			return OutcomeIgnored, "already applied"
+			return OutcomeIgnored, "already applied", nil
 		}
-		return OutcomeAnomaly, "second transaction " + t.TransactionID + " for a paid order"
+		return OutcomeAnomaly, "second transaction " + t.TransactionID + " for a paid order", nil
 	default:
-		return OutcomeAnomaly, "paid while the order is " + order.Status
+		return OutcomeAnomaly, "paid while the order is " + order.Status, nil
 	}
 }
 

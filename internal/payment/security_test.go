@@ -302,3 +302,19 @@ func TestNotifyWhenTheStoreFails(t *testing.T) {
 		t.Fatalf("retry: %+v", got)
 	}
 }
+
+// TestNotifyWhenTheDatabaseIsDown: 503 FAIL (WeChat retries), never 200.
+func TestNotifyWhenTheDatabaseIsDown(t *testing.T) {
+	e := newEnv(t, "sqlite", envOptions{})
+	_, tx := e.paidAtWeChat("dbdown")
+	req := e.genuine("", tx)
+	sqlDB, err := e.g.DB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = sqlDB.Close()
+	err = e.svc.HandleNotify(context.Background(), req)
+	if k := apperr.As(err).Kind; k != apperr.KindUnavailable {
+		t.Fatalf("err = %v (kind %v), want Unavailable", err, k)
+	}
+}
