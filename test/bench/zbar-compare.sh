@@ -35,7 +35,7 @@ for f in "${files[@]}"; do paths+=("$corpus/$f"); done
 "$work/gradphoto" decode-code --json "${paths[@]}" >"$work/gradphoto.jsonl"
 
 # zbar: one process per image, to time each.
-: >"$work/zbar.tsv"
+: >"$work/zbar.jsonl"
 for f in "${files[@]}"; do
 	start=$(now_ms)
 	if out=$(zbarimg "${zbar_opts[@]}" "$corpus/$f" 2>/dev/null); then ok=1; else ok=0; out=""; fi
@@ -43,19 +43,16 @@ for f in "${files[@]}"; do
 	# zbar prints one line per symbol; keep the first, as gradphoto returns one.
 	jq -cn --arg file "$f" --arg text "${out%%$'\n'*}" --argjson ok "$ok" \
 		--argjson ms "$(awk -v a="$start" -v b="$end" 'BEGIN{printf "%.1f", b-a}')" \
-		'{file: $file, ok: ($ok == 1), text: $text, ms: $ms}' >>"$work/zbar.tsv"
+		'{file: $file, ok: ($ok == 1), text: $text, ms: $ms}' >>"$work/zbar.jsonl"
 done
 
-# The start-up cost of zbarimg, for reading its times fairly.
-python_free_png() { # a 1×1 white PNG
-	printf '%s' 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGP4DwABAQEAWk1v8QAAAABJRU5ErkJggg==' | base64 -d >"$work/blank.png"
-}
-python_free_png
+# The start-up cost of zbarimg (on a 1×1 white PNG), for reading its times fairly.
+printf '%s' 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGP4DwABAQEAWk1v8QAAAABJRU5ErkJggg==' | base64 -d >"$work/blank.png"
 start=$(now_ms); zbarimg "${zbar_opts[@]}" "$work/blank.png" >/dev/null 2>&1 || true; end=$(now_ms)
 startup=$(awk -v a="$start" -v b="$end" 'BEGIN{printf "%.1f", b-a}')
 
 jq -rn --slurpfile manifest "$manifest" \
-	--slurpfile zbar <(jq -s '.' "$work/zbar.tsv") \
+	--slurpfile zbar <(jq -s '.' "$work/zbar.jsonl") \
 	--slurpfile gp <(jq -s 'map(.file |= sub(".*/"; ""))' "$work/gradphoto.jsonl") \
 	--arg startup "$startup" '
 	($manifest[0]) as $m | ($zbar[0] | INDEX(.file)) as $z | ($gp[0] | INDEX(.file)) as $g |
