@@ -173,7 +173,8 @@ func (g *WeChatGateway) Prepay(ctx context.Context, req PrepayRequest) (string, 
 	if err := g.ensureCertificates(ctx); err != nil {
 		return "", PayParams{}, err
 	}
-	expire := req.ExpiresAt
+	// WeChat's examples write time_expire with +08:00; "Z" is not shown there, so avoid it.
+	expire := req.ExpiresAt.In(time.FixedZone("CST", 8*3600))
 	resp, _, err := g.jsapi.PrepayWithRequestPayment(ctx, jsapi.PrepayRequest{
 		Appid:       core.String(g.cfg.AppID),
 		Mchid:       core.String(g.cfg.MchID),
