@@ -210,7 +210,7 @@ func (a *analysis) backgroundBand(p Profile) {
 		n++
 		sum += l
 		sum2 += l * l
-		h, s, v := r.hue[i], r.sat[i], r.val[i]
+		h, s, v := toHSV(r.grgb[i*3], r.grgb[i*3+1], r.grgb[i*3+2])
 		if float64(h) >= p.BgHueMin && float64(h) <= p.BgHueMax && float64(s) >= p.BgMinSaturation && float64(v) >= p.BgMinValue {
 			blue++
 		}

@@ -554,3 +554,30 @@ func TestStudentRules(t *testing.T) {
 }
 
 var _ = jpeg.Decode
+
+// TestConcurrentChecks shares one Checker between goroutines, as the HTTP server
+// does; run with -race it also proves the pooled buffers are not shared.
+func TestConcurrentChecks(t *testing.T) {
+	c := testChecker(t)
+	inputs := [][]byte{standardJPEG(t), realFile("group_04.jpg")(t), encodeJPEG(t, imaging.Blur(standardImage(t), 3), 95)}
+	want := []bool{true, false, false}
+	var wg sync.WaitGroup
+	errs := make(chan string, 12)
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i, in := range inputs {
+				rep, err := c.Check(context.Background(), in, DefaultProfile())
+				if err != nil || rep.Passed != want[i] {
+					errs <- "input " + string(rune('0'+i)) + " gave a different verdict"
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+}

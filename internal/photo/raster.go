@@ -18,13 +18,12 @@ type raster struct {
 	rgb   []uint8 // 3 bytes per pixel
 	grey  []uint8 // luma, for the detector, landmarks and sharpness
 
-	// The colour grid: the work raster halved, in CIE L*a*b* and HSV, for the
+	// The colour grid: the work raster halved, in CIE L*a*b* and sRGB, for the
 	// background, exposure and colour checks (they need area, not detail).
 	gw, gh    int
 	lab       []float32 // 3 per grid pixel
-	hue, sat  []float32
-	val       []float32
-	bg        []bool // grid pixel close to the background colour
+	grgb      []uint8   // 3 per grid pixel, for the HSV of the background band
+	bg        []bool    // grid pixel close to the background colour
 	isGreySrc bool
 
 	// half is grey at half size for the face detector, whose cost grows with the
@@ -113,8 +112,23 @@ func span(i, n int, s float64) (int, int) {
 func (r *raster) loadYCbCr(src *image.YCbCr) {
 	b := src.Bounds()
 	W, H := b.Dx(), b.Dy()
+	if W == r.w && H == r.h && src.SubsampleRatio == image.YCbCrSubsampleRatio420 && b.Min == (image.Point{}) {
+		// The common upload: 4:2:0 at work size. Convert only, with the chroma
+		// index computed per pair of pixels.
+		for y := 0; y < H; y++ {
+			yrow := src.Y[y*src.YStride:]
+			crow := (y / 2) * src.CStride
+			i := y * r.w * 3
+			for x := 0; x < W; x++ {
+				ci := crow + x/2
+				r.rgb[i], r.rgb[i+1], r.rgb[i+2] = color.YCbCrToRGB(yrow[x], src.Cb[ci], src.Cr[ci])
+				i += 3
+			}
+		}
+		return
+	}
 	if W == r.w && H == r.h {
-		// Already at work size (a 480×640 upload): convert only.
+		// Already at work size: convert only.
 		for y := 0; y < H; y++ {
 			yi := (y+b.Min.Y-src.Rect.Min.Y)*src.YStride + (b.Min.X - src.Rect.Min.X)
 			for x := 0; x < W; x++ {
@@ -264,9 +278,7 @@ func (r *raster) buildGrid() {
 	r.gw, r.gh = max(1, r.w/2), max(1, r.h/2)
 	n := r.gw * r.gh
 	r.lab = grow(r.lab, n*3)
-	r.hue = grow(r.hue, n)
-	r.sat = grow(r.sat, n)
-	r.val = grow(r.val, n)
+	r.grgb = grow(r.grgb, n*3)
 	r.bg = grow(r.bg, n)
 	for gy := 0; gy < r.gh; gy++ {
 		for gx := 0; gx < r.gw; gx++ {
@@ -285,7 +297,7 @@ func (r *raster) buildGrid() {
 			R, G, B := uint8(sr/c), uint8(sg/c), uint8(sb/c)
 			j := gy*r.gw + gx
 			r.lab[j*3], r.lab[j*3+1], r.lab[j*3+2] = toLab(R, G, B)
-			r.hue[j], r.sat[j], r.val[j] = toHSV(R, G, B)
+			r.grgb[j*3], r.grgb[j*3+1], r.grgb[j*3+2] = R, G, B
 		}
 	}
 }
