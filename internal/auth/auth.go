@@ -138,10 +138,13 @@ func (s *Service) WeChatLogin(ctx context.Context, code string) (*Session, error
 	if err != nil {
 		return nil, apperr.Internal(fmt.Errorf("auth: upsert user: %w", err))
 	}
-	// On conflict the generated id was not stored: read the real one.
-	if err := db.Conn(ctx, s.db).Where("openid = ?", openID).Take(&u).Error; err != nil {
+	// On conflict the generated id was not stored: read the real one (into a fresh
+	// value: GORM would add u's primary key to the condition).
+	var stored User
+	if err := db.Conn(ctx, s.db).Where("openid = ?", openID).Take(&stored).Error; err != nil {
 		return nil, apperr.Internal(err)
 	}
+	u = stored
 	exp := now.Add(s.cfg.StudentTokenTTL)
 	tok := s.sign(Principal{Kind: "student", Subject: u.ID, Expires: exp.Unix()})
 	return &Session{Token: tok, ExpiresAt: exp, UserID: u.ID}, nil

@@ -49,6 +49,11 @@ func TestFirstHalfOfJourney(t *testing.T) {
 	if len(list) != 1 {
 		t.Fatalf("list: %v", list)
 	}
+	// Logging in again (a new wx.login code for the same WeChat user) finds the same account.
+	tok2 := s.login("anything")
+	if n := len(s.do("GET", "/api/v1/collections", tok2, nil).must(t, 200).JSON["collections"].([]any)); n != 1 {
+		t.Fatalf("after a second login the student sees %d collections", n)
+	}
 	// Verifying again returns the same collection, not a second one.
 	again := s.do("POST", "/api/v1/collections", tok, map[string]string{
 		"school_id": "upc-east", "level": "本科", "name": "张三", "student_no": "2019010001", "phone": "13800000001",

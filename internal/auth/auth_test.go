@@ -1,0 +1,134 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/gradphoto/gradphoto/internal/apperr"
+	"github.com/gradphoto/gradphoto/internal/dbtest"
+)
+
+// fakeWeChat records the codes it was given.
+type fakeWeChat struct {
+	codes []string
+	down  bool
+}
+
+func (f *fakeWeChat) Code2Session(ctx context.Context, code string) (string, string, error) {
+	f.codes = append(f.codes, code)
+	if f.down {
+		return "", "", errors.New("dial tcp: connection refused")
+	}
+	if rest, ok := strings.CutPrefix(code, "ok-"); ok {
+		return "openid-" + rest, "", nil
+	}
+	return "", "", ErrInvalidCode
+}
+
+func (f *fakeWeChat) PhoneNumber(ctx context.Context, code string) (string, error) {
+	return "", ErrInvalidCode
+}
+
+type clock struct{ t time.Time }
+
+func (c *clock) now() time.Time { return c.t }
+
+func newService(t *testing.T, g *gorm.DB) (*Service, *fakeWeChat, *clock) {
+	wc := &fakeWeChat{}
+	c := &clock{t: time.Date(2026, 6, 1, 8, 0, 0, 0, time.UTC)}
+	s := NewService(g, wc, Config{TokenSecret: []byte("0123456789abcdef0123456789abcdef"), StudentTokenTTL: time.Hour,
+		StaffTokenTTL: time.Hour, StaffMaxFailures: 3, StaffLockout: 10 * time.Minute}, c.now, dbtest.Discard())
+	return s, wc, c
+}
+
+func TestWeChatLoginAndTokens(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, g *gorm.DB) {
+		s, wc, clk := newService(t, g)
+		ctx := context.Background()
+		a, err := s.WeChatLogin(ctx, "ok-alice")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := s.WeChatLogin(ctx, "ok-alice")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.UserID != b.UserID {
+			t.Fatal("the same openid got two users")
+		}
+		p, err := s.Verify(a.Token)
+		if err != nil || p.Subject != a.UserID || p.Kind != "student" {
+			t.Fatalf("verify: %+v %v", p, err)
+		}
+		if _, err := s.WeChatLogin(ctx, "refused"); !errors.Is(err, ErrLoginFailed) {
+			t.Fatalf("refused code: %v", err)
+		}
+		wc.down = true
+		if _, err := s.WeChatLogin(ctx, "ok-bob"); apperr.As(err).Kind != apperr.KindUnavailable {
+			t.Fatalf("WeChat down: %v", err)
+		}
+		// Tampering and expiry.
+		for _, bad := range []string{"", "x", a.Token + "x", "e30." + strings.Split(a.Token, ".")[1], strings.Replace(a.Token, ".", "x.", 1)} {
+			if _, err := s.Verify(bad); !errors.Is(err, ErrBadToken) {
+				t.Errorf("token %q accepted", bad)
+			}
+		}
+		clk.t = clk.t.Add(2 * time.Hour)
+		if _, err := s.Verify(a.Token); !errors.Is(err, ErrBadToken) {
+			t.Fatal("expired token accepted")
+		}
+	})
+}
+
+func TestStaffLoginLockout(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, g *gorm.DB) {
+		s, _, clk := newService(t, g)
+		ctx := context.Background()
+		if _, err := s.UpsertStaff(ctx, StaffInput{Username: "rev", Password: "correct-horse", Role: RoleReviewer}); err != nil {
+			t.Fatal(err)
+		}
+		sess, err := s.StaffLogin(ctx, "rev", "correct-horse")
+		if err != nil || sess.Role != RoleReviewer {
+			t.Fatalf("%+v %v", sess, err)
+		}
+		if p, err := s.Verify(sess.Token); err != nil || p.Kind != "staff" || p.Role != RoleReviewer {
+			t.Fatalf("%+v %v", p, err)
+		}
+		for i := 0; i < 3; i++ {
+			if _, err := s.StaffLogin(ctx, "rev", "wrong"); !errors.Is(err, ErrBadCredential) {
+				t.Fatalf("attempt %d: %v", i, err)
+			}
+		}
+		if _, err := s.StaffLogin(ctx, "rev", "correct-horse"); !errors.Is(err, ErrLocked) {
+			t.Fatalf("locked account let in: %v", err)
+		}
+		clk.t = clk.t.Add(11 * time.Minute)
+		if _, err := s.StaffLogin(ctx, "rev", "correct-horse"); err != nil {
+			t.Fatalf("after the lockout: %v", err)
+		}
+		if _, err := s.StaffLogin(ctx, "nobody", "x"); !errors.Is(err, ErrBadCredential) {
+			t.Fatalf("unknown user: %v", err)
+		}
+	})
+}
+
+func TestUpsertStaffValidation(t *testing.T) {
+	s, _, _ := newService(t, dbtest.SQLite(t))
+	ctx := context.Background()
+	for _, in := range []StaffInput{
+		{Username: "", Password: "long-enough", Role: RoleAdmin},
+		{Username: "a", Password: "short", Role: RoleAdmin},
+		{Username: "a", Password: "long-enough", Role: "root"},
+		{Username: "a", Password: "long-enough", Role: RoleSchoolAdmin},
+		{Username: "a", Password: "long-enough", Role: RoleReviewer, SchoolID: "s1"},
+	} {
+		if _, err := s.UpsertStaff(ctx, in); err == nil {
+			t.Errorf("accepted %+v", in)
+		}
+	}
+}
