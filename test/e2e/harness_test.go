@@ -84,6 +84,15 @@ func startServer(t testing.TB, opts ...serverOption) *server {
 		}
 		a.Close()
 	})
+	// Serve starts asynchronously: wait until it answers.
+	waitFor(t, "the server to answer", 10*time.Second, func() bool {
+		res, err := http.Get(cfg.HTTP.PublicURL + "/healthz")
+		if err != nil {
+			return false
+		}
+		res.Body.Close()
+		return res.StatusCode == http.StatusOK
+	})
 	return &server{t: t, URL: cfg.HTTP.PublicURL, App: a, Logs: logs}
 }
 
