@@ -19,6 +19,7 @@ import (
 	"github.com/silenceper/wechat/v2"
 	"gorm.io/gorm"
 
+	"github.com/gradphoto/gradphoto/internal/audit"
 	"github.com/gradphoto/gradphoto/internal/auth"
 	"github.com/gradphoto/gradphoto/internal/collection"
 	"github.com/gradphoto/gradphoto/internal/config"
@@ -49,6 +50,11 @@ type App struct {
 	Registry    *prometheus.Registry
 	Router      *gin.Engine
 	HTTP        *httpapi.Server
+
+	// Audit, Importer and Staff serve the staff API and commands (wire_admin.go).
+	Audit    *audit.Log
+	Importer *roster.Importer
+	Staff    *collection.Staff
 
 	now        func() time.Time
 	payGateway *payment.WeChatGateway
@@ -154,6 +160,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		deps.Sandbox = append(deps.Sandbox, sbMini, sandbox.NewSubscribe(sbMini), sandbox.NewSMS(a.Outbox))
 		deps.Sandbox = append(deps.Sandbox, pays.sandbox)
 	}
+	deps.Admin = a.wireAdmin(photos.checker)
 	a.Router, a.HTTP = httpapi.NewRouter(deps)
 
 	a.workers = append(a.workers, worker{"payment-reconcile", func(ctx context.Context) {
@@ -181,6 +188,9 @@ func (a *App) Start(ctx context.Context) error { return a.Schools.Refresh(ctx) }
 // shuts down gracefully.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	if err := a.Start(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil // stopped while starting
+		}
 		return err
 	}
 	srv := &http.Server{Handler: a.Router, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute, WriteTimeout: 5 * time.Minute, IdleTimeout: 2 * time.Minute}
@@ -248,6 +258,7 @@ func Models() []any {
 	out = append(out, review.Models()...)
 	out = append(out, notify.Models()...)
 	out = append(out, payment.Models()...)
+	out = append(out, audit.Models()...)
 	return out
 }
 

@@ -39,6 +39,9 @@ type Deps struct {
 	Sandbox []Mounter
 	// PhotoRules are the student-facing photo rules for /api/v1/info.
 	PhotoRules []string
+	// Admin serves the staff API's schools, rosters, exports, look-ups, refunds and
+	// audit trail (routes absent when nil).
+	Admin *AdminDeps
 	// Payments serves orders, WeChat Pay's callbacks and refunds (routes absent when nil).
 	Payments *payment.Service
 	// Reviews serves the reviewers' queue (routes absent when nil); Blobs holds the photos.
@@ -88,8 +91,9 @@ func NewRouter(d Deps) (*gin.Engine, *Server) {
 	student.GET("/collections/:id/photo", s.downloadPhoto)
 
 	admin := r.Group("/admin/api/v1")
-	admin.POST("/login", s.staffLogin)
+	admin.POST("/login", s.auditStaffLogin(), s.staffLogin)
 	s.mountPayment(r, student, admin)
+	s.mountAdmin(admin)
 	mountReview(admin, s, d.Reviews, d.Blobs)
 
 	if len(d.Sandbox) > 0 && d.Config.Sandbox() {

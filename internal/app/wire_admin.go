@@ -1,0 +1,56 @@
+package app
+
+import (
+	"context"
+
+	"github.com/gradphoto/gradphoto/internal/audit"
+	"github.com/gradphoto/gradphoto/internal/collection"
+	"github.com/gradphoto/gradphoto/internal/httpapi"
+	"github.com/gradphoto/gradphoto/internal/notify"
+	"github.com/gradphoto/gradphoto/internal/payment"
+	"github.com/gradphoto/gradphoto/internal/photo"
+	"github.com/gradphoto/gradphoto/internal/review"
+	"github.com/gradphoto/gradphoto/internal/roster"
+	"github.com/gradphoto/gradphoto/internal/school"
+)
+
+// Compile-time checks of what the staff API is handed.
+var (
+	_ collection.PhotoCropper    = (*photo.Checker)(nil)
+	_ roster.SchoolLevels        = schoolLevels{}
+	_ httpapi.AdminOrders        = (*payment.Service)(nil)
+	_ httpapi.AdminReviews       = (*review.Service)(nil)
+	_ httpapi.AdminNotifications = (*notify.Outbox)(nil)
+)
+
+// schoolLevels adapts internal/school to roster.SchoolLevels.
+type schoolLevels struct{ schools *school.Service }
+
+func (s schoolLevels) SchoolLevels(ctx context.Context, id string) ([]string, error) {
+	sc, err := s.schools.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return sc.Levels(), nil
+}
+
+// wireAdmin builds the audit trail, the roster importer and the staff side of the
+// collection service, and hands them with payment, review and notify to the staff API.
+// cropper is the app's one photo.Checker (its detector is loaded once).
+func (a *App) wireAdmin(cropper collection.PhotoCropper) *httpapi.AdminDeps {
+	a.Audit = audit.NewLog(a.DB, a.now, a.Log)
+	a.Importer = roster.NewImporter(a.Roster, schoolLevels{a.Schools}, a.Audit)
+	a.Staff = collection.NewStaff(a.Collections, a.Audit)
+	d := &httpapi.AdminDeps{Staff: a.Staff, Importer: a.Importer, Trail: a.Audit, Cropper: cropper}
+	// Typed nil pointers would make non-nil interfaces: assign only what is built.
+	if a.Payments != nil {
+		d.Orders = a.Payments
+	}
+	if a.Reviews != nil {
+		d.Reviews = a.Reviews
+	}
+	if a.Outbox != nil {
+		d.Notifications = a.Outbox
+	}
+	return d
+}

@@ -1,0 +1,493 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/gradphoto/gradphoto/internal/apperr"
+	"github.com/gradphoto/gradphoto/internal/audit"
+	"github.com/gradphoto/gradphoto/internal/auth"
+	"github.com/gradphoto/gradphoto/internal/collection"
+	"github.com/gradphoto/gradphoto/internal/notify"
+	"github.com/gradphoto/gradphoto/internal/payment"
+	"github.com/gradphoto/gradphoto/internal/review"
+	"github.com/gradphoto/gradphoto/internal/roster"
+	"github.com/gradphoto/gradphoto/internal/school"
+)
+
+// What the staff API needs from payment, review and notify, declared here so that
+// tests and partial wirings can leave any of them out.
+
+// AdminOrders finds and refunds orders (payment.Service).
+type AdminOrders interface {
+	FindOrder(ctx context.Context, outTradeNo string) (*payment.Order, error)
+	OrderForCollection(ctx context.Context, collectionID string) (*payment.Order, error)
+	Refund(ctx context.Context, outTradeNo, reason string) (*payment.Order, error)
+}
+
+// AdminReviews tells review state (review.Service).
+type AdminReviews interface {
+	LatestForCollection(ctx context.Context, collectionID string) (*review.Task, error)
+	OverdueCount(ctx context.Context, schoolID string) (int64, error)
+}
+
+// AdminNotifications lists the messages sent about a collection (notify.Outbox).
+type AdminNotifications interface {
+	ForCollection(ctx context.Context, collectionID string) ([]notify.Record, error)
+}
+
+// AdminDeps are the services behind the staff API's school, roster, export, look-up,
+// refund and audit endpoints. Orders, Reviews and Notifications may be nil.
+type AdminDeps struct {
+	Staff         *collection.Staff
+	Importer      *roster.Importer
+	Trail         *audit.Log
+	Cropper       collection.PhotoCropper
+	Orders        AdminOrders
+	Reviews       AdminReviews
+	Notifications AdminNotifications
+	// MaxRosterBytes bounds a roster upload (default 32 MB: 50 000 rows are ~3 MB).
+	MaxRosterBytes int64
+}
+
+// mountAdmin adds the staff API's school, roster, student, export, look-up, refund
+// and audit routes. Roles are checked by requireStaff and again, with the school
+// scope, by the services.
+func (s *Server) mountAdmin(admin gin.IRouter) {
+	a := s.d.Admin
+	if a == nil {
+		return
+	}
+	admin.POST("/schools", s.requireStaff(), s.createSchool)
+	admin.PATCH("/schools/:id", s.requireStaff(), s.updateSchool)
+	sch := admin.Group("/schools/:id", s.requireStaff(auth.RoleSchoolAdmin))
+	sch.POST("/roster", s.importRoster)
+	sch.GET("/students", s.listStudents)
+	sch.GET("/stats", s.schoolStats)
+	sch.GET("/export", s.exportPhotos)
+	admin.GET("/lookup", s.requireStaff(auth.RoleSupport), s.lookup)
+	if a.Orders != nil {
+		admin.POST("/orders/:out_trade_no/refund", s.requireStaff(auth.RoleSupport), s.staffRefund)
+	}
+	admin.GET("/audit", s.requireStaff(), s.auditList)
+}
+
+// actor is the calling staff member as the services and the audit trail know them.
+func actor(c *gin.Context) audit.Actor {
+	p := principal(c)
+	name := p.Username
+	if name == "" {
+		name = "staff#" + p.Subject
+	}
+	return audit.Actor{Username: name, Role: p.Role, SchoolID: p.SchoolID, IP: c.ClientIP()}
+}
+
+type adminSchoolJSON struct {
+	schoolJSON
+	PhotoProfile string    `json:"photo_profile"`
+	Active       bool      `json:"active"`
+	UpdatedAt    time.Time `json:"updated_at"`
+}
+
+func toAdminSchoolJSON(sc *school.School) adminSchoolJSON {
+	return adminSchoolJSON{schoolJSON: toSchoolJSON(sc), PhotoProfile: sc.PhotoProfile, Active: sc.Active, UpdatedAt: sc.UpdatedAt}
+}
+
+// schoolChanges lists the fields a school request set, for the audit trail.
+func schoolChanges(in school.Input) []string {
+	var f []string
+	for name, set := range map[string]bool{"id": in.ID != nil, "name": in.Name != nil, "province": in.Province != nil,
+		"aliases": in.Aliases != nil, "levels": in.Levels != nil, "price_fen": in.PriceFen != nil,
+		"photo_profile": in.PhotoProfile != nil, "active": in.Active != nil} {
+		if set {
+			f = append(f, name)
+		}
+	}
+	sort.Strings(f)
+	return f
+}
+
+func (s *Server) createSchool(c *gin.Context) {
+	var in school.Input
+	if err := bindJSON(c, &in); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if in.ID != nil && (len(*in.ID) > 40 || strings.ContainsAny(*in.ID, "/?#% ")) {
+		s.fail(c, school.ErrInvalid.WithMessage("学校编号不超过40个字符，且不含空格和 / ? # %"))
+		return
+	}
+	sc, err := s.d.Schools.Create(c.Request.Context(), in)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.d.Admin.Trail.RecordBestEffort(c.Request.Context(), actor(c), audit.ActionSchoolCreate, sc.ID, map[string]any{"fields": schoolChanges(in)})
+	c.JSON(http.StatusCreated, gin.H{"school": toAdminSchoolJSON(sc)})
+}
+
+func (s *Server) updateSchool(c *gin.Context) {
+	var in school.Input
+	if err := bindJSON(c, &in); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if in.ID != nil && *in.ID != c.Param("id") {
+		s.fail(c, school.ErrInvalid.WithMessage("学校编号不能修改"))
+		return
+	}
+	sc, err := s.d.Schools.Update(c.Request.Context(), c.Param("id"), in)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.d.Admin.Trail.RecordBestEffort(c.Request.Context(), actor(c), audit.ActionSchoolUpdate, sc.ID, map[string]any{"fields": schoolChanges(in)})
+	c.JSON(http.StatusOK, gin.H{"school": toAdminSchoolJSON(sc)})
+}
+
+func (s *Server) importRoster(c *gin.Context) {
+	name, data, err := s.readRosterUpload(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	res, err := s.d.Admin.Importer.Import(c.Request.Context(), actor(c), c.Param("id"), name, data, nil)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, res)
+}
+
+// readRosterUpload reads the multipart field "file" and its file name.
+func (s *Server) readRosterUpload(c *gin.Context) (string, []byte, error) {
+	limit := s.d.Admin.MaxRosterBytes
+	if limit <= 0 {
+		limit = 32 << 20
+	}
+	tooLarge := apperr.ErrTooLarge.WithMessage("名单文件过大，请上传不超过" + strconv.FormatInt(limit>>20, 10) + "MB的文件")
+	if c.Request.ContentLength > limit+64<<10 {
+		return "", nil, tooLarge
+	}
+	mt, _, err := mime.ParseMediaType(c.GetHeader("Content-Type"))
+	if err != nil || mt != "multipart/form-data" {
+		return "", nil, errNotMultipart
+	}
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit+64<<10)
+	mr, err := c.Request.MultipartReader()
+	if err != nil {
+		return "", nil, errNotMultipart
+	}
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			return "", nil, apperr.Invalid("file_missing", "请选择要上传的名单文件（字段 file）")
+		}
+		var maxErr *http.MaxBytesError
+		if errors.As(err, &maxErr) {
+			return "", nil, tooLarge
+		}
+		if err != nil {
+			return "", nil, apperr.Invalid("bad_multipart", "上传内容不完整，请重试")
+		}
+		if part.FormName() != "file" {
+			_ = part.Close()
+			continue
+		}
+		var buf bytes.Buffer
+		n, err := io.Copy(&buf, io.LimitReader(part, limit+1))
+		if errors.As(err, &maxErr) || n > limit {
+			return "", nil, tooLarge
+		}
+		if err != nil {
+			return "", nil, apperr.Invalid("bad_multipart", "上传内容不完整，请重试")
+		}
+		return part.FileName(), buf.Bytes(), nil
+	}
+}
+
+// queryInt reads an optional positive integer query parameter.
+func queryInt(c *gin.Context, name string) (int, error) {
+	v := c.Query(name)
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		return 0, collection.ErrBadPage
+	}
+	return n, nil
+}
+
+func (s *Server) listStudents(c *gin.Context) {
+	page, err1 := queryInt(c, "page")
+	size, err2 := queryInt(c, "page_size")
+	if err := errors.Join(err1, err2); err != nil {
+		s.fail(c, collection.ErrBadPage)
+		return
+	}
+	p, err := s.d.Admin.Staff.ListStudents(c.Request.Context(), actor(c), c.Param("id"), collection.StudentFilter{
+		Status: c.Query("status"), Query: c.Query("q"), Page: page, PageSize: size,
+	})
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, p)
+}
+
+func (s *Server) schoolStats(c *gin.Context) {
+	ctx := c.Request.Context()
+	st, err := s.d.Admin.Staff.Stats(ctx, actor(c), c.Param("id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	var overdue any // null: the review capability is not wired
+	if s.d.Admin.Reviews != nil {
+		n, err := s.d.Admin.Reviews.OverdueCount(ctx, c.Param("id"))
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		overdue = n
+	}
+	c.JSON(http.StatusOK, gin.H{"school_id": c.Param("id"), "roster_total": st.RosterTotal, "by_status": st.ByStatus,
+		"paid_total_fen": st.PaidTotalFen, "overdue_reviews": overdue})
+}
+
+// exportPhotos streams the ZIP. Once the first byte is out an error can no longer be
+// an error body: the connection is aborted instead, so that the client sees a failed
+// download rather than a short ZIP (and nothing is marked exported).
+func (s *Server) exportPhotos(c *gin.Context) {
+	ctx := c.Request.Context()
+	plan, err := s.d.Admin.Staff.PlanExport(ctx, actor(c), c.Param("id"), c.Query("all") == "1" || c.Query("all") == "true")
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	// Cropping thousands of photos outlasts the server's write timeout; this response
+	// gets its own, generous one.
+	_ = http.NewResponseController(c.Writer).SetWriteDeadline(time.Now().Add(2 * time.Hour))
+	c.Header("Content-Type", "application/zip")
+	c.Header("Content-Disposition", `attachment; filename="`+plan.FileName(time.Now())+`"`)
+	c.Header("Cache-Control", "private, no-store")
+	c.Header("X-Export-Count", strconv.Itoa(plan.Count()))
+	c.Status(http.StatusOK)
+	res, err := plan.WriteZIP(ctx, c.Writer, s.d.Admin.Cropper)
+	if err != nil {
+		s.d.Log.WarnContext(ctx, "export stream failed", "school_id", c.Param("id"), "written", res.Exported, "err", err, "request_id", requestID(c))
+		panic(http.ErrAbortHandler)
+	}
+	s.d.Log.InfoContext(ctx, "export done", "school_id", c.Param("id"), "exported", res.Exported, "skipped", res.Skipped)
+}
+
+type lookupOrderJSON struct {
+	OutTradeNo   string     `json:"out_trade_no"`
+	AmountFen    int64      `json:"amount_fen"`
+	Status       string     `json:"status"`
+	CreatedAt    time.Time  `json:"created_at"`
+	PaidAt       *time.Time `json:"paid_at"`
+	RefundReason string     `json:"refund_reason,omitempty"`
+	RefundStatus string     `json:"refund_status,omitempty"`
+	RefundedAt   *time.Time `json:"refunded_at,omitempty"`
+}
+
+type lookupReviewJSON struct {
+	ID        int64      `json:"id"`
+	Round     int        `json:"round"`
+	Status    string     `json:"status"`
+	Reasons   []string   `json:"reasons"`
+	DecidedBy string     `json:"decided_by,omitempty"`
+	DecidedAt *time.Time `json:"decided_at"`
+	Deadline  time.Time  `json:"deadline"`
+}
+
+type lookupResult struct {
+	Collection    *collection.View  `json:"collection"`
+	Order         *lookupOrderJSON  `json:"order"`
+	Review        *lookupReviewJSON `json:"review"`
+	Notifications []notify.Record   `json:"notifications"`
+	Refundable    bool              `json:"refundable"`
+}
+
+// lookup answers support: the student's collection(s) with order, review and message
+// timeline. The phone is masked; the name is shown in full, because support must
+// confirm who is calling (name + 学号) and every look-up is audited.
+func (s *Server) lookup(c *gin.Context) {
+	ctx := c.Request.Context()
+	who := actor(c)
+	var cols []collection.Collection
+	otn := strings.TrimSpace(c.Query("out_trade_no"))
+	switch {
+	case otn != "":
+		if c.Query("phone") != "" || c.Query("student_no") != "" {
+			s.fail(c, collection.ErrLookupKey)
+			return
+		}
+		if s.d.Admin.Orders == nil || len(otn) > 32 {
+			s.fail(c, apperr.ErrNotFound)
+			return
+		}
+		o, err := s.d.Admin.Orders.FindOrder(ctx, otn)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		col, err := s.d.Admin.Staff.LookupByID(ctx, who, o.CollectionID, "out_trade_no:"+otn)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		cols = append(cols, *col)
+	default:
+		found, err := s.d.Admin.Staff.Lookup(ctx, who, collection.LookupKey{Phone: c.Query("phone"), StudentNo: c.Query("student_no")})
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		cols = found
+	}
+	if len(cols) == 0 {
+		s.fail(c, apperr.NotFound("student_not_found", "没有找到该学生的采集记录"))
+		return
+	}
+	out := make([]lookupResult, 0, len(cols))
+	for i := range cols {
+		r, err := s.lookupOne(ctx, who, &cols[i])
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		out = append(out, r)
+	}
+	c.JSON(http.StatusOK, gin.H{"results": out})
+}
+
+func (s *Server) lookupOne(ctx context.Context, who audit.Actor, col *collection.Collection) (lookupResult, error) {
+	a := s.d.Admin
+	v, err := a.Staff.View(ctx, col)
+	if err != nil {
+		return lookupResult{}, err
+	}
+	r := lookupResult{Collection: v, Notifications: []notify.Record{}}
+	if a.Orders != nil {
+		o, err := a.Orders.OrderForCollection(ctx, col.ID)
+		if err != nil {
+			return r, err
+		}
+		if o != nil {
+			r.Order = &lookupOrderJSON{OutTradeNo: o.OutTradeNo, AmountFen: o.AmountFen, Status: o.Status, CreatedAt: o.CreatedAt,
+				PaidAt: o.PaidAt, RefundReason: o.RefundReason, RefundStatus: o.RefundStatus, RefundedAt: o.RefundedAt}
+			r.Refundable = o.Status == payment.StatusPaid && a.Staff.CheckRefund(ctx, who, col.ID) == nil
+		}
+	}
+	if a.Reviews != nil {
+		t, err := a.Reviews.LatestForCollection(ctx, col.ID)
+		if err != nil {
+			return r, err
+		}
+		if t != nil {
+			reasons := t.Reasons
+			if reasons == nil {
+				reasons = []string{}
+			}
+			r.Review = &lookupReviewJSON{ID: t.ID, Round: t.Round, Status: t.Status, Reasons: reasons,
+				DecidedBy: t.DecidedBy, DecidedAt: t.DecidedAt, Deadline: t.Deadline}
+		}
+	}
+	if a.Notifications != nil {
+		ns, err := a.Notifications.ForCollection(ctx, col.ID)
+		if err != nil {
+			return r, apperr.Internal(err)
+		}
+		if ns != nil {
+			r.Notifications = ns
+		}
+	}
+	return r, nil
+}
+
+// staffRefund refunds an order: a reason is required, the refund rule of the
+// collection service decides who may, and the request is in the audit trail before
+// WeChat Pay is asked (no trail, no refund).
+func (s *Server) staffRefund(c *gin.Context) {
+	ctx := c.Request.Context()
+	var req struct {
+		Reason string `json:"reason"`
+	}
+	if err := bindJSON(c, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	req.Reason = strings.TrimSpace(req.Reason)
+	if req.Reason == "" {
+		s.fail(c, apperr.Invalid("reason_required", "请填写退款原因").WithDetails(map[string]any{"field": "reason"}))
+		return
+	}
+	if err := maxLen("reason", req.Reason, 80); err != nil {
+		s.fail(c, err)
+		return
+	}
+	who, otn := actor(c), c.Param("out_trade_no")
+	o, err := s.d.Admin.Orders.FindOrder(ctx, otn)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if err := s.d.Admin.Staff.CheckRefund(ctx, who, o.CollectionID); err != nil {
+		s.fail(c, err)
+		return
+	}
+	detail := map[string]any{"reason": req.Reason, "amount_fen": o.AmountFen, "collection_id": o.CollectionID, "order_status": o.Status}
+	if err := s.d.Admin.Trail.Record(ctx, who, audit.ActionRefund, otn, detail); err != nil {
+		s.fail(c, err)
+		return
+	}
+	refunded, err := s.d.Admin.Orders.Refund(ctx, otn, req.Reason)
+	if err != nil {
+		s.d.Admin.Trail.RecordBestEffort(ctx, who, audit.ActionRefundFailed, otn, map[string]any{"code": apperr.As(err).Code})
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"order": toOrderJSON(refunded)})
+}
+
+type auditEntryJSON struct {
+	audit.Entry
+	Detail map[string]any `json:"detail"`
+}
+
+func (s *Server) auditList(c *gin.Context) {
+	page, err1 := queryInt(c, "page")
+	size, err2 := queryInt(c, "page_size")
+	if errors.Join(err1, err2) != nil {
+		s.fail(c, collection.ErrBadPage)
+		return
+	}
+	action, who := c.Query("action"), c.Query("actor")
+	if err := errors.Join(maxLen("action", action, 32), maxLen("actor", who, 64)); err != nil {
+		s.fail(c, apperr.As(err))
+		return
+	}
+	p, err := s.d.Admin.Trail.List(c.Request.Context(), actor(c), audit.Filter{Action: action, Actor: who, Page: page, PageSize: size})
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	entries := make([]auditEntryJSON, len(p.Entries))
+	for i := range p.Entries {
+		entries[i] = auditEntryJSON{Entry: p.Entries[i], Detail: p.Entries[i].DetailMap()}
+	}
+	c.JSON(http.StatusOK, gin.H{"entries": entries, "total": p.Total, "page": p.Page, "page_size": p.PageSize})
+}
