@@ -106,10 +106,6 @@ const formatLimit = "JPEG（基线或渐进），RGB彩色"
 
 func passFormat() Check { return verdict(CheckFormatJPEG, true, 1, formatLimit, "") }
 
-// passFormatHeaderOnly: the header is a JPEG's; the pixels are not decoded because
-// the dimensions check already refuses the photo.
-func passFormatHeaderOnly() Check { return verdict(CheckFormatJPEG, true, 1, formatLimit, "") }
-
 func failFormat(format string) Check {
 	msg := "照片不是JPG格式（请勿直接修改文件扩展名），请重新拍摄或导出为JPG照片"
 	switch format {
@@ -165,7 +161,6 @@ func noFace(id, limit string) Check {
 // report adds the pixel-level checks.
 func (a *analysis) report(rep *Report, p Profile) {
 	r := a.r
-	W, H := float64(a.W), float64(a.H)
 	s := float64(a.W) / float64(r.w) // work → original, x
 	sy := float64(a.H) / float64(r.h)
 	g := &rep.Geometry
@@ -400,7 +395,6 @@ func (a *analysis) report(rep *Report, p Profile) {
 		ok := !a.lm.mouthOK || a.lipGap <= p.MaxLipGap
 		rep.add(verdict(CheckMouthClosed, ok, a.lipGap, limit, "请自然闭合嘴唇，不要露齿"))
 	}
-	_, _ = W, H
 }
 
 func (a *analysis) insideFace(e pt) bool {

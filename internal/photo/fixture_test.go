@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"image"
 	"image/color"
-	"image/draw"
 	"image/jpeg"
 	"image/png"
 	"math"
@@ -249,5 +248,3 @@ func toGrey(img *image.NRGBA) *image.NRGBA {
 	out := imaging.Grayscale(img)
 	return out
 }
-
-var _ = draw.Draw

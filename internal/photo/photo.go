@@ -229,7 +229,8 @@ func (c *Checker) decode(data []byte, p Profile, rep *Report) (decoded, bool) {
 	}
 	if float64(cfg.Width)*float64(cfg.Height) > p.MaxMegapixels*1e6 || cfg.Width <= 0 || cfg.Height <= 0 {
 		// Decompression-bomb guard: never decode what the header says is too big.
-		rep.add(passFormatHeaderOnly(), aspect)
+		// The header is a JPEG's, which is all format_jpeg can say here.
+		rep.add(passFormat(), aspect)
 		return decoded{}, false
 	}
 	img, err := jpeg.Decode(bytes.NewReader(data))

@@ -8,7 +8,6 @@ import (
 	"image"
 	"image/color"
 	"image/gif"
-	"image/jpeg"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -92,6 +91,16 @@ func photoCases() []photoCase {
 		{name: "standard passes everything", data: standardJPEG},
 		{name: "greyscale", data: jpegOf(func(t testing.TB) image.Image { return toGrey(standardImage(t)) }),
 			mustFail: []string{CheckColorMode}, mustPass: []string{CheckEyeLine, CheckHeadTop, CheckSharpness}},
+		{name: "one-channel greyscale JPEG", data: jpegOf(func(t testing.TB) image.Image {
+			src := standardImage(t)
+			g := image.NewGray(src.Bounds())
+			for y := 0; y < 640; y++ {
+				for x := 0; x < 480; x++ {
+					g.Set(x, y, src.At(x, y))
+				}
+			}
+			return g
+		}), mustFail: []string{CheckColorMode}, mustPass: []string{CheckFormatJPEG, CheckEyeLine, CheckHeadTop, CheckSingleFace}},
 		{name: "blurred", data: jpegOf(func(t testing.TB) image.Image { return imaging.Blur(standardImage(t), 3) }),
 			mustFail: []string{CheckSharpness}, mustPass: []string{CheckEyeLine, CheckBackgroundBlue, CheckColorMode}},
 		{name: "head tilted 10°", data: jpegOf(func(t testing.TB) image.Image {
@@ -552,8 +561,6 @@ func TestStudentRules(t *testing.T) {
 		}
 	}
 }
-
-var _ = jpeg.Decode
 
 // TestConcurrentChecks shares one Checker between goroutines, as the HTTP server
 // does; run with -race it also proves the pooled buffers are not shared.

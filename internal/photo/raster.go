@@ -65,7 +65,7 @@ func (r *raster) load(img image.Image) {
 		r.loadYCbCr(src)
 	case *image.Gray:
 		r.isGreySrc = true
-		r.loadGeneric(img)
+		r.loadGray(src)
 	default:
 		r.loadGeneric(img)
 	}
@@ -167,6 +167,28 @@ func (r *raster) loadYCbCr(src *image.YCbCr) {
 			R, G, B := color.YCbCrToRGB(uint8((sy+n/2)/n), uint8((scb+m/2)/m), uint8((scr+m/2)/m))
 			i := (oy*r.w + ox) * 3
 			r.rgb[i], r.rgb[i+1], r.rgb[i+2] = R, G, B
+		}
+	}
+}
+
+func (r *raster) loadGray(src *image.Gray) {
+	b := src.Bounds()
+	W, H := b.Dx(), b.Dy()
+	for oy := 0; oy < r.h; oy++ {
+		y0, y1 := span(oy, H, r.scale)
+		for ox := 0; ox < r.w; ox++ {
+			x0, x1 := span(ox, W, r.scale)
+			var s, n int
+			for y := y0; y < y1; y++ {
+				row := src.Pix[src.PixOffset(b.Min.X, y+b.Min.Y):]
+				for x := x0; x < x1; x++ {
+					s += int(row[x])
+				}
+				n += x1 - x0
+			}
+			v := uint8((s + n/2) / n)
+			i := (oy*r.w + ox) * 3
+			r.rgb[i], r.rgb[i+1], r.rgb[i+2] = v, v, v
 		}
 	}
 }
