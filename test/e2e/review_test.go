@@ -2,15 +2,10 @@ package e2e
 
 import (
 	"bytes"
-	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/gradphoto/gradphoto/internal/collection"
 )
 
 // TestReviewRejectThenApprove: a paid collection reaches the review queue through the
@@ -29,7 +24,7 @@ func TestReviewRejectThenApprove(t *testing.T) {
 			s := startServer(t, db.opts(t)...)
 			tok := s.login("reviewee")
 			id := s.verify(tok, zhangSan)
-			photo := s.photoOK(id)
+			photo := s.photoOK(tok, id)
 			s.payAndWaitForReview(tok, id)
 
 			staff := s.staffLogin("reviewer")
@@ -85,7 +80,7 @@ func TestReviewRejectThenApprove(t *testing.T) {
 			}
 
 			// The re-upload (collection service) queues the next round; no new order.
-			s.reupload(id)
+			photo = s.reupload(tok, id)
 			r = s.do("POST", "/admin/api/v1/reviews/claim", staff2, nil).must(t, 200)
 			rv = r.JSON["review"].(map[string]any)
 			if rv["round"] != float64(2) {
@@ -112,22 +107,15 @@ func TestReviewRejectThenApprove(t *testing.T) {
 	}
 }
 
-// photoOK stands in for the capture-code and photo steps (their own tests drive them):
-// it stores a photo and its checks and moves the collection to photo_ok.
-func (s *server) photoOK(id string) []byte {
+// photoOK takes a verified collection through the capture code and a compliant photo
+// (the real checks), to photo_ok; it returns the photo's bytes.
+func (s *server) photoOK(tok, id string) []byte {
 	s.t.Helper()
-	photo := []byte("\xff\xd8\xff\xe0 stand-in photo of " + id)
-	sum := sha256.Sum256(photo)
-	sha := hex.EncodeToString(sum[:])
-	ctx := context.Background()
-	if err := s.App.Blobs.Put(ctx, collection.PhotoKey(sha), photo); err != nil {
-		s.t.Fatal(err)
-	}
-	checks := `[{"id":"background_blue","passed":true,"severity":"error","value":0.97,"limit":"≥ 0.90","message":"背景应为标准蓝色"}]`
-	res := s.App.DB.Exec("UPDATE collections SET status = ?, photo_sha256 = ?, photo_checks = ?, photo_at = ? WHERE id = ?",
-		"photo_ok", sha, checks, time.Now().UTC(), id)
-	if res.Error != nil || res.RowsAffected != 1 {
-		s.t.Fatalf("photo_ok: %v (%d rows)", res.Error, res.RowsAffected)
+	s.upload("/api/v1/collections/"+id+"/capture-code", tok, "image", "code.png", codeScreenshot(s.t, newPayload(s.t))).must(s.t, 200)
+	photo := compliantPhoto(s.t)
+	r := s.upload("/api/v1/collections/"+id+"/photo", tok, "photo", "photo.jpg", photo).must(s.t, 200)
+	if st := collectionOf(r)["status"]; st != "photo_ok" {
+		s.t.Fatalf("status after a compliant photo: %v", st)
 	}
 	return photo
 }
@@ -144,16 +132,16 @@ func (s *server) payAndWaitForReview(tok, id string) {
 	})
 }
 
-// reupload stands in for a passing re-upload after a rejection: the collection service
-// moves the collection back to in_review and queues the next review round.
-func (s *server) reupload(id string) {
+// reupload uploads a new compliant photo after a rejection: it goes straight back to
+// review, with no new order. It returns the new photo's bytes.
+func (s *server) reupload(tok, id string) []byte {
 	s.t.Helper()
-	if err := s.App.DB.Exec("UPDATE collections SET status = ? WHERE id = ? AND status = ?", "in_review", id, "rejected").Error; err != nil {
-		s.t.Fatal(err)
+	photo := reencoded(s.t, compliantPhoto(s.t), 93)
+	r := s.upload("/api/v1/collections/"+id+"/photo", tok, "photo", "again.jpg", photo).must(s.t, 200)
+	if st := collectionOf(r)["status"]; st != "in_review" {
+		s.t.Fatalf("status after the re-upload: %v", st)
 	}
-	if err := s.App.Reviews.Enqueue(context.Background(), id, time.Now()); err != nil {
-		s.t.Fatal(err)
-	}
+	return photo
 }
 
 // waitForSMS waits until the sandbox lists an SMS to phone containing want; returns its text.
