@@ -41,6 +41,16 @@ type Staff struct {
 // NewStaff builds the staff side of the collection service.
 func NewStaff(s *Service, trail *audit.Log) *Staff { return &Staff{s: s, trail: trail} }
 
+// requireSchool lets the actor through to an existing school of their scope. Scope
+// comes first: another school's administrator learns nothing, not even existence.
+func (st *Staff) requireSchool(ctx context.Context, who audit.Actor, schoolID string) error {
+	if err := who.RequireSchool(schoolID); err != nil {
+		return err
+	}
+	_, err := st.s.d.Schools.Get(ctx, schoolID)
+	return err
+}
+
 // StudentFilter selects a page of a school's students.
 type StudentFilter struct {
 	Status   string // a collection status, "not_started", or empty for all
@@ -97,7 +107,7 @@ func likeEscape(s string) string {
 // ListStudents pages through a school's roster with each student's collection status;
 // phone numbers are masked.
 func (st *Staff) ListStudents(ctx context.Context, who audit.Actor, schoolID string, f StudentFilter) (*StudentPage, error) {
-	if err := who.RequireSchool(schoolID); err != nil {
+	if err := st.requireSchool(ctx, who, schoolID); err != nil {
 		return nil, err
 	}
 	if err := f.normalise(); err != nil {
@@ -167,7 +177,7 @@ type SchoolStats struct {
 // Stats counts a school's students by status — every status, zeros included, and
 // not_started for roster students without a collection — and sums what was paid.
 func (st *Staff) Stats(ctx context.Context, who audit.Actor, schoolID string) (*SchoolStats, error) {
-	if err := who.RequireSchool(schoolID); err != nil {
+	if err := st.requireSchool(ctx, who, schoolID); err != nil {
 		return nil, err
 	}
 	conn := func() *gorm.DB { return db.Conn(ctx, st.s.d.DB) }

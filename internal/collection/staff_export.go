@@ -52,7 +52,7 @@ type exportItem struct {
 // PlanExport selects a school's approved photos not exported yet, or with all also the
 // ones exported before (a lost download can be repeated).
 func (st *Staff) PlanExport(ctx context.Context, who audit.Actor, schoolID string, all bool) (*ExportPlan, error) {
-	if err := who.RequireSchool(schoolID); err != nil {
+	if err := st.requireSchool(ctx, who, schoolID); err != nil {
 		return nil, err
 	}
 	statuses := []Status{StatusApproved}
