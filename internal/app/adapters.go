@@ -51,7 +51,11 @@ func (p *photoChecker) Check(ctx context.Context, data []byte, profile string) (
 	if err != nil {
 		return collection.PhotoVerdict{}, apperr.Internal(err)
 	}
-	return collection.PhotoVerdict{Passed: rep.Passed, Checks: checks}, nil
+	geometry, err := json.Marshal(rep.Geometry)
+	if err != nil {
+		return collection.PhotoVerdict{}, apperr.Internal(err)
+	}
+	return collection.PhotoVerdict{Passed: rep.Passed, Checks: checks, Geometry: geometry}, nil
 }
 
 // codeReader adapts internal/capturecode to collection.CodeReader: decode, validate, seal.

@@ -69,6 +69,7 @@ type Collection struct {
 	CaptureCodeAt       *time.Time
 	PhotoSHA256         *string `gorm:"column:photo_sha256;size:64"`
 	PhotoChecks         *string `gorm:"type:mediumtext"`
+	PhotoGeometry       *string `gorm:"type:text"`
 	PhotoAt             *time.Time
 	CreatedAt           time.Time
 	UpdatedAt           time.Time

@@ -43,8 +43,9 @@ type CodeReader interface {
 
 // PhotoVerdict is the photo checks' answer.
 type PhotoVerdict struct {
-	Passed bool
-	Checks json.RawMessage // the check objects of api.md
+	Passed   bool
+	Checks   json.RawMessage // the check objects of api.md
+	Geometry json.RawMessage // face box, pupils, eye line: the reviewer's overlay (may be nil)
 }
 
 // PhotoChecker runs the photo checks of a profile.
@@ -398,6 +399,11 @@ func (s *Service) UploadPhoto(ctx context.Context, userID, id string, data []byt
 			return apperr.Internal(err)
 		}
 		c.PhotoSHA256, c.PhotoChecks, c.PhotoAt = &sha, &checks, &now
+		c.PhotoGeometry = nil
+		if len(verdict.Geometry) > 0 {
+			g := string(verdict.Geometry)
+			c.PhotoGeometry = &g
+		}
 		if c.Status == StatusRejected {
 			if s.d.Reviews == nil {
 				return apperr.ErrUnavailable
