@@ -68,7 +68,7 @@ func editorTags(data []byte) []string {
 	for _, seg := range app1 {
 		switch {
 		case bytes.HasPrefix(seg, []byte("Exif\x00\x00")):
-			names = append(names, exifSoftware(seg[6:])...)
+			names = append(names, readExif(seg[6:]).software...)
 		case bytes.HasPrefix(seg, []byte("http://ns.adobe.com/xap/1.0/")):
 			for _, m := range xmpCreatorTool.FindAllSubmatch(seg, 8) {
 				names = append(names, string(m[1])+string(m[2]))
@@ -81,28 +81,52 @@ func editorTags(data []byte) []string {
 	return names
 }
 
-// exifSoftware reads the two software tags. go-exif panics on some malformed
-// blocks; a broken EXIF block only means no software name.
-func exifSoftware(tiff []byte) (names []string) {
+// readExif reads the software tags and the orientation of IFD0. go-exif panics
+// on some malformed blocks; a broken EXIF block only means nothing is known.
+func readExif(tiff []byte) (info exifInfo) {
 	defer func() {
 		if recover() != nil {
-			names = nil
+			info = exifInfo{}
 		}
 	}()
 	tags, _, err := exif.GetFlatExifData(tiff, nil)
 	if err != nil && len(tags) == 0 {
-		return nil
+		return info
 	}
 	for _, t := range tags {
-		if t.TagName == "Software" || t.TagName == "ProcessingSoftware" {
+		switch t.TagName {
+		case "Software", "ProcessingSoftware":
 			if s, ok := t.Value.(string); ok {
-				names = append(names, s)
+				info.software = append(info.software, s)
 			} else {
-				names = append(names, t.Formatted)
+				info.software = append(info.software, t.Formatted)
+			}
+		case "Orientation":
+			if v, ok := t.Value.([]uint16); ok && len(v) > 0 && t.IfdPath == "IFD" && info.orientation == 0 {
+				info.orientation = int(v[0])
 			}
 		}
 	}
-	return names
+	return info
+}
+
+// exifInfo is what the checks read from a JPEG's EXIF block.
+type exifInfo struct {
+	software    []string // Software, ProcessingSoftware
+	orientation int      // 1–8; 0 when absent
+}
+
+// orientation returns the EXIF orientation of a JPEG, 1 when absent or invalid.
+func orientation(data []byte) int {
+	app1, _ := jpegSegments(data)
+	for _, seg := range app1 {
+		if bytes.HasPrefix(seg, []byte("Exif\x00\x00")) {
+			if o := readExif(seg[6:]).orientation; o >= 1 && o <= 8 {
+				return o
+			}
+		}
+	}
+	return 1
 }
 
 func checkNotEdited(data []byte) Check {

@@ -35,7 +35,7 @@ func (c *Checker) ExportCrop(ctx context.Context, data []byte) ([]byte, error) {
 	}
 	r := c.pool.Get().(*raster)
 	defer c.pool.Put(r)
-	r.load(dec.img)
+	r.load(dec.img, dec.orientation)
 	a := c.analyse(r, dec.width, dec.height, p)
 	if !a.hasFce || !a.lm.pupilsOK {
 		return nil, ErrNoFace
@@ -44,7 +44,8 @@ func (c *Checker) ExportCrop(ctx context.Context, data []byte) ([]byte, error) {
 		return nil, err
 	}
 	rect := a.cropRect(p)
-	sub, ok := dec.img.(interface {
+	upright := uprightImage(dec.img, dec.orientation)
+	sub, ok := upright.(interface {
 		SubImage(image.Rectangle) image.Image
 	})
 	if !ok {
@@ -91,4 +92,26 @@ func (a *analysis) cropRect(p Profile) image.Rectangle {
 	top = math.Max(0, math.Min(top, float64(a.H)-ch))
 	left = math.Max(0, math.Min(left, float64(a.W)-cw))
 	return image.Rect(int(left), int(top), int(left+cw), int(top+ch))
+}
+
+// uprightImage applies an EXIF orientation to the decoded pixels: the export has
+// no EXIF, so its pixels must stand upright themselves.
+func uprightImage(img image.Image, o int) image.Image {
+	switch o {
+	case 2:
+		return imaging.FlipH(img)
+	case 3:
+		return imaging.Rotate180(img)
+	case 4:
+		return imaging.FlipV(img)
+	case 5:
+		return imaging.Transpose(img)
+	case 6:
+		return imaging.Rotate270(img) // imaging turns anticlockwise
+	case 7:
+		return imaging.Transverse(img)
+	case 8:
+		return imaging.Rotate90(img)
+	}
+	return img
 }

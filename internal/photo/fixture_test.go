@@ -191,18 +191,41 @@ func standardImage(t testing.TB) *image.NRGBA {
 }
 
 // withExifSoftware inserts an APP1 Exif segment whose IFD0 holds Software=name.
-func withExifSoftware(jpg []byte, name string) []byte {
-	val := append([]byte(name), 0)
+func withExifSoftware(jpg []byte, name string) []byte { return withExif(jpg, name, 0) }
+
+// withExif inserts an APP1 Exif segment whose IFD0 holds an Orientation (when not
+// 0) and a Software tag (when not empty), written as a camera would.
+func withExif(jpg []byte, software string, orientation uint16) []byte {
+	le := binary.LittleEndian
+	val := append([]byte(software), 0)
+	n := 0
+	if orientation != 0 {
+		n++
+	}
+	if software != "" {
+		n++
+	}
 	var tiff bytes.Buffer
 	tiff.WriteString("II*\x00")
-	binary.Write(&tiff, binary.LittleEndian, uint32(8))
-	binary.Write(&tiff, binary.LittleEndian, uint16(1))      // one entry
-	binary.Write(&tiff, binary.LittleEndian, uint16(0x0131)) // Software
-	binary.Write(&tiff, binary.LittleEndian, uint16(2))      // ASCII
-	binary.Write(&tiff, binary.LittleEndian, uint32(len(val)))
-	binary.Write(&tiff, binary.LittleEndian, uint32(8+2+12+4)) // value after the IFD
-	binary.Write(&tiff, binary.LittleEndian, uint32(0))        // no next IFD
-	tiff.Write(val)
+	binary.Write(&tiff, le, uint32(8))
+	binary.Write(&tiff, le, uint16(n))
+	if orientation != 0 { // tags in ascending order: 0x0112 before 0x0131
+		binary.Write(&tiff, le, uint16(0x0112))
+		binary.Write(&tiff, le, uint16(3)) // SHORT
+		binary.Write(&tiff, le, uint32(1))
+		binary.Write(&tiff, le, orientation)
+		binary.Write(&tiff, le, uint16(0))
+	}
+	if software != "" {
+		binary.Write(&tiff, le, uint16(0x0131))
+		binary.Write(&tiff, le, uint16(2)) // ASCII
+		binary.Write(&tiff, le, uint32(len(val)))
+		binary.Write(&tiff, le, uint32(8+2+12*n+4)) // value after the IFD
+	}
+	binary.Write(&tiff, le, uint32(0)) // no next IFD
+	if software != "" {
+		tiff.Write(val)
+	}
 	payload := append([]byte("Exif\x00\x00"), tiff.Bytes()...)
 	var out bytes.Buffer
 	out.Write(jpg[:2])

@@ -150,9 +150,10 @@ func NewChecker() (*Checker, error) {
 
 // decoded is an upload after the header and format checks.
 type decoded struct {
-	img    image.Image
-	width  int
-	height int
+	img         image.Image
+	width       int // upright
+	height      int
+	orientation int // EXIF, 1–8
 }
 
 // Check runs every check of p on data. It returns an error only when ctx is done;
@@ -175,7 +176,7 @@ func (c *Checker) Check(ctx context.Context, data []byte, p Profile) (*Report, e
 	}
 	r := c.pool.Get().(*raster)
 	defer c.pool.Put(r)
-	r.load(dec.img)
+	r.load(dec.img, dec.orientation)
 	dec.img = nil // let the full-size image go before the detector allocates
 
 	a := c.analyse(r, dec.width, dec.height, p)
@@ -214,6 +215,15 @@ func (c *Checker) decode(data []byte, p Profile, rep *Report) (decoded, bool) {
 		rep.add(failFormat(""), failUnreadableDimensions())
 		return decoded{}, false
 	}
+	// A phone may store the photo on its side with an EXIF orientation; judge it
+	// upright, as the student sees it and as the export writes it.
+	o := 1
+	if isJPEG {
+		o = orientation(data)
+	}
+	if o >= 5 {
+		cfg.Width, cfg.Height = cfg.Height, cfg.Width
+	}
 	dims := checkDimensions(cfg.Width, cfg.Height, p)
 	rep.add(dims)
 	// The header alone says whether the shape is right; tell the student even
@@ -243,5 +253,5 @@ func (c *Checker) decode(data []byte, p Profile, rep *Report) (decoded, bool) {
 		return decoded{}, false
 	}
 	rep.add(passFormat(), aspect)
-	return decoded{img: img, width: cfg.Width, height: cfg.Height}, true
+	return decoded{img: img, width: cfg.Width, height: cfg.Height, orientation: o}, true
 }

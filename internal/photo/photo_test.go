@@ -130,6 +130,15 @@ func photoCases() []photoCase {
 		{name: "camera EXIF is not an edit", data: func(t testing.TB) []byte {
 			return withExifSoftware(standardJPEG(t), "iOS 17.4.1")
 		}, mustPass: []string{CheckNotEdited}},
+		{name: "stored on its side, EXIF Orientation 6", data: func(t testing.TB) []byte {
+			return withExif(encodeJPEG(t, imaging.Rotate90(standardImage(t)), 95), "", 6)
+		}},
+		{name: "stored on its other side, EXIF Orientation 8", data: func(t testing.TB) []byte {
+			return withExif(encodeJPEG(t, imaging.Rotate270(standardImage(t)), 95), "", 8)
+		}},
+		{name: "on its side without the EXIF tag", data: jpegOf(func(t testing.TB) image.Image {
+			return imaging.Rotate90(standardImage(t))
+		}), mustFail: []string{CheckAspectRatio, CheckEyesLevel}},
 		{name: "white background as shot", data: jpegOf(func(t testing.TB) image.Image {
 			return place(getFixtures(t).whiteSrc, std, 640)
 		}), mustFail: []string{CheckBackgroundBlue}, mustPass: []string{CheckHeadTop, CheckEyeLine, CheckBackgroundUniform}},
@@ -486,6 +495,7 @@ func TestExportCropPassesGeometry(t *testing.T) {
 	}{
 		{"standard", standardJPEG(t)},
 		{"loose framing, 960×1280", encodeJPEG(t, loose, 92)},
+		{"stored on its side, EXIF Orientation 6", withExif(encodeJPEG(t, imaging.Rotate90(loose), 92), "", 6)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out, err := c.ExportCrop(context.Background(), tc.data)
@@ -586,5 +596,37 @@ func TestConcurrentChecks(t *testing.T) {
 	close(errs)
 	for e := range errs {
 		t.Error(e)
+	}
+}
+
+// TestOrientationMatchesExport: the analysis turns its small raster with
+// storedPixel, the export turns the photo with imaging; both must agree.
+func TestOrientationMatchesExport(t *testing.T) {
+	stored := image.NewNRGBA(image.Rect(0, 0, 3, 2))
+	for i := range stored.Pix {
+		stored.Pix[i] = byte(i * 10)
+		if i%4 == 3 {
+			stored.Pix[i] = 255 // opaque: the raster ignores alpha
+		}
+	}
+	for o := 1; o <= 8; o++ {
+		t.Run(string(rune('0'+o)), func(t *testing.T) {
+			want := imaging.Clone(uprightImage(stored, o))
+			var r raster
+			r.loadStored(stored)
+			r.orient(o)
+			if r.w != want.Bounds().Dx() || r.h != want.Bounds().Dy() {
+				t.Fatalf("raster %dx%d, export %v", r.w, r.h, want.Bounds())
+			}
+			for y := 0; y < r.h; y++ {
+				for x := 0; x < r.w; x++ {
+					c := want.NRGBAAt(x, y)
+					i := (y*r.w + x) * 3
+					if r.rgb[i] != c.R || r.rgb[i+1] != c.G || r.rgb[i+2] != c.B {
+						t.Fatalf("(%d,%d): raster %v, export %v", x, y, r.rgb[i:i+3], c)
+					}
+				}
+			}
+		})
 	}
 }

@@ -31,6 +31,8 @@ type raster struct {
 	half       []uint8
 	hw, hh     int
 	halfFactor int // work pixels per half pixel: 2, or 1 for small images
+
+	tmp []uint8 // scratch for orient
 }
 
 func grow[T any](s []T, n int) []T {
@@ -53,12 +55,68 @@ func workSize(w, h int) (int, int, float64) {
 
 // load fills the raster from a decoded image by box-averaging, which is both the
 // fastest and the most faithful way to shrink a photo by a large factor.
-func (r *raster) load(img image.Image) {
+// load fills the raster from a decoded image stored with EXIF orientation o
+// (1–8; anything else is 1) and turns it upright, as a viewer shows it.
+func (r *raster) load(img image.Image, o int) {
+	r.loadStored(img)
+	if o >= 2 && o <= 8 {
+		r.orient(o)
+	}
+	r.grey = grow(r.grey, r.w*r.h)
+	for i := 0; i < r.w*r.h; i++ {
+		p := r.rgb[i*3 : i*3+3]
+		r.grey[i] = uint8((299*int(p[0]) + 587*int(p[1]) + 114*int(p[2]) + 500) / 1000)
+	}
+	r.buildHalf()
+	r.buildGrid()
+}
+
+// orient turns the (small) raster upright: cheaper than turning the decoded photo.
+func (r *raster) orient(o int) {
+	w, h := r.w, r.h
+	src := append(r.tmp[:0], r.rgb...)
+	r.tmp = src
+	dw, dh := w, h
+	if o >= 5 {
+		dw, dh = h, w
+	}
+	for y := 0; y < dh; y++ {
+		for x := 0; x < dw; x++ {
+			sx, sy := storedPixel(o, x, y, w, h)
+			si, di := (sy*w+sx)*3, (y*dw+x)*3
+			r.rgb[di], r.rgb[di+1], r.rgb[di+2] = src[si], src[si+1], src[si+2]
+		}
+	}
+	r.w, r.h = dw, dh
+}
+
+// storedPixel maps an upright pixel (x, y) to where an image of stored size w×h
+// with EXIF orientation o keeps it.
+func storedPixel(o, x, y, w, h int) (int, int) {
+	switch o {
+	case 2:
+		return w - 1 - x, y
+	case 3:
+		return w - 1 - x, h - 1 - y
+	case 4:
+		return x, h - 1 - y
+	case 5:
+		return y, x
+	case 6: // stored turned 90° anticlockwise: shown turned clockwise
+		return y, h - 1 - x
+	case 7:
+		return w - 1 - y, h - 1 - x
+	case 8:
+		return w - 1 - y, x
+	}
+	return x, y
+}
+
+func (r *raster) loadStored(img image.Image) {
 	b := img.Bounds()
 	W, H := b.Dx(), b.Dy()
 	r.w, r.h, r.scale = workSize(W, H)
 	r.rgb = grow(r.rgb, r.w*r.h*3)
-	r.grey = grow(r.grey, r.w*r.h)
 	r.isGreySrc = false
 	switch src := img.(type) {
 	case *image.YCbCr:
@@ -69,12 +127,6 @@ func (r *raster) load(img image.Image) {
 	default:
 		r.loadGeneric(img)
 	}
-	for i := 0; i < r.w*r.h; i++ {
-		p := r.rgb[i*3 : i*3+3]
-		r.grey[i] = uint8((299*int(p[0]) + 587*int(p[1]) + 114*int(p[2]) + 500) / 1000)
-	}
-	r.buildHalf()
-	r.buildGrid()
 }
 
 func (r *raster) buildHalf() {
