@@ -290,6 +290,14 @@ var envBindings = []envBinding{
 	{"GRADPHOTO_CONSOLE_SECURE_COOKIES", boolean("GRADPHOTO_CONSOLE_SECURE_COOKIES", func(c *Config) *bool { return &c.Console.SecureCookies })},
 }
 
+// StaffPasswordEnv names the variable `gradphoto create-staff` takes the password
+// from when it is not given on standard input (provisioning scripts).
+const StaffPasswordEnv = "GRADPHOTO_STAFF_PASSWORD"
+
+// StaffPassword reads StaffPasswordEnv on demand; it is never part of Config, so that
+// it cannot end up in a dump of the configuration.
+func StaffPassword() (string, bool) { return os.LookupEnv(StaffPasswordEnv) }
+
 // EnvNames lists every environment variable Load reads (for README and --help).
 func EnvNames() []string {
 	out := make([]string, len(envBindings))
