@@ -97,3 +97,18 @@ func BenchmarkCheckPhonePeakHeap(b *testing.B) {
 	}
 	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
 }
+
+// BenchmarkExportCropPhone is the 学信网 export of a 12 MP photo.
+func BenchmarkExportCropPhone(b *testing.B) {
+	data := phonePhoto(b)
+	c := testChecker(b)
+	b.ReportAllocs()
+	start, n := processCPU(), 0
+	for b.Loop() {
+		if _, err := c.ExportCrop(context.Background(), data); err != nil {
+			b.Fatal(err)
+		}
+		n++
+	}
+	b.ReportMetric(float64(processCPU()-start)/float64(n)/1e6, "cpu-ms/op")
+}

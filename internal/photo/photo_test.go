@@ -509,6 +509,17 @@ func TestExportCropPassesGeometry(t *testing.T) {
 			if q := jpegQuality(t, out); q < 90 {
 				t.Errorf("JPEG quality about %d, want ≥ 90", q)
 			}
+			// Nothing but a crop and a resize: the background keeps its colour.
+			img, _, err := image.Decode(bytes.NewReader(out))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range []image.Point{{10, 10}, {470, 10}, {10, 200}} {
+				r, g, b, _ := img.At(p.X, p.Y).RGBA()
+				if d := math.Abs(float64(r>>8)-float64(standardBlue.R)) + math.Abs(float64(g>>8)-float64(standardBlue.G)) + math.Abs(float64(b>>8)-float64(standardBlue.B)); d > 15 {
+					t.Errorf("background at %v is %d,%d,%d, want about %v", p, r>>8, g>>8, b>>8, standardBlue)
+				}
+			}
 			rep, err := c.Check(context.Background(), out, DefaultProfile())
 			if err != nil {
 				t.Fatal(err)
