@@ -8,12 +8,12 @@ import (
 // analysis holds every measurement of one photo, in work-raster pixels unless
 // named a fraction. report turns it into checks against a profile.
 type analysis struct {
-	r      *raster
-	W, H   int // original size
-	faces  []face
-	main   face
-	hasFce bool
-	lm     landmarks
+	r       *raster
+	W, H    int // original size, upright
+	faces   []face
+	main    face
+	hasFace bool
+	lm      landmarks
 
 	ipd      float64 // inter-pupil distance
 	eyeY     float64
@@ -21,7 +21,7 @@ type analysis struct {
 
 	headTop   float64 // -1 when not found
 	chinY     float64
-	faceWidth float64 // cheek to cheek, work px
+	faceWidth float64 // work px, from the detector square
 
 	bgL, bgA, bgB          float64
 	bgBlueShare            float64
@@ -40,10 +40,11 @@ type analysis struct {
 }
 
 // Calibration constants of the geometry model (CALIBRATION.md): pigo's face square
-// spans ear to ear; the cheeks are a fixed share of it. The chin lies below the
-// mouth by a fixed share of the eye-to-mouth distance.
+// spans about ear to ear, which is the width the standard's 180–300 px describes on
+// real ID photos. The chin lies below the mouth by a fixed share of the eye-to-mouth
+// distance.
 const (
-	cheekPerFaceSize = 0.97
+	faceWidthPerSize = 0.97
 	chinPerEyeMouth  = 1.63
 	bgTolerance      = 15 // ΔE*ab from the background colour still counted as background
 )
@@ -59,9 +60,9 @@ func (c *Checker) analyse(r *raster, W, H int, p Profile) *analysis {
 				a.main = f
 			}
 		}
-		a.hasFce = true
+		a.hasFace = true
 		a.lm = c.det.landmarks(r, a.main)
-		a.faceWidth = a.main.size * cheekPerFaceSize
+		a.faceWidth = a.main.size * faceWidthPerSize
 	}
 	if a.lm.pupilsOK {
 		l, rt := a.lm.left, a.lm.right
@@ -77,7 +78,7 @@ func (c *Checker) analyse(r *raster, W, H int, p Profile) *analysis {
 	}
 	a.backgroundModel()
 	a.classifyBackground()
-	if a.hasFce {
+	if a.hasFace {
 		a.findHeadTop()
 	}
 	a.backgroundBand(p)
@@ -189,7 +190,7 @@ func (a *analysis) backgroundBand(p Profile) {
 	}
 	lower := r.gh * 55 / 100
 	stripL, stripR := r.gw*8/100, r.gw*8/100
-	if a.hasFce {
+	if a.hasFace {
 		if a.chinY > 0 {
 			// Shoulders can rise to the chin's height at the sides; stop halfway
 			// between the eyes and the chin.
@@ -261,7 +262,7 @@ func (a *analysis) backgroundBand(p Profile) {
 // faceMeasures covers exposure, colour and sharpness on the inner face square.
 func (a *analysis) faceMeasures() {
 	r := a.r
-	if !a.hasFce {
+	if !a.hasFace {
 		a.chroma = a.meanChroma(0, 0, r.gw, r.gh)
 		return
 	}

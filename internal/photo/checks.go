@@ -181,7 +181,7 @@ func (a *analysis) report(rep *Report, p Profile) {
 		}
 		rep.add(verdict(CheckSingleFace, n == 1, n, "= 1", msg))
 	}
-	if a.hasFce {
+	if a.hasFace {
 		f := a.main
 		g.Face = &Box{X: (f.col - f.size/2) * s, Y: (f.row - f.size/2) * sy, W: f.size * s, H: f.size * sy}
 	}
@@ -218,7 +218,7 @@ func (a *analysis) report(rep *Report, p Profile) {
 	// face_centered
 	{
 		limit := fmt.Sprintf("± %.1f%%", p.MaxCenterOffset*100)
-		if a.hasFce {
+		if a.hasFace {
 			off := (a.centreX() - float64(r.w)/2) / float64(r.w)
 			side := "右"
 			if off < 0 {
@@ -233,7 +233,7 @@ func (a *analysis) report(rep *Report, p Profile) {
 	// face_width
 	{
 		limit := rangeLimit(p.MinFaceWidth*100, p.MaxFaceWidth*100, "%")
-		if a.hasFce {
+		if a.hasFace {
 			v := a.faceWidth / float64(r.w)
 			msg := fmt.Sprintf("脸部宽度为照片宽度的%.1f%%，应为%.1f%%–%.1f%%（480宽照片为%.0f–%.0f像素）：", v*100, p.MinFaceWidth*100, p.MaxFaceWidth*100, p.MinFaceWidth*480, p.MaxFaceWidth*480)
 			if v < p.MinFaceWidth {
@@ -250,7 +250,7 @@ func (a *analysis) report(rep *Report, p Profile) {
 	{
 		limit := rangeLimit(p.MinHeadTop*100, p.MaxHeadTop*100, "%")
 		switch {
-		case !a.hasFce:
+		case !a.hasFace:
 			rep.add(noFace(CheckHeadTop, limit))
 		case a.headTop < 0:
 			rep.add(verdict(CheckHeadTop, false, 0, limit, "未能找到头顶位置（头发与背景难以区分），请使用标准蓝色背景"))
@@ -349,7 +349,7 @@ func (a *analysis) report(rep *Report, p Profile) {
 	// sharpness
 	{
 		limit := fmt.Sprintf("≥ %.0f", p.MinSharpness)
-		if a.hasFce {
+		if a.hasFace {
 			rep.add(verdict(CheckSharpness, a.sharpness >= p.MinSharpness, a.sharpness, limit,
 				fmt.Sprintf("照片模糊（清晰度%.0f，需≥%.0f），请对焦后重新拍摄，不要使用压缩或美颜", a.sharpness, p.MinSharpness)))
 		} else {
@@ -359,7 +359,7 @@ func (a *analysis) report(rep *Report, p Profile) {
 	// exposure
 	{
 		limit := fmt.Sprintf("面部L* %.0f–%.0f，过曝/欠曝 ≤ %.0f%%，左右差 ≤ %.0f", p.MinFaceL, p.MaxFaceL, p.MaxClippedShare*100, p.MaxFaceLRDiff)
-		if a.hasFce {
+		if a.hasFace {
 			msg := ""
 			switch {
 			case a.faceL < p.MinFaceL:

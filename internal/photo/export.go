@@ -37,7 +37,7 @@ func (c *Checker) ExportCrop(ctx context.Context, data []byte) ([]byte, error) {
 	defer c.pool.Put(r)
 	r.load(dec.img, dec.orientation)
 	a := c.analyse(r, dec.width, dec.height, p)
-	if !a.hasFce || !a.lm.pupilsOK {
+	if !a.hasFace || !a.lm.pupilsOK {
 		return nil, ErrNoFace
 	}
 	if err := ctx.Err(); err != nil {

@@ -132,9 +132,8 @@ var (
 // Checker runs the checks. It is safe for concurrent use: the cascades are read-only
 // and each call takes its own buffers from a pool.
 type Checker struct {
-	det   *detector
-	pool  sync.Pool // *raster
-	jpegQ int
+	det  *detector
+	pool sync.Pool // *raster
 }
 
 // NewChecker unpacks the embedded pigo cascades once.
@@ -143,7 +142,7 @@ func NewChecker() (*Checker, error) {
 	if err != nil {
 		return nil, fmt.Errorf("photo: %w", err)
 	}
-	c := &Checker{det: d, jpegQ: 95}
+	c := &Checker{det: d}
 	c.pool.New = func() any { return new(raster) }
 	return c, nil
 }
