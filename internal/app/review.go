@@ -81,12 +81,15 @@ func (r *reviewCollections) ReviewSubject(ctx context.Context, collectionID stri
 		return review.Subject{}, err
 	}
 	subj := review.Subject{CollectionID: c.ID, SchoolID: c.SchoolID, SchoolName: sc.Name, Level: c.Level, Name: c.Name,
-		StudentNo: c.StudentNo, Phone: c.Phone, OpenID: openID}
+		StudentNo: c.StudentNo, Phone: c.Phone, OpenID: openID, SubscribeGranted: c.SubscribeGranted}
 	if c.PhotoSHA256 != nil {
 		subj.PhotoKey = collection.PhotoKey(*c.PhotoSHA256)
 	}
 	if c.PhotoChecks != nil && json.Valid([]byte(*c.PhotoChecks)) {
 		subj.Checks = json.RawMessage(*c.PhotoChecks)
+	}
+	if c.PhotoGeometry != nil && json.Valid([]byte(*c.PhotoGeometry)) {
+		subj.Geometry = json.RawMessage(*c.PhotoGeometry)
 	}
 	return subj, nil
 }

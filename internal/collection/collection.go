@@ -63,6 +63,7 @@ type Collection struct {
 	Status              Status  `gorm:"size:16;not null"`
 	AlreadyHasCHSIPhoto bool    `gorm:"column:already_has_chsi_photo;not null"`
 	CHSIPhotoAck        bool    `gorm:"column:chsi_photo_ack;not null"`
+	SubscribeGranted    bool    `gorm:"not null"`
 	CaptureCodeHash     *string `gorm:"size:64"`
 	CaptureCodeMasked   string  `gorm:"size:64;not null"`
 	CaptureCodeCipher   *string `gorm:"type:text"`
@@ -120,6 +121,7 @@ type View struct {
 	Order               *OrderRef       `json:"order"`
 	Review              *ReviewRef      `json:"review"`
 	AlreadyHasCHSIPhoto bool            `json:"already_has_chsi_photo"`
+	SubscribeGranted    bool            `json:"subscribe_granted"`
 	Notice              string          `json:"notice,omitempty"`
 	NextStep            string          `json:"next_step"`
 	CreatedAt           time.Time       `json:"created_at"`

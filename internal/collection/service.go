@@ -455,7 +455,7 @@ func (s *Service) view(ctx context.Context, c *Collection, sc *school.School) (*
 	v := &View{
 		ID: c.ID, Status: c.Status, School: SchoolRef{ID: sc.ID, Name: sc.Name}, Level: c.Level,
 		Name: c.Name, StudentNo: c.StudentNo, PhoneMasked: roster.MaskPhone(c.Phone),
-		AlreadyHasCHSIPhoto: c.AlreadyHasCHSIPhoto, NextStep: nextStep(c.Status),
+		AlreadyHasCHSIPhoto: c.AlreadyHasCHSIPhoto, SubscribeGranted: c.SubscribeGranted, NextStep: nextStep(c.Status),
 		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
 	}
 	if c.AlreadyHasCHSIPhoto {
@@ -533,6 +533,19 @@ func (s *Service) MarkRejected(ctx context.Context, id string) error {
 // MarkExported records that the school exported the approved photo.
 func (s *Service) MarkExported(ctx context.Context, id string) error {
 	return s.setStatus(ctx, id, StatusExported, StatusApproved, StatusExported)
+}
+
+// SetSubscription records whether the student accepted the review-result subscribe
+// message (wx.requestSubscribeMessage).
+func (s *Service) SetSubscription(ctx context.Context, userID, id string, granted bool) (*View, error) {
+	c, err := s.transition(ctx, userID, id, func(ctx context.Context, c *Collection) error {
+		c.SubscribeGranted = granted
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.view(ctx, c, nil)
 }
 
 // AckCHSIPhoto records that a student whom the roster marks as already having a 学信网

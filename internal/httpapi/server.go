@@ -89,6 +89,7 @@ func NewRouter(d Deps) (*gin.Engine, *Server) {
 	student.POST("/collections/:id/capture-code", s.uploadCaptureCode)
 	student.POST("/collections/:id/photo", s.uploadPhoto)
 	student.GET("/collections/:id/photo", s.downloadPhoto)
+	student.POST("/collections/:id/subscribe", s.setSubscription)
 
 	admin := r.Group("/admin/api/v1")
 	admin.POST("/login", s.auditStaffLogin(), s.staffLogin)

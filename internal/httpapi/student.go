@@ -13,6 +13,7 @@ import (
 
 	"github.com/gradphoto/gradphoto/internal/apperr"
 	"github.com/gradphoto/gradphoto/internal/collection"
+	"github.com/gradphoto/gradphoto/internal/config"
 	"github.com/gradphoto/gradphoto/internal/school"
 )
 
@@ -106,7 +107,19 @@ func (s *Server) info(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{
 		"price_fen": price, "support_phone": s.d.Config.Support.Phone, "support_hours": s.d.Config.Support.Hours,
 		"instructions": instructions, "photo_rules": rules,
+		"subscribe_template_ids": subscribeTemplates(s.d.Config),
 	})
+}
+
+// subscribeTemplates are the templates the mini-program asks the student to accept.
+func subscribeTemplates(cfg *config.Config) []string {
+	out := []string{}
+	for _, t := range []string{cfg.WeChat.SubscribeTemplateApproved, cfg.WeChat.SubscribeTemplateRejected} {
+		if t != "" {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 func (s *Server) createCollection(c *gin.Context) {
@@ -180,6 +193,23 @@ func (s *Server) uploadPhoto(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"collection": res.Collection, "checks": res.Checks})
+}
+
+// setSubscription records the answer of wx.requestSubscribeMessage for the review result.
+func (s *Server) setSubscription(c *gin.Context) {
+	var req struct {
+		Accepted bool `json:"accepted"`
+	}
+	if err := bindJSON(c, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	v, err := s.d.Collections.SetSubscription(c.Request.Context(), principal(c).Subject, c.Param("id"), req.Accepted)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"collection": v})
 }
 
 func (s *Server) downloadPhoto(c *gin.Context) {
