@@ -411,7 +411,7 @@ func TestProfileOverrideChangesVerdict(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	data := standardJPEG(t) // about 50 KB
+	data := standardJPEG(t) // about 80 KB
 	for _, tc := range []struct {
 		profile string
 		want    bool
