@@ -271,6 +271,7 @@ var envBindings = []envBinding{
 	{"GRADPHOTO_PAY_PUBLIC_KEY_ID", str(func(c *Config) *string { return &c.Pay.PublicKeyID })},
 	{"GRADPHOTO_PAY_PUBLIC_KEY_FILE", str(func(c *Config) *string { return &c.Pay.PublicKeyFile })},
 	{"GRADPHOTO_PAY_NOTIFY_URL", str(func(c *Config) *string { return &c.Pay.NotifyURL })},
+	{"GRADPHOTO_PAY_REFUND_NOTIFY_URL", str(func(c *Config) *string { return &c.Pay.RefundNotifyURL })},
 	{"GRADPHOTO_STORAGE_DRIVER", str(func(c *Config) *string { return &c.Storage.Driver })},
 	{"GRADPHOTO_S3_ENDPOINT", str(func(c *Config) *string { return &c.Storage.Endpoint })},
 	{"GRADPHOTO_S3_BUCKET", str(func(c *Config) *string { return &c.Storage.Bucket })},
