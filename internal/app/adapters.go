@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"runtime"
 
 	"github.com/gradphoto/gradphoto/internal/apperr"
 	"github.com/gradphoto/gradphoto/internal/capturecode"
@@ -14,6 +15,7 @@ import (
 
 // photoChecker adapts internal/photo to collection.PhotoChecker with the configured profiles.
 type photoChecker struct {
+	limit    imageWork
 	checker  *photo.Checker
 	profiles map[string]photo.Profile
 	fallback string
@@ -31,7 +33,7 @@ func newPhotoChecker(cfg *config.Config) (*photoChecker, error) {
 	if _, ok := profiles[cfg.Photo.DefaultProfile]; !ok {
 		return nil, fmt.Errorf("config: photo.default_profile: no such profile %q", cfg.Photo.DefaultProfile)
 	}
-	return &photoChecker{checker: ch, profiles: profiles, fallback: cfg.Photo.DefaultProfile}, nil
+	return &photoChecker{limit: newImageWork(), checker: ch, profiles: profiles, fallback: cfg.Photo.DefaultProfile}, nil
 }
 
 func (p *photoChecker) knownProfile(name string) bool { _, ok := p.profiles[name]; return ok }
@@ -43,6 +45,11 @@ func (p *photoChecker) Check(ctx context.Context, data []byte, profile string) (
 	if !ok {
 		prof = p.profiles[p.fallback]
 	}
+	release, err := p.limit.acquire(ctx)
+	if err != nil {
+		return collection.PhotoVerdict{}, err
+	}
+	defer release()
 	rep, err := p.checker.Check(ctx, data, prof)
 	if err != nil {
 		return collection.PhotoVerdict{}, err
@@ -60,6 +67,7 @@ func (p *photoChecker) Check(ctx context.Context, data []byte, profile string) (
 
 // codeReader adapts internal/capturecode to collection.CodeReader: decode, validate, seal.
 type codeReader struct {
+	limit   imageWork
 	decoder *capturecode.Decoder
 	rules   capturecode.Rules
 	sealer  *capturecode.Sealer
@@ -71,6 +79,7 @@ func newCodeReader(cfg *config.Config, key []byte) (*codeReader, error) {
 		return nil, err
 	}
 	return &codeReader{
+		limit:   newImageWork(),
 		decoder: capturecode.NewDecoder(),
 		rules:   capturecode.Rules{MinLength: cfg.Capture.MinLength, MaxLength: cfg.Capture.MaxLength, Pattern: cfg.Capture.Pattern},
 		sealer:  sealer,
@@ -78,6 +87,11 @@ func newCodeReader(cfg *config.Config, key []byte) (*codeReader, error) {
 }
 
 func (r *codeReader) Read(ctx context.Context, image []byte) (collection.CapturedCode, error) {
+	release, err := r.limit.acquire(ctx)
+	if err != nil {
+		return collection.CapturedCode{}, err
+	}
+	defer release()
 	text, err := r.decoder.Decode(ctx, image)
 	if err != nil {
 		return collection.CapturedCode{}, err
@@ -90,4 +104,19 @@ func (r *codeReader) Read(ctx context.Context, image []byte) (collection.Capture
 		return collection.CapturedCode{}, apperr.Internal(err)
 	}
 	return collection.CapturedCode{Fingerprint: capturecode.Fingerprint(text), Masked: capturecode.Mask(text), Sealed: sealed}, nil
+}
+
+// imageWork bounds how many decodes of uploaded images run at once: a 12 MP decode
+// needs tens of MB, so a burst of uploads waits its turn instead of exhausting memory.
+type imageWork chan struct{}
+
+func newImageWork() imageWork { return make(imageWork, max(2, runtime.NumCPU())) }
+
+func (w imageWork) acquire(ctx context.Context) (func(), error) {
+	select {
+	case w <- struct{}{}:
+		return func() { <-w }, nil
+	case <-ctx.Done():
+		return nil, apperr.ErrUnavailable.Wrap(ctx.Err())
+	}
 }
