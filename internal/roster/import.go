@@ -3,8 +3,15 @@ package roster
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 
+	"golang.org/x/text/unicode/norm"
+	"gorm.io/gorm/clause"
+
+	"github.com/gradphoto/gradphoto/internal/apperr"
 	"github.com/gradphoto/gradphoto/internal/audit"
+	"github.com/gradphoto/gradphoto/internal/db"
 )
 
 // ImportBatchSize is how many rows one transaction stores: big enough to be fast on
@@ -66,7 +73,7 @@ func (im *Importer) Import(ctx context.Context, who audit.Actor, schoolID, filen
 	var storeErr error
 	for start := 0; start < total; start += ImportBatchSize {
 		end := min(start+ImportBatchSize, total)
-		created, updated, err := im.roster.Upsert(ctx, schoolID, parsed.Rows[start:end])
+		created, updated, err := im.roster.upsertColumns(ctx, schoolID, parsed.Rows[start:end], updateColumns(parsed))
 		if err != nil {
 			storeErr = err
 			break
@@ -88,4 +95,52 @@ func (im *Importer) Import(ctx context.Context, who audit.Actor, schoolID, filen
 		return nil, storeErr
 	}
 	return res, nil
+}
+
+// updateColumns are the columns an import overwrites for a known 学号: the optional
+// ones only when the file has them, so that a roster without phone numbers does not
+// erase the ones a previous import stored.
+func updateColumns(p *Parsed) []string {
+	cols := []string{"name", "name_key", "level", "updated_at"}
+	if p.HasPhone {
+		cols = append(cols, "phone")
+	}
+	if p.HasCHSI {
+		cols = append(cols, "has_chsi_photo")
+	}
+	return cols
+}
+
+// upsertColumns is Upsert overwriting only the given columns of existing entries.
+func (s *Service) upsertColumns(ctx context.Context, schoolID string, rows []Row, update []string) (created, updated int, err error) {
+	if len(rows) == 0 {
+		return 0, 0, nil
+	}
+	now := s.now()
+	nos := make([]string, len(rows))
+	entries := make([]Entry, len(rows))
+	for i, r := range rows {
+		no := NormalizeStudentNo(r.StudentNo)
+		nos[i] = no
+		entries[i] = Entry{SchoolID: schoolID, StudentNo: no, Name: strings.TrimSpace(norm.NFKC.String(r.Name)),
+			NameKey: NormalizeName(r.Name), Level: r.Level, Phone: NormalizePhone(r.Phone),
+			HasCHSIPhoto: r.HasCHSIPhoto, CreatedAt: now, UpdatedAt: now}
+	}
+	err = db.Tx(ctx, s.db, func(ctx context.Context) error {
+		var existing int64
+		if err := db.Conn(ctx, s.db).Model(&Entry{}).
+			Where("school_id = ? AND student_no IN ?", schoolID, nos).Count(&existing).Error; err != nil {
+			return err
+		}
+		updated = int(existing)
+		created = len(rows) - updated
+		return db.Conn(ctx, s.db).Clauses(clause.OnConflict{
+			Columns:   []clause.Column{{Name: "school_id"}, {Name: "student_no"}},
+			DoUpdates: clause.AssignmentColumns(update),
+		}).CreateInBatches(entries, 500).Error
+	})
+	if err != nil {
+		return 0, 0, apperr.Internal(fmt.Errorf("roster: import: %w", err))
+	}
+	return created, updated, nil
 }

@@ -38,6 +38,9 @@ type Parsed struct {
 	Rows    []Row
 	RowNums []int
 	Errors  []ImportError
+	// HasPhone and HasCHSI tell whether the file has the optional columns: a column
+	// the file lacks leaves the stored values alone.
+	HasPhone, HasCHSI bool
 }
 
 // column is a field of the roster file.
@@ -130,7 +133,8 @@ func ParseRoster(filename string, data []byte, levels []string) (*Parsed, error)
 	for _, l := range levels {
 		allowed[l] = true
 	}
-	p := &Parsed{Rows: make([]Row, 0, len(table)-h-1), RowNums: make([]int, 0, len(table)-h-1)}
+	p := &Parsed{Rows: make([]Row, 0, len(table)-h-1), RowNums: make([]int, 0, len(table)-h-1),
+		HasPhone: cols[colPhone] >= 0, HasCHSI: cols[colHasCHSI] >= 0}
 	firstSeen := make(map[string]int, len(table))
 	for i := h + 1; i < len(table); i++ {
 		rec := table[i]

@@ -106,6 +106,17 @@ func TestImportScopeCountsAndAudit(t *testing.T) {
 		if res.Created != 500 || res.Updated != 500 {
 			t.Fatalf("second import %+v", res)
 		}
+		// A roster without the phone column keeps the stored phone numbers.
+		if _, err := im.Import(ctx, admin, "a", "r.csv", []byte("姓名,学号,层次\n新名字,S0000001,专科\n"), nil); err != nil {
+			t.Fatal(err)
+		}
+		var e Entry
+		if err := g.Where("school_id = ? AND student_no = ?", "a", "S0000001").Take(&e).Error; err != nil {
+			t.Fatal(err)
+		}
+		if e.Name != "新名字" || e.Level != "专科" || e.Phone != "13800000001" {
+			t.Fatalf("entry after an import without phones: %+v", e)
+		}
 		// The same 学号 at another school is another student.
 		if res, err = im.Import(ctx, admin, "b", "r.csv", rosterCSV(10, 0), nil); err != nil || res.Created != 10 {
 			t.Fatalf("other school %+v %v", res, err)
@@ -114,8 +125,8 @@ func TestImportScopeCountsAndAudit(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if page.Total != 3 || page.Entries[2].Actor != "sa" || page.Entries[2].Target != "a" ||
-			page.Entries[2].DetailMap()["created"] != float64(2500) {
+		if page.Total != 4 || page.Entries[3].Actor != "sa" || page.Entries[3].Target != "a" ||
+			page.Entries[3].DetailMap()["created"] != float64(2500) {
 			t.Fatalf("audit %+v", page.Entries)
 		}
 	})
