@@ -403,6 +403,123 @@ describe('支付', () => {
     expect(env.wx.calls.requestPayment).toBeUndefined();
   });
 
+  test('学信网 notice: confirming the modal sends the order with ack_chsi_photo', async () => {
+    const env = setup();
+    const notice = '学校名单显示您在学信网已有学历照片，费用不予退还。';
+    const { c, page } = await payPage(env, { already_has_chsi_photo: true, notice });
+    expect(text(page, '.chsi-warning')).toBe(`注意：${notice}`);
+    env.script.modalAnswers.push(true);
+    await tap(env, page, '.pay');
+    const modal = env.wx.calls.showModal[0];
+    expect(modal).toMatchObject({ content: notice, confirmText: '继续支付', cancelText: '暂不支付' });
+    // WeChat cuts modal button texts to 4 characters.
+    expect(modal.confirmText.length).toBeLessThanOrEqual(4);
+    const orders = env.server.requests.filter((r) => r.path.endsWith('/order'));
+    expect(orders.map((r) => r.body)).toEqual([{ ack_chsi_photo: true }]);
+    expect(env.wx.calls.requestPayment).toHaveLength(1);
+    expect(lastNavigation(env.wx)).toEqual({ kind: 'redirectTo', url: `/pages/review/review?id=${c.id}` });
+  });
+
+  test('学信网 notice: 暂不支付 sends no order and the button works again', async () => {
+    const env = setup();
+    const { page } = await payPage(env, { already_has_chsi_photo: true });
+    env.script.modalAnswers.push(false);
+    await tap(env, page, '.pay');
+    expect(env.wx.calls.showModal[0].content).toContain('支付的费用不予退还');
+    expect(env.server.requests.some((r) => r.path.endsWith('/order'))).toBe(false);
+    expect(env.wx.calls.requestPayment).toBeUndefined();
+    expect(page.instance.data.paying).toBe(false);
+    expect(lastNavigation(env.wx)).toBeNull();
+  });
+
+  test('without the flag no notice is shown and the order has no ack', async () => {
+    const env = setup();
+    const { page } = await payPage(env);
+    await tap(env, page, '.pay');
+    expect(env.wx.calls.showModal).toBeUndefined();
+    expect(env.server.requests.find((r) => r.path.endsWith('/order')).body).toBeUndefined();
+  });
+
+  test('a 409 already_has_chsi_photo (roster changed) shows the notice on the next tap', async () => {
+    const env = setup();
+    const { c, page } = await payPage(env);
+    env.server.collections.get(c.id).c.already_has_chsi_photo = true;
+    await tap(env, page, '.pay');
+    expect(env.wx.calls.showModal[0].content).toContain('学信网已有学历照片');
+    expect(env.wx.calls.requestPayment).toBeUndefined();
+    env.script.modalAnswers.push(true);
+    await tap(env, page, '.pay');
+    expect(env.wx.calls.showModal[1]).toMatchObject({ confirmText: '继续支付' });
+    expect(env.server.requests.filter((r) => r.path.endsWith('/order')).map((r) => r.body)).toEqual([undefined, { ack_chsi_photo: true }]);
+    expect(env.wx.calls.requestPayment).toHaveLength(1);
+  });
+
+  describe.each([
+    ['accepts one template', { tmpl_approved: 'accept', tmpl_rejected: 'reject' }, true],
+    ['rejects every template', { tmpl_approved: 'reject', tmpl_rejected: 'reject' }, false],
+    ['panel fails', 'fail', false],
+  ])('subscription: the student %s', (_, answer, accepted) => {
+    test(`asks for the templates before the order and records accepted: ${accepted}`, async () => {
+      const env = setup();
+      env.server.info.subscribe_template_ids = ['tmpl_approved', 'tmpl_rejected'];
+      env.script.subscribeAnswer = answer;
+      const { c, page } = await payPage(env);
+      await tap(env, page, '.pay');
+      expect(env.wx.calls.requestSubscribeMessage).toHaveLength(1);
+      expect(env.wx.calls.requestSubscribeMessage[0].tmplIds).toEqual(['tmpl_approved', 'tmpl_rejected']);
+      const paths = env.server.requests.filter((r) => r.method === 'POST').map((r) => r.path);
+      expect(paths.slice(-2)).toEqual([`/api/v1/collections/${c.id}/subscribe`, `/api/v1/collections/${c.id}/order`]);
+      expect(env.server.requests.find((r) => r.path.endsWith('/subscribe')).body).toEqual({ accepted });
+      expect(env.wx.calls.requestPayment).toHaveLength(1);
+    });
+  });
+
+  test('subscription: no templates, no panel and no subscribe request', async () => {
+    const env = setup();
+    const { page } = await payPage(env);
+    await tap(env, page, '.pay');
+    expect(env.wx.calls.requestSubscribeMessage).toBeUndefined();
+    expect(env.server.requests.some((r) => r.path.endsWith('/subscribe'))).toBe(false);
+    expect(env.wx.calls.requestPayment).toHaveLength(1);
+  });
+
+  test('subscription: a failing subscribe request neither shows an error nor blocks payment', async () => {
+    const env = setup();
+    env.server.info.subscribe_template_ids = ['tmpl_approved'];
+    env.server.respondOnce('POST', /\/subscribe$/, 500, { error: { code: 'internal', message: '服务暂时不可用', details: {} } });
+    const { c, page } = await payPage(env);
+    await tap(env, page, '.pay');
+    expect(env.server.requests.some((r) => r.path.endsWith('/subscribe'))).toBe(true);
+    expect(env.wx.calls.showModal).toBeUndefined();
+    expect(env.wx.calls.requestPayment).toHaveLength(1);
+    expect(lastNavigation(env.wx)).toEqual({ kind: 'redirectTo', url: `/pages/review/review?id=${c.id}` });
+  });
+
+  test('subscription: with the 学信网 notice it is asked after the confirm, and not after 暂不支付', async () => {
+    const env = setup();
+    env.server.info.subscribe_template_ids = ['tmpl_approved'];
+    const { page } = await payPage(env, { already_has_chsi_photo: true });
+    env.script.modalAnswers.push(false, true);
+    await tap(env, page, '.pay');
+    expect(env.wx.calls.requestSubscribeMessage).toBeUndefined();
+    await tap(env, page, '.pay');
+    expect(env.wx.calls.requestSubscribeMessage).toHaveLength(1);
+    expect(env.server.requests.find((r) => r.path.endsWith('/subscribe')).body).toEqual({ accepted: true });
+    expect(env.server.requests.find((r) => r.path.endsWith('/order')).body).toEqual({ ack_chsi_photo: true });
+  });
+
+  test('subscription: asked once per visit, not again when paying again after a cancel', async () => {
+    const env = setup();
+    env.server.info.subscribe_template_ids = ['tmpl_approved'];
+    env.script.paymentOutcomes.push('cancel', 'success');
+    const { page } = await payPage(env);
+    await tap(env, page, '.pay');
+    await tap(env, page, '.pay');
+    expect(env.wx.calls.requestPayment).toHaveLength(2);
+    expect(env.wx.calls.requestSubscribeMessage).toHaveLength(1);
+    expect(env.server.requests.filter((r) => r.path.endsWith('/subscribe'))).toHaveLength(1);
+  });
+
   test('a paid collection skips the page', async () => {
     const env = setup();
     const { c } = await payPage(env, { order: { out_trade_no: 'GP1', amount_fen: 2000, status: 'paid' } });

@@ -19,6 +19,7 @@ const PATHS = Object.freeze({
   uploadCaptureCode: { method: 'POST', path: '/api/v1/collections/:id/capture-code', upload: 'image' },
   uploadPhoto: { method: 'POST', path: '/api/v1/collections/:id/photo', upload: 'photo' },
   createOrder: { method: 'POST', path: '/api/v1/collections/:id/order' },
+  subscribe: { method: 'POST', path: '/api/v1/collections/:id/subscribe' },
   approvedPhoto: { method: 'GET', path: '/api/v1/collections/:id/photo', download: true },
 });
 
@@ -363,7 +364,11 @@ function createClient({ wx, config, sleep }) {
     uploadCaptureCode: (id, filePath, opts = {}) =>
       upload('uploadCaptureCode', Object.assign({ params: { id }, filePath }, opts)).then((b) => b.collection),
     uploadPhoto: (id, filePath, opts = {}) => upload('uploadPhoto', Object.assign({ params: { id }, filePath }, opts)),
+    /** opts.data is the optional body, e.g. {ack_chsi_photo: true} once the student read collection.notice. */
     createOrder: (id, opts = {}) => request('createOrder', Object.assign({ params: { id } }, opts)),
+    /** Records the student's answer to wx.requestSubscribeMessage for the review result. */
+    setSubscription: (id, accepted, opts = {}) =>
+      request('subscribe', Object.assign({ params: { id }, data: { accepted: !!accepted } }, opts)).then((b) => b.collection),
     downloadApprovedPhoto: (id, opts = {}) => download('approvedPhoto', Object.assign({ params: { id } }, opts)),
   };
 }

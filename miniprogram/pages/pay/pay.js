@@ -1,8 +1,29 @@
 // 支付: POST .../order, then wx.requestPayment with pay_params exactly as the server gave
 // them. Success goes to the review status; a cancel leaves the student here to try again.
+// Before the order: the 学信网 duplicate notice must be acknowledged (the server refuses the
+// order otherwise), and the student is asked once to subscribe to the review result.
 const { decodeQuery, pageURL, nextPageFor, formatFen } = require('../../utils/flow');
 
 const CANCEL = 'requestPayment:fail cancel';
+
+// Used when the server sends no collection.notice (it is omitted when empty).
+const CHSI_NOTICE = '学校名单显示您在学信网已有学历照片，学信网不能重复上传，支付的费用不予退还。如有疑问请先联系学校。';
+
+/**
+ * Opens the subscription panel; resolves true when any template was accepted, false when
+ * none was (or the panel failed), null when there was nothing to ask. It must be called
+ * synchronously from the student's tap: WeChat opens the panel only on a user gesture.
+ */
+function askSubscription(tmplIds) {
+  if (!tmplIds || !tmplIds.length || typeof wx.requestSubscribeMessage !== 'function') return Promise.resolve(null);
+  return new Promise((resolve) => {
+    wx.requestSubscribeMessage({
+      tmplIds,
+      success: (res) => resolve(tmplIds.some((t) => res[t] === 'accept')),
+      fail: () => resolve(false),
+    });
+  });
+}
 
 function requestPayment(payParams) {
   return new Promise((resolve) => {
@@ -16,7 +37,7 @@ function requestPayment(payParams) {
 }
 
 Component({
-  data: { id: '', collection: null, amountText: '', paying: false, stateText: '' },
+  data: { id: '', collection: null, amountText: '', paying: false, stateText: '', tmplIds: [], subscribeAsked: false },
 
   methods: {
     onLoad(options) {
@@ -35,17 +56,65 @@ Component({
         const fen = collection.order
           ? collection.order.amount_fen
           : await api.schoolPriceFen(collection.school.id, { quiet: true }).catch(() => 0);
-        this.setData({ collection, amountText: fen ? formatFen(fen) : '' });
+        // Without /info the templates stay empty and the student simply is not asked.
+        const info = await api.getInfo().catch(() => null);
+        const tmplIds = (info && info.subscribe_template_ids) || [];
+        this.setData({ collection, amountText: fen ? formatFen(fen) : '', tmplIds });
       } catch (err) {
         // Shown by the client; the student can go back and retry.
       }
     },
 
-    async pay() {
-      if (this.data.paying) return;
+    /** The tap: the 学信网 notice first when it applies, then the subscription, then the order. */
+    pay() {
+      const { paying, collection } = this.data;
+      if (paying || !collection) return Promise.resolve();
+      if (!collection.already_has_chsi_photo) return this.placeOrder(this.askSubscriptionOnce(), false);
       this.setData({ paying: true, stateText: '' });
+      return new Promise((resolve) => {
+        wx.showModal({
+          title: '学信网已有照片',
+          content: collection.notice || CHSI_NOTICE,
+          // WeChat cuts modal button texts to 4 characters.
+          confirmText: '继续支付',
+          cancelText: '暂不支付',
+          success: (res) => {
+            if (!res.confirm) {
+              this.setData({ paying: false });
+              resolve();
+              return;
+            }
+            // Still inside the student's gesture (the modal's confirm), so the panel can open.
+            resolve(this.placeOrder(this.askSubscriptionOnce(), true));
+          },
+          fail: () => {
+            this.setData({ paying: false });
+            resolve();
+          },
+        });
+      });
+    },
+
+    /** Asks once per visit, so a retry after a cancelled payment is not asked again. */
+    askSubscriptionOnce() {
+      if (this.data.subscribeAsked || !this.data.tmplIds.length) return Promise.resolve(null);
+      this.setData({ subscribeAsked: true });
+      return askSubscription(this.data.tmplIds);
+    },
+
+    async placeOrder(subscription, ackCHSIPhoto) {
+      const api = getApp().api;
+      this.setData({ paying: true, stateText: '' });
+      const accepted = await subscription;
+      if (accepted !== null) {
+        // Only a nicety: a lost answer must not stand between the student and paying.
+        await api.setSubscription(this.data.id, accepted, { quiet: true }).catch(() => {});
+      }
       try {
-        const { order, pay_params: payParams } = await getApp().api.createOrder(this.data.id);
+        const { order, pay_params: payParams } = await api.createOrder(
+          this.data.id,
+          ackCHSIPhoto ? { data: { ack_chsi_photo: true } } : {},
+        );
         this.setData({ amountText: formatFen(order.amount_fen) });
         if (order.status === 'paid') {
           // Paid already (e.g. on another try whose answer was lost): nothing to pay.
@@ -67,6 +136,10 @@ Component({
       } catch (err) {
         // createOrder's error was shown by the client.
         this.setData({ paying: false });
+        if (err && err.code === 'already_has_chsi_photo') {
+          // The roster changed since the page loaded: the next tap shows the notice first.
+          this.setData({ 'collection.already_has_chsi_photo': true, 'collection.notice': err.message });
+        }
       }
     },
   },

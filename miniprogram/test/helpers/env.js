@@ -157,6 +157,23 @@ function createFakeWx(server, script) {
         opts.success({ tempFiles: [{ path: next, size: 120000, name: 'shot.png', type: 'image' }] });
       });
     },
+    // script.subscribeAnswer: {tmplId: 'accept'|'reject'|...} or 'fail'; unset accepts every template.
+    requestSubscribeMessage(opts) {
+      record('requestSubscribeMessage', opts);
+      later(() => {
+        const answer = script.subscribeAnswer;
+        if (answer === 'fail') {
+          if (opts.fail) opts.fail({ errMsg: 'requestSubscribeMessage:fail can only be invoked by user TAP gesture.', errCode: 20001 });
+        } else {
+          const res = { errMsg: 'requestSubscribeMessage:ok' };
+          opts.tmplIds.forEach((t) => {
+            res[t] = answer ? answer[t] || 'reject' : 'accept';
+          });
+          if (opts.success) opts.success(res);
+        }
+        if (opts.complete) opts.complete({});
+      });
+    },
     requestPayment(opts) {
       record('requestPayment', opts);
       later(() => {
@@ -177,11 +194,12 @@ function createFakeWx(server, script) {
 /**
  * setup() gives a fresh server, fake wx, app and client. `script` steers the fake wx:
  * chosenFiles (paths wx.chooseMedia/chooseMessageFile return), paymentOutcomes
- * ('success' | 'cancel' | other), modalAnswers (confirm true/false), dropTransfers.
+ * ('success' | 'cancel' | other), modalAnswers (confirm true/false), dropTransfers,
+ * subscribeAnswer (what wx.requestSubscribeMessage answers, see there).
  */
 function setup() {
   const server = new FakeServer();
-  const script = { chosenFiles: [], paymentOutcomes: [], modalAnswers: [], dropTransfers: 0, wxLoginFails: false, onPaid: null };
+  const script = { chosenFiles: [], paymentOutcomes: [], modalAnswers: [], dropTransfers: 0, wxLoginFails: false, onPaid: null, subscribeAnswer: null };
   const wx = createFakeWx(server, script);
   const sleeps = [];
   const config = Object.assign({}, baseConfig, { searchDebounceMs: 20 });

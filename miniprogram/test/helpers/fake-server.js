@@ -4,6 +4,8 @@
 
 const SUPPORT = { phone: '010-58691620', hours: '周二至周日 9:30-17:00' };
 
+const CHSI_NOTICE = '学校名单显示您在学信网已有学历照片，学信网不接受重复上传，继续采集将无法使用且费用不予退还。如有疑问请先联系学校。';
+
 function errorBody(code, message, details = {}) {
   return { error: { code, message, details } };
 }
@@ -54,6 +56,7 @@ class FakeServer {
       support_hours: '周一至周五 8:00-17:30',
       instructions: ['请在学信网App中打开图像采集码并截图', '照片须为近半年内的正面免冠彩色照片'],
       photo_rules: ['格式为jpg', '照片文件大于30K', '宽高比3:4', '标准蓝色背景'],
+      subscribe_template_ids: [],
     };
     this.prices = { s_upc: 2500 };
     this.collections = new Map();
@@ -155,7 +158,11 @@ class FakeServer {
         case 'POST /photo':
           return this.photo(c, body);
         case 'POST /order':
-          return this.order(c);
+          return this.order(c, body);
+        case 'POST /subscribe':
+          if (!body || typeof body.accepted !== 'boolean') return { status: 400, body: errorBody('invalid_input', '请求格式不正确') };
+          c.subscribed = body.accepted;
+          return { status: 200, body: { collection: c } };
         case 'GET /photo':
           if (c.status !== 'approved' && c.status !== 'exported') return this.wrongStep();
           return { status: 200, body: { tempFilePath: `wxfile://tmp/approved-${c.id}.jpg` } };
@@ -243,8 +250,11 @@ class FakeServer {
     return { status: 200, body: { collection: c, checks } };
   }
 
-  order(c) {
+  order(c, body) {
     if (c.status !== 'photo_ok') return this.wrongStep();
+    if (c.already_has_chsi_photo && !(body && body.ack_chsi_photo === true)) {
+      return { status: 409, body: errorBody('already_has_chsi_photo', CHSI_NOTICE) };
+    }
     c.order = c.order || { out_trade_no: `GP${c.id}`, amount_fen: this.prices[c.school.id] || this.info.price_fen, status: 'created' };
     return {
       status: 200,
@@ -256,4 +266,4 @@ class FakeServer {
   }
 }
 
-module.exports = { FakeServer, SUPPORT, passingChecks, failingChecks, errorBody };
+module.exports = { FakeServer, SUPPORT, CHSI_NOTICE, passingChecks, failingChecks, errorBody };
