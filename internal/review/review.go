@@ -105,6 +105,9 @@ type Subject struct {
 	OpenID       string          `json:"-"`         // subscribe-message recipient
 	// SubscribeGranted: the student accepted the result's subscribe message in the mini-program.
 	SubscribeGranted bool `json:"-"`
+	// Geometry is photo.Geometry as JSON (face box, pupils, eye line), drawn over the
+	// photo in the staff console; nil when the photo predates it.
+	Geometry json.RawMessage `json:"geometry"`
 }
 
 // Collections is implemented by internal/collection; review calls it inside its own
