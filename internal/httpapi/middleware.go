@@ -137,6 +137,9 @@ func (s *Server) requireStaff(roles ...string) gin.HandlerFunc {
 		tok := bearer(c)
 		if tok == "" && s.staffTokenFromCookie != nil {
 			tok = s.staffTokenFromCookie(c)
+			if c.IsAborted() { // the console refused the cookie (CSRF)
+				return
+			}
 		}
 		p, err := s.d.Auth.Verify(tok)
 		if err != nil {

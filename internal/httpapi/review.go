@@ -61,6 +61,7 @@ type claimJSON struct {
 	Collection claimCollection `json:"collection"`
 	PhotoURL   string          `json:"photo_url"`
 	Checks     json.RawMessage `json:"checks"`
+	Geometry   json.RawMessage `json:"geometry"` // photo.Geometry, null when unknown
 	LeaseUntil *time.Time      `json:"lease_expires_at"`
 	Deadline   time.Time       `json:"deadline"`
 	PaidAt     time.Time       `json:"paid_at"`
@@ -105,13 +106,17 @@ func (h *reviewHandlers) claim(c *gin.Context) {
 	if len(checks) == 0 {
 		checks = json.RawMessage("[]")
 	}
+	geometry := cl.Subject.Geometry
+	if len(geometry) == 0 {
+		geometry = json.RawMessage("null")
+	}
 	c.JSON(http.StatusOK, gin.H{"review": claimJSON{
 		ID: cl.Task.ID, Round: cl.Task.Round,
 		Collection: claimCollection{ID: cl.Subject.CollectionID,
 			School: map[string]string{"id": cl.Subject.SchoolID, "name": cl.Subject.SchoolName},
 			Level:  cl.Subject.Level, Name: cl.Subject.Name, StudentNo: cl.Subject.StudentNo},
 		PhotoURL: fmt.Sprintf("/admin/api/v1/reviews/%d/photo", cl.Task.ID),
-		Checks:   checks, LeaseUntil: cl.Task.LeaseExpiresAt, Deadline: cl.Task.Deadline, PaidAt: cl.Task.PaidAt,
+		Checks:   checks, Geometry: geometry, LeaseUntil: cl.Task.LeaseExpiresAt, Deadline: cl.Task.Deadline, PaidAt: cl.Task.PaidAt,
 		Reasons: review.Reasons,
 	}})
 }

@@ -96,6 +96,7 @@ func NewRouter(d Deps) (*gin.Engine, *Server) {
 	s.mountPayment(r, student, admin)
 	s.mountAdmin(admin)
 	mountReview(admin, s, d.Reviews, d.Blobs)
+	mountConsole(r, s)
 
 	if len(d.Sandbox) > 0 && d.Config.Sandbox() {
 		sb := r.Group("/sandbox")

@@ -1,0 +1,239 @@
+package httpapi
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"mime"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/gradphoto/gradphoto/internal/apperr"
+	"github.com/gradphoto/gradphoto/internal/auth"
+	"github.com/gradphoto/gradphoto/internal/console"
+)
+
+// The staff console (/console/) is a static single-page front end on the admin API.
+// Its session is the staff token in an HttpOnly cookie, which requireStaff accepts
+// through Server.staffTokenFromCookie; state-changing requests made with the cookie
+// must carry the session's CSRF token in a header. Bearer-token clients are unaffected.
+
+const (
+	// csrfHeader carries the CSRF token on every state-changing console request.
+	csrfHeader = "X-CSRF-Token"
+	// consoleCookie is the session cookie on plain http (local development only).
+	consoleCookie = "gradphoto_staff"
+	// consoleCookieSecure is its name over https: the __Host- prefix makes the browser
+	// refuse it unless Secure, Path=/ and no Domain, so a sibling subdomain cannot plant one.
+	consoleCookieSecure = "__Host-gradphoto_staff"
+)
+
+var (
+	errCSRF = apperr.New(apperr.KindForbidden, "csrf_failed", "页面已过期，请刷新后重试")
+	// errConsoleJSON: a cross-site form cannot send application/json without a CORS
+	// preflight, which this server never grants; so a login cannot be forged (login CSRF).
+	errConsoleJSON = apperr.New(apperr.KindUnsupportedMedia, "json_required", "请求格式不正确，请刷新页面后重试")
+)
+
+// consolePages lists the console's pages and the roles that may open them. They mirror
+// the requireStaff roles of the API routes each page calls (admin may open every page),
+// which are what actually protect the data: a hidden menu entry is a convenience only.
+var consolePages = []struct {
+	id    string
+	roles []string
+}{
+	{"review", []string{auth.RoleReviewer}},    // /reviews/*
+	{"school", []string{auth.RoleSchoolAdmin}}, // /schools/:id/*
+	{"lookup", []string{auth.RoleSupport}},     // /lookup, /orders/:otn/refund
+	{"audit", nil},                             // /audit: admin only
+}
+
+// pagesFor returns the pages a role may open, in menu order.
+func pagesFor(role string) []string {
+	out := []string{}
+	for _, p := range consolePages {
+		ok := role == auth.RoleAdmin
+		for _, r := range p.roles {
+			ok = ok || r == role
+		}
+		if ok {
+			out = append(out, p.id)
+		}
+	}
+	return out
+}
+
+// csrfToken derives the CSRF token from the session token: it needs no storage, holds
+// across instances, changes with every login, and does not reveal the session token.
+func csrfToken(session string) string {
+	sum := sha256.Sum256([]byte("gradphoto-console-csrf\x00" + session))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+func safeMethod(m string) bool {
+	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
+}
+
+type consoleHandlers struct {
+	s      *Server
+	bundle *console.Bundle
+	secure bool
+}
+
+func (h *consoleHandlers) cookieName() string {
+	if h.secure {
+		return consoleCookieSecure
+	}
+	return consoleCookie
+}
+
+// mountConsole serves the console and lets its cookie through requireStaff.
+func mountConsole(r *gin.Engine, s *Server) {
+	bundle, err := console.Load()
+	if err != nil {
+		// The assets are embedded: this is a broken build, not a runtime condition.
+		panic("console: " + err.Error())
+	}
+	secure := s.d.Config != nil && s.d.Config.Console.SecureCookies
+	h := &consoleHandlers{s: s, bundle: bundle, secure: secure}
+	s.staffTokenFromCookie = h.tokenFromCookie
+
+	r.GET("/console", func(c *gin.Context) { c.Redirect(http.StatusMovedPermanently, "/console/") })
+	r.GET("/console/", h.index)
+	r.GET(console.AssetPrefix+":version/*file", h.asset)
+	r.POST("/console/login", h.requireJSON, s.auditStaffLogin(), h.login)
+	r.GET("/console/session", h.session)
+	r.POST("/console/logout", h.logout)
+}
+
+// tokenFromCookie returns the console session's token. On a state-changing request it
+// also demands the CSRF header; without it the request is refused here (aborted).
+func (h *consoleHandlers) tokenFromCookie(c *gin.Context) string {
+	ck, err := c.Request.Cookie(h.cookieName())
+	if err != nil || ck.Value == "" {
+		return ""
+	}
+	if !safeMethod(c.Request.Method) {
+		got := c.GetHeader(csrfHeader)
+		if got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(csrfToken(ck.Value))) != 1 {
+			h.s.fail(c, errCSRF)
+			return ""
+		}
+	}
+	return ck.Value
+}
+
+// securityHeaders go on every console response.
+func securityHeaders(c *gin.Context) {
+	c.Header("Content-Security-Policy", console.ContentSecurityPolicy)
+	c.Header("X-Content-Type-Options", "nosniff")
+	c.Header("X-Frame-Options", "DENY")
+	c.Header("Referrer-Policy", "same-origin")
+}
+
+func (h *consoleHandlers) index(c *gin.Context) {
+	securityHeaders(c)
+	// The shell names the current asset version: always revalidate it.
+	c.Header("Cache-Control", "no-cache")
+	c.Data(http.StatusOK, "text/html; charset=utf-8", h.bundle.Index())
+}
+
+func (h *consoleHandlers) asset(c *gin.Context) {
+	securityHeaders(c)
+	if c.Param("version") != h.bundle.Version() {
+		// An old page after a deployment: its assets are gone; the page reloads the shell.
+		h.s.fail(c, apperr.ErrNotFound)
+		return
+	}
+	name := strings.TrimPrefix(c.Param("file"), "/")
+	data, ok := h.bundle.Asset(name)
+	if !ok {
+		h.s.fail(c, apperr.ErrNotFound)
+		return
+	}
+	ctype := mime.TypeByExtension(path.Ext(name))
+	switch path.Ext(name) { // not left to the host's mime.types
+	case ".js":
+		ctype = "text/javascript; charset=utf-8"
+	case ".css":
+		ctype = "text/css; charset=utf-8"
+	case ".svg":
+		ctype = "image/svg+xml"
+	}
+	if ctype == "" {
+		ctype = "application/octet-stream"
+	}
+	c.Header("Cache-Control", "public, max-age=31536000, immutable")
+	c.Data(http.StatusOK, ctype, data)
+}
+
+func (h *consoleHandlers) requireJSON(c *gin.Context) {
+	mt, _, err := mime.ParseMediaType(c.GetHeader("Content-Type"))
+	if err != nil || mt != "application/json" {
+		h.s.fail(c, errConsoleJSON)
+	}
+}
+
+type consoleSessionJSON struct {
+	Username  string    `json:"username"`
+	Role      string    `json:"role"`
+	SchoolID  any       `json:"school_id"`
+	ExpiresAt time.Time `json:"expires_at"`
+	CSRFToken string    `json:"csrf_token"`
+	Pages     []string  `json:"pages"`
+}
+
+func (h *consoleHandlers) login(c *gin.Context) {
+	c.Header("Cache-Control", "no-store")
+	var req struct {
+		Username string `json:"username"`
+		Password string `json:"password"`
+	}
+	if err := bindJSON(c, &req); err != nil {
+		h.s.fail(c, err)
+		return
+	}
+	sess, err := h.s.d.Auth.StaffLogin(c.Request.Context(), strings.TrimSpace(req.Username), req.Password)
+	if err != nil {
+		h.s.fail(c, err)
+		return
+	}
+	http.SetCookie(c.Writer, &http.Cookie{
+		Name: h.cookieName(), Value: sess.Token, Path: "/", Expires: sess.ExpiresAt,
+		HttpOnly: true, Secure: h.secure, SameSite: http.SameSiteStrictMode,
+	})
+	c.JSON(http.StatusOK, consoleSessionJSON{Username: sess.Username, Role: sess.Role, SchoolID: nullable(sess.SchoolID),
+		ExpiresAt: sess.ExpiresAt, CSRFToken: csrfToken(sess.Token), Pages: pagesFor(sess.Role)})
+}
+
+// session tells the page who is logged in (after a reload), with the CSRF token.
+func (h *consoleHandlers) session(c *gin.Context) {
+	c.Header("Cache-Control", "no-store")
+	tok := h.tokenFromCookie(c)
+	p, err := h.s.d.Auth.Verify(tok)
+	if err != nil {
+		h.s.fail(c, err)
+		return
+	}
+	if p.Kind != "staff" {
+		h.s.fail(c, auth.ErrWrongKind)
+		return
+	}
+	c.JSON(http.StatusOK, consoleSessionJSON{Username: p.Username, Role: p.Role, SchoolID: nullable(p.SchoolID),
+		ExpiresAt: time.Unix(p.Expires, 0).UTC(), CSRFToken: csrfToken(tok), Pages: pagesFor(p.Role)})
+}
+
+// logout clears the cookie. It is CSRF-checked like any state change, so that another
+// site cannot log a reviewer out in the middle of a review.
+func (h *consoleHandlers) logout(c *gin.Context) {
+	if h.tokenFromCookie(c); c.IsAborted() {
+		return
+	}
+	http.SetCookie(c.Writer, &http.Cookie{Name: h.cookieName(), Value: "", Path: "/", MaxAge: -1,
+		HttpOnly: true, Secure: h.secure, SameSite: http.SameSiteStrictMode})
+	c.Status(http.StatusNoContent)
+}

@@ -1,0 +1,223 @@
+// Browser tests of the staff console: the real binary (seed-demo, serve) on a random
+// port with a temporary data directory, real headless Chromium driven by playwright-core.
+// Scenario: a reviewer rejects one photo and approves the next with the keyboard; a
+// school administrator uploads a roster with bad rows and sees them; support finds a
+// student by phone; an administrator reads the audit trail. Screenshots of every page
+// go to test/console/artifacts/ (the review page is also copied to review-page.png).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, writeFileSync, copyFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import { ROOT, fillQueue } from './journey.mjs';
+
+const HERE = path.join(ROOT, 'test', 'console');
+const ARTIFACTS = path.join(HERE, 'artifacts');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const PASSWORD = 'gradphoto-demo';
+
+let work; let server; let base; let context; let page;
+const browserErrors = [];
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+  });
+}
+
+async function waitHealthy(url, ms) {
+  const until = Date.now() + ms;
+  for (;;) {
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) return;
+    } catch { /* not up yet */ }
+    if (Date.now() > until) throw new Error('server did not start');
+    await new Promise((r) => { setTimeout(r, 100); });
+  }
+}
+
+before(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  work = mkdtempSync(path.join(tmpdir(), 'gradphoto-console-'));
+  const bin = path.join(work, 'gradphoto');
+  execFileSync('go', ['build', '-o', bin, './cmd/gradphoto'], { cwd: ROOT, stdio: 'inherit' });
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  const env = { ...process.env, GRADPHOTO_DATA_DIR: path.join(work, 'data'), GRADPHOTO_HTTP_ADDR: `127.0.0.1:${port}`, GRADPHOTO_LOG_LEVEL: 'warn' };
+  execFileSync(bin, ['seed-demo'], { env, stdio: 'ignore' });
+  server = spawn(bin, ['serve'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  await waitHealthy(base, 20000);
+  await fillQueue(base, 2); // 张三 and 李四 wait for review
+
+  context = await chromium.launchPersistentContext(path.join(work, 'profile'), {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    viewport: { width: 1360, height: 900 },
+    locale: 'zh-CN',
+    timezoneId: 'Asia/Shanghai',
+  });
+  page = context.pages()[0] || await context.newPage();
+  page.setDefaultTimeout(10000);
+  // Any CSP violation (inline code) or script error fails the run.
+  page.on('console', (m) => { if (m.type() === 'error' && !/401|403|Failed to load resource/.test(m.text())) browserErrors.push(m.text()); });
+  page.on('pageerror', (e) => browserErrors.push(String(e)));
+});
+
+after(async () => {
+  if (context) await context.close();
+  if (server) server.kill('SIGTERM');
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+async function login(username) {
+  await page.goto(`${base}/console/`);
+  await page.locator('#username').fill(username);
+  await page.locator('#password').fill(PASSWORD);
+  await page.locator('form.login button[type=submit]').click();
+  await page.locator('.topbar').waitFor({ state: 'visible' });
+}
+
+async function logout() {
+  await page.locator('#logout').click();
+  await page.locator('form.login').waitFor();
+}
+
+async function menu() {
+  return page.locator('#menu a').allTextContents();
+}
+
+async function shot(name) {
+  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
+
+test('login page: security headers, bad password, no inline code', async () => {
+  const res = await page.goto(`${base}/console/`);
+  const csp = res.headers()['content-security-policy'];
+  assert.match(csp, /script-src 'self'/);
+  assert.doesNotMatch(csp, /unsafe-inline/);
+  await page.locator('#username').fill('reviewer');
+  await page.locator('#password').fill('wrong-password');
+  await page.locator('form.login button[type=submit]').click();
+  await page.locator('form.login .error').waitFor({ state: 'visible' });
+  assert.match(await page.locator('form.login .error').textContent(), /用户名或密码|密码/);
+  await shot('login');
+});
+
+test('reviewer: claim, reject with a reason, next, approve, queue empty', async () => {
+  await login('reviewer');
+  assert.deepEqual(await menu(), ['审核']);
+  const cookies = await context.cookies(base);
+  const session = cookies.find((c) => c.name === 'gradphoto_staff');
+  assert.ok(session, 'session cookie set');
+  assert.equal(session.httpOnly, true);
+  assert.equal(session.sameSite, 'Strict');
+
+  await page.keyboard.press('n');
+  await page.locator('#photo').waitFor();
+  await page.waitForFunction(() => document.getElementById('photo')?.naturalWidth > 0);
+  assert.ok(await page.locator('#overlay rect.face').count() === 1, 'face box drawn');
+  assert.ok(await page.locator('#overlay line.eye').count() === 1, 'eye line drawn');
+  assert.ok(await page.locator('#checks tbody tr').count() >= 10, 'machine checks listed');
+  assert.match(await page.locator('#checks tbody').textContent(), /眼睛位置/);
+  assert.match(await page.locator('#lease').textContent(), /^\d+:\d\d$/);
+  assert.equal(await page.locator('#reasons li').count(), 10);
+  const first = await page.locator('.who-card h1').textContent();
+  await shot('review');
+  copyFileSync(path.join(ARTIFACTS, 'review.png'), path.join(HERE, 'review-page.png'));
+
+  await page.keyboard.press('r'); // no reason yet: refused in the page
+  await page.locator('#toast.error').waitFor({ state: 'visible' });
+  await page.keyboard.press('3');
+  assert.equal(await page.locator('#reason-2').isChecked(), true);
+  await page.keyboard.press('r');
+  await page.waitForFunction((prev) => {
+    const h1 = document.querySelector('.who-card h1');
+    return h1 && h1.textContent !== prev;
+  }, first);
+  assert.match(await page.locator('#toast').textContent(), /已退回.*头发不遮挡眉毛和眼睛/);
+
+  await page.waitForFunction(() => document.getElementById('photo')?.naturalWidth > 0);
+  await page.keyboard.press('a');
+  await page.locator('#queue-state').waitFor();
+  assert.match(await page.locator('#queue-state').textContent(), /审核队列已清空/);
+  assert.match(await page.locator('#toast').textContent(), /已通过/);
+
+  // The API refuses a cookie-authenticated change without the CSRF header.
+  const forged = await page.evaluate(async () => {
+    const r = await fetch('/admin/api/v1/reviews/claim', { method: 'POST', credentials: 'same-origin' });
+    return { status: r.status, body: await r.json() };
+  });
+  assert.equal(forged.status, 403);
+  assert.equal(forged.body.error.code, 'csrf_failed');
+  await logout();
+});
+
+test('school admin: stats, roster upload lists the bad rows, no audit page', async () => {
+  await login('school_admin');
+  assert.deepEqual(await menu(), ['学校']);
+  await page.locator('#stats .card').first().waitFor();
+  assert.match(await page.locator('#stats').textContent(), /名单人数/);
+
+  const csv = path.join(work, 'roster.csv');
+  writeFileSync(csv, '姓名,学号,层次,手机号\n'
+    + '周九,2019030001,本科,13600000001\n'
+    + ',2019030002,本科,13600000002\n'
+    + '吴十,2019030003,硕士,13600000003\n'
+    + '郑十一,2019030004,本科,12345\n');
+  await page.locator('#roster-file').setInputFiles(csv);
+  await page.locator('form.upload button[type=submit]').click();
+  await page.locator('#roster-summary').waitFor();
+  assert.match(await page.locator('#roster-summary').textContent(), /新增 1 人/);
+  const rows = await page.locator('#row-errors tbody tr').allTextContents();
+  assert.ok(rows.length >= 2, `bad rows listed: ${rows}`);
+  assert.ok(rows.some((r) => r.startsWith('3')), `row 3 (no name) listed: ${rows}`);
+  assert.ok(rows.some((r) => r.startsWith('4')), `row 4 (bad level) listed: ${rows}`);
+  await page.locator('#students tbody tr').first().waitFor();
+  await shot('school');
+
+  // The audit page is not offered, and the API behind it says no.
+  await page.goto(`${base}/console/#/audit`);
+  await page.locator('#stats').waitFor();
+  assert.equal(await page.evaluate(() => location.hash), '#/school');
+  const status = await page.evaluate(async () => (await fetch('/admin/api/v1/audit')).status);
+  assert.equal(status, 403);
+  await logout();
+});
+
+test('support: finds a student by phone, sees the timeline', async () => {
+  await login('support');
+  assert.deepEqual(await menu(), ['查询']);
+  await page.locator('#lookup-kind').selectOption('phone');
+  await page.locator('#lookup-q').fill('13800000001');
+  await page.locator('form.search button[type=submit]').click();
+  await page.locator('article.result').first().waitFor();
+  const text = await page.locator('article.result').first().textContent();
+  assert.match(text, /张三/);
+  assert.match(text, /2019010001/);
+  assert.doesNotMatch(text, /13800000001/, 'phone shown masked');
+  assert.ok(await page.locator('article.result .timeline li').count() >= 4, 'timeline');
+  assert.match(await page.locator('article.result .timeline').first().textContent(), /支付成功/);
+  await shot('lookup');
+  await logout();
+});
+
+test('admin: every page, the audit trail', async () => {
+  await login('admin');
+  assert.deepEqual(await menu(), ['审核', '学校', '查询', '审计']);
+  await page.locator('#menu a[data-page=audit]').click();
+  await page.locator('#audit-list tbody tr').first().waitFor();
+  assert.match(await page.locator('#audit-list').textContent(), /登录/);
+  await shot('audit');
+  await logout();
+});
+
+test('no script errors or CSP violations in the browser', () => {
+  assert.deepEqual(browserErrors, []);
+});
