@@ -64,7 +64,7 @@ func newPayments(cfg *config.Config, a *App, httpClient *http.Client, now func()
 		return nil, err
 	}
 	out.gateway = gw
-	cols := &paymentCollections{cols: a.Collections, schools: a.Schools, auth: a.Auth}
+	cols := &paymentCollections{cols: a.Collections, schools: a.Schools, auth: a.Auth, app: a}
 	// Reviews are wired with SetReviews once the review queue is built.
 	out.service = payment.NewService(a.DB, gw, cols, nil, payment.Config{
 		AppID: cfg.WeChat.AppID, MchID: cfg.Pay.MchID, OrderExpiry: cfg.Pay.OrderExpiry, ReconcileAfter: cfg.Pay.ReconcileAfter,
@@ -78,6 +78,7 @@ type paymentCollections struct {
 	cols    *collection.Service
 	schools *school.Service
 	auth    *auth.Service
+	app     *App // its review queue is built after payments
 }
 
 func (p *paymentCollections) PaymentSubject(ctx context.Context, userID, collectionID string) (payment.Subject, error) {
@@ -100,6 +101,17 @@ func (p *paymentCollections) PaymentSubject(ctx context.Context, userID, collect
 		CollectionID: c.ID, UserID: c.UserID, OpenID: openID, SchoolName: sc.Name, AmountFen: sc.PriceFen,
 		Status: string(c.Status), AlreadyHasCHSIPhoto: c.AlreadyHasCHSIPhoto && !c.CHSIPhotoAck,
 	}, nil
+}
+
+// Withdraw takes the collection out of review when its order is refunded.
+func (p *paymentCollections) Withdraw(ctx context.Context, collectionID string) error {
+	if err := p.cols.Withdraw(ctx, collectionID); err != nil {
+		return err
+	}
+	if p.app.Reviews == nil {
+		return nil
+	}
+	return p.app.Reviews.Cancel(ctx, collectionID)
 }
 
 func (p *paymentCollections) MarkPaid(ctx context.Context, collectionID, _ string, _ time.Time) error {

@@ -111,8 +111,8 @@ func (r reviewSummaries) Enqueue(ctx context.Context, collectionID string, at ti
 
 func (r reviewSummaries) ReviewSummary(ctx context.Context, collectionID string) (*collection.ReviewRef, error) {
 	t, err := r.s.LatestForCollection(ctx, collectionID)
-	if err != nil || t == nil {
-		return nil, err
+	if err != nil || t == nil || t.Status == review.StatusCancelled {
+		return nil, err // a review cancelled by a refund is no review
 	}
 	deadline := t.Deadline
 	return &collection.ReviewRef{Status: t.Status, Reasons: t.Reasons, DecidedAt: t.DecidedAt, Deadline: &deadline}, nil

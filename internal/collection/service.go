@@ -520,6 +520,17 @@ func (s *Service) MarkPaid(ctx context.Context, id string) error {
 	return s.setStatus(ctx, id, StatusInReview, StatusPhotoOK)
 }
 
+// Withdraw takes a collection whose payment is being refunded back to photo_ok (from
+// review or after a rejection); approved and exported ones keep their state.
+func (s *Service) Withdraw(ctx context.Context, id string) error {
+	res := db.Conn(ctx, s.d.DB).Model(&Collection{}).Where("id = ? AND status IN ?", id, []Status{StatusInReview, StatusRejected}).
+		Updates(map[string]any{"status": StatusPhotoOK, "updated_at": s.d.Now()})
+	if res.Error != nil {
+		return apperr.Internal(res.Error)
+	}
+	return nil
+}
+
 // MarkApproved records a positive review decision.
 func (s *Service) MarkApproved(ctx context.Context, id string) error {
 	return s.setStatus(ctx, id, StatusApproved, StatusInReview)

@@ -57,10 +57,11 @@ type markCall struct {
 
 // fakeCollections records MarkPaid calls and answers PaymentSubject from a map.
 type fakeCollections struct {
-	mu       sync.Mutex
-	subjects map[string]Subject
-	marked   []markCall
-	failMark error
+	mu        sync.Mutex
+	subjects  map[string]Subject
+	marked    []markCall
+	withdrawn []string
+	failMark  error
 }
 
 func (f *fakeCollections) PaymentSubject(_ context.Context, userID, collectionID string) (Subject, error) {
@@ -83,6 +84,13 @@ func (f *fakeCollections) MarkPaid(ctx context.Context, collectionID, outTradeNo
 	s := f.subjects[collectionID]
 	s.Status = "in_review"
 	f.subjects[collectionID] = s
+	return nil
+}
+
+func (f *fakeCollections) Withdraw(ctx context.Context, collectionID string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.withdrawn = append(f.withdrawn, collectionID)
 	return nil
 }
 

@@ -31,15 +31,26 @@ func (s *Service) Refund(ctx context.Context, outTradeNo, reason string) (*Order
 	// repeated request is the same refund for WeChat too.
 	outRefundNo := "R" + o.OutTradeNo
 	reason = truncateRunes(reason, 80)
-	res := db.Conn(ctx, s.g).Model(&Order{}).Where("out_trade_no = ? AND status = ?", o.OutTradeNo, StatusPaid).
-		Updates(map[string]any{
-			"status": StatusRefunding, "out_refund_no": outRefundNo, "refund_reason": reason,
-			"refund_status": RefundProcessing, "refund_requested_at": now, "updated_at": now,
-		})
-	if res.Error != nil {
-		return nil, apperr.Internal(fmt.Errorf("payment: start refund: %w", res.Error))
+	var changed int64
+	err = db.Tx(ctx, s.g, func(ctx context.Context) error {
+		res := db.Conn(ctx, s.g).Model(&Order{}).Where("out_trade_no = ? AND status = ?", o.OutTradeNo, StatusPaid).
+			Updates(map[string]any{
+				"status": StatusRefunding, "out_refund_no": outRefundNo, "refund_reason": reason,
+				"refund_status": RefundProcessing, "refund_requested_at": now, "updated_at": now,
+			})
+		if res.Error != nil {
+			return apperr.Internal(fmt.Errorf("payment: start refund: %w", res.Error))
+		}
+		if changed = res.RowsAffected; changed == 0 {
+			return nil
+		}
+		// A refunded student leaves the review queue: nobody reviews a photo that was not paid for.
+		return s.cols.Withdraw(ctx, o.CollectionID)
+	})
+	if err != nil {
+		return nil, err
 	}
-	if res.RowsAffected == 0 {
+	if changed == 0 {
 		return s.Refund(ctx, outTradeNo, reason) // changed under us: answer from the new state
 	}
 	o.Status, o.OutRefundNo, o.RefundReason, o.RefundStatus, o.RefundRequestedAt = StatusRefunding, &outRefundNo, reason, RefundProcessing, &now

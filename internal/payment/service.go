@@ -40,6 +40,9 @@ type Collections interface {
 	// MarkPaid moves the collection photo_ok → in_review. Called inside the payment
 	// transaction: it must use db.Conn(ctx, g).
 	MarkPaid(ctx context.Context, collectionID, outTradeNo string, paidAt time.Time) error
+	// Withdraw takes a collection whose order is being refunded out of review (back to
+	// photo_ok, open review task cancelled). Called inside the refund transaction.
+	Withdraw(ctx context.Context, collectionID string) error
 }
 
 // Reviews is implemented by internal/review: the paid collection joins the review queue.

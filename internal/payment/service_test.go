@@ -6,6 +6,7 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/base64"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -231,6 +232,12 @@ func TestRefund(t *testing.T) {
 			}
 			if r.Status != StatusRefunding || r.OutRefundNo == nil || r.RefundReason != "学生申请退款" {
 				t.Fatalf("after Refund: %+v", r)
+			}
+			e.cols.mu.Lock()
+			withdrawn := fmt.Sprint(e.cols.withdrawn)
+			e.cols.mu.Unlock()
+			if withdrawn != "["+s.CollectionID+"]" {
+				t.Fatalf("the refunded collection was not withdrawn from review once: %s", withdrawn)
 			}
 			if again, err := e.svc.Refund(ctx, o.OutTradeNo, "again"); err != nil || again.Status != StatusRefunding {
 				t.Fatalf("repeated Refund: %+v %v", again, err)

@@ -23,6 +23,8 @@ const (
 	StatusPending  = "pending"
 	StatusApproved = "approved"
 	StatusRejected = "rejected"
+	// StatusCancelled: the order was refunded before a decision; the task left the queue.
+	StatusCancelled = "cancelled"
 )
 
 // Decision outcomes.

@@ -63,7 +63,7 @@ func (s *Service) Enqueue(ctx context.Context, collectionID string, paidAt time.
 		if err != nil {
 			return err
 		}
-		if last != nil && last.Status != StatusRejected {
+		if last != nil && last.Status != StatusRejected && last.Status != StatusCancelled {
 			return nil
 		}
 		subj, err := s.cols.ReviewSubject(ctx, collectionID)
@@ -97,6 +97,29 @@ func (s *Service) latest(ctx context.Context, collectionID string) (*Task, error
 		return nil, nil
 	}
 	return &ts[0], nil
+}
+
+// Cancel takes a collection's open task out of the queue (its order is being
+// refunded). A decided task is left as it is. Runs inside the caller's transaction.
+func (s *Service) Cancel(ctx context.Context, collectionID string) error {
+	now := s.clock()
+	return db.Tx(ctx, s.g, func(ctx context.Context) error {
+		var open []Task
+		if err := db.ForUpdate(db.Conn(ctx, s.g).Where("collection_id = ? AND status = ?", collectionID, StatusPending)).Find(&open).Error; err != nil {
+			return apperr.Internal(fmt.Errorf("review: cancel: %w", err))
+		}
+		for i := range open {
+			t := &open[i]
+			if err := db.Conn(ctx, s.g).Model(&Task{}).Where("id = ? AND status = ?", t.ID, StatusPending).
+				Updates(map[string]any{"status": StatusCancelled, "lease_expires_at": nil, "updated_at": now}).Error; err != nil {
+				return apperr.Internal(fmt.Errorf("review: cancel: %w", err))
+			}
+			if err := s.audit(ctx, t, "system", "cancel", map[string]any{"reason": "refund"}, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // LatestForCollection returns the latest round of a collection's review, or nil when it

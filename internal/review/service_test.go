@@ -146,6 +146,28 @@ func TestReview(t *testing.T) {
 	eachDB(t, func(t *testing.T, g *gorm.DB) {
 		ctx := context.Background()
 
+		t.Run("a refund cancels the open task; paying again opens the next round", func(t *testing.T) {
+			f := newFixture(g)
+			drain(t, f)
+			f.seed(t, "c_cancel", "s1", t0)
+			claim := mustClaim(t, f, "r1")
+			if err := f.svc.Cancel(ctx, "c_cancel"); err != nil {
+				t.Fatal(err)
+			}
+			if c, err := f.svc.Claim(ctx, "r2"); err != nil || c != nil {
+				t.Fatalf("a cancelled task was handed out: %+v %v", c, err)
+			}
+			_, err := f.svc.Decide(ctx, "r1", claim.Task.ID, Decision{Outcome: Approve})
+			wantErr(t, err, ErrAlreadyDecided)
+			if err := f.svc.Enqueue(ctx, "c_cancel", t0.Add(time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+			if task, _ := f.svc.LatestForCollection(ctx, "c_cancel"); task == nil || task.Round != 2 || task.Status != StatusPending {
+				t.Fatalf("after paying again: %+v", task)
+			}
+			drain(t, f)
+		})
+
 		t.Run("enqueue is idempotent per round and sets the SLA deadline", func(t *testing.T) {
 			f := newFixture(g)
 			paid := t0.Add(-time.Hour)

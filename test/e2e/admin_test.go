@@ -159,6 +159,11 @@ func TestSchoolAdminSupportJourney(t *testing.T) {
 			if st := r.JSON["order"].(map[string]any)["status"]; st != "refunding" && st != "refunded" {
 				t.Fatalf("refund: %s", r.Body)
 			}
+			// The refunded student leaves the review queue and may pay again later.
+			if c := collectionOf(s.do("GET", "/api/v1/collections/"+idB, tokB, nil).must(t, 200)); c["status"] != "photo_ok" || c["review"] != nil {
+				t.Fatalf("collection after the refund: %v", c)
+			}
+			s.do("POST", "/admin/api/v1/reviews/claim", s.staffLogin("reviewer2"), nil).must(t, 204)
 			// A's photo is approved (and exported): support may not refund it, an admin may.
 			lookA := s.do("GET", "/admin/api/v1/lookup?student_no="+a.No, support, nil).must(t, 200)
 			otnA := lookA.JSON["results"].([]any)[0].(map[string]any)["order"].(map[string]any)["out_trade_no"].(string)
