@@ -82,6 +82,8 @@ type consoleHandlers struct {
 	s      *Server
 	bundle *console.Bundle
 	secure bool
+	// sandbox: dev mode, where the review page can fill the queue with demo students.
+	sandbox bool
 }
 
 func (h *consoleHandlers) cookieName() string {
@@ -99,7 +101,7 @@ func mountConsole(r *gin.Engine, s *Server) {
 		panic("console: " + err.Error())
 	}
 	secure := s.d.Config != nil && s.d.Config.Console.SecureCookies
-	h := &consoleHandlers{s: s, bundle: bundle, secure: secure}
+	h := &consoleHandlers{s: s, bundle: bundle, secure: secure, sandbox: s.d.Config != nil && s.d.Config.Sandbox()}
 	s.staffTokenFromCookie = h.tokenFromCookie
 
 	r.GET("/console", func(c *gin.Context) { c.Redirect(http.StatusMovedPermanently, "/console/") })
@@ -108,6 +110,9 @@ func mountConsole(r *gin.Engine, s *Server) {
 	r.POST("/console/login", h.requireJSON, s.auditStaffLogin(), h.login)
 	r.GET("/console/session", h.session)
 	r.POST("/console/logout", h.logout)
+	if h.sandbox {
+		r.POST("/console/sandbox/demo-queue", s.requireStaff(auth.RoleReviewer), h.demoQueue(r))
+	}
 }
 
 // tokenFromCookie returns the console session's token. On a state-changing request it
@@ -185,6 +190,7 @@ type consoleSessionJSON struct {
 	ExpiresAt time.Time `json:"expires_at"`
 	CSRFToken string    `json:"csrf_token"`
 	Pages     []string  `json:"pages"`
+	Sandbox   bool      `json:"sandbox"`
 }
 
 func (h *consoleHandlers) login(c *gin.Context) {
@@ -207,7 +213,7 @@ func (h *consoleHandlers) login(c *gin.Context) {
 		HttpOnly: true, Secure: h.secure, SameSite: http.SameSiteStrictMode,
 	})
 	c.JSON(http.StatusOK, consoleSessionJSON{Username: sess.Username, Role: sess.Role, SchoolID: nullable(sess.SchoolID),
-		ExpiresAt: sess.ExpiresAt, CSRFToken: csrfToken(sess.Token), Pages: pagesFor(sess.Role)})
+		ExpiresAt: sess.ExpiresAt, CSRFToken: csrfToken(sess.Token), Pages: pagesFor(sess.Role), Sandbox: h.sandbox})
 }
 
 // session tells the page who is logged in (after a reload), with the CSRF token.
@@ -224,7 +230,7 @@ func (h *consoleHandlers) session(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, consoleSessionJSON{Username: p.Username, Role: p.Role, SchoolID: nullable(p.SchoolID),
-		ExpiresAt: time.Unix(p.Expires, 0).UTC(), CSRFToken: csrfToken(tok), Pages: pagesFor(p.Role)})
+		ExpiresAt: time.Unix(p.Expires, 0).UTC(), CSRFToken: csrfToken(tok), Pages: pagesFor(p.Role), Sandbox: h.sandbox})
 }
 
 // logout clears the cookie. It is CSRF-checked like any state change, so that another

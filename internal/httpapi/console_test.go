@@ -24,7 +24,7 @@ type consoleRig struct {
 	r *gin.Engine
 }
 
-func newConsoleRig(t *testing.T, secure bool) *consoleRig {
+func newConsoleRig(t *testing.T, secure bool, opts ...func(*config.Config)) *consoleRig {
 	t.Helper()
 	g := dbtest.SQLite(t)
 	a := auth.NewService(g, nil, auth.Config{TokenSecret: []byte("0123456789abcdef0123456789abcdef"),
@@ -39,6 +39,9 @@ func newConsoleRig(t *testing.T, secure bool) *consoleRig {
 	}
 	cfg := config.Default()
 	cfg.Console.SecureCookies = secure
+	for _, o := range opts {
+		o(&cfg)
+	}
 	r, s := NewRouter(Deps{Config: &cfg, Log: dbtest.Discard(), Auth: a})
 	ok := func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"user": principal(c).Username}) }
 	r.GET("/probe", s.requireStaff(auth.RoleReviewer), ok)
@@ -297,6 +300,30 @@ func TestConsolePagesFollowRoles(t *testing.T) {
 		t.Run(tc.role, func(t *testing.T) {
 			if got := pagesFor(tc.role); !slices.Equal(got, tc.want) {
 				t.Fatalf("pagesFor(%s) = %v, want %v", tc.role, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestConsoleDemoQueueOnlyInSandbox(t *testing.T) {
+	for _, tc := range []struct {
+		mode    string
+		sandbox bool
+		status  int // of a demo-queue request without the CSRF token
+	}{
+		{"sandbox", true, http.StatusForbidden}, // mounted, and CSRF-checked like every change
+		{"production", false, http.StatusNotFound},
+	} {
+		t.Run(tc.mode, func(t *testing.T) {
+			rig := newConsoleRig(t, false, func(c *config.Config) { c.WeChat.Mode = tc.mode })
+			cookie, _ := rig.login(t, "rev")
+			var s consoleSessionJSON
+			w := rig.do(consoleReq{method: "GET", path: "/console/session", cookie: cookie})
+			if err := json.Unmarshal(w.Body.Bytes(), &s); err != nil || s.Sandbox != tc.sandbox {
+				t.Fatalf("session %s: sandbox should be %v", w.Body, tc.sandbox)
+			}
+			if w := rig.do(consoleReq{method: "POST", path: "/console/sandbox/demo-queue", cookie: cookie}); w.Code != tc.status {
+				t.Fatalf("demo queue: %d %s, want %d", w.Code, w.Body, tc.status)
 			}
 		})
 	}

@@ -149,6 +149,11 @@ test('reviewer: claim, reject with a reason, next, approve, queue empty', async 
   assert.match(await page.locator('#queue-state').textContent(), /审核队列已清空/);
   assert.match(await page.locator('#toast').textContent(), /已通过/);
 
+  // Sandbox mode: the empty queue offers demo photos (the real journey, server side).
+  await page.locator('#demo-queue').click();
+  await page.locator('#photo').waitFor({ timeout: 60000 });
+  assert.match(await page.locator('.who-card h1').textContent(), /王五|阿依古丽/);
+
   // The API refuses a cookie-authenticated change without the CSRF header.
   const forged = await page.evaluate(async () => {
     const r = await fetch('/admin/api/v1/reviews/claim', { method: 'POST', credentials: 'same-origin' });

@@ -27,10 +27,10 @@ export function stop() {
   page = null;
 }
 
-export function render(root) {
+export function render(root, session) {
   stop();
   const p = {
-    root, task: null, reasons: [], selected: new Set(), busy: false, overlay: true, timer: 0,
+    root, sandbox: !!session.sandbox, task: null, reasons: [], selected: new Set(), busy: false, overlay: true, timer: 0,
     onKey: (ev) => onKey(p, ev),
   };
   page = p;
@@ -42,10 +42,13 @@ function showIdle(p, text) {
   p.task = null;
   clearInterval(p.timer);
   const next = h('button.primary#claim', { type: 'button', on: { click: () => claim(p) } }, '领取下一张', h('kbd', 'N'));
+  const demo = p.sandbox ? h('p.demo', h('button.secondary#demo-queue', { type: 'button', on: { click: () => demoQueue(p) } },
+    '放入两张示例照片'), h('span.muted', '（开发沙箱：示例学生走完上传、检查和支付，进入审核队列）')) : null;
   clear(p.root).append(h('section.review-idle',
     h('h1', '审核'),
     h('p.empty#queue-state', text),
     next,
+    demo,
     shortcutsHelp()));
   next.focus();
 }
@@ -71,6 +74,23 @@ async function claim(p) {
   } finally {
     p.busy = false;
   }
+}
+
+async function demoQueue(p) {
+  if (p.busy) return;
+  p.busy = true;
+  const btn = document.getElementById('demo-queue');
+  btn.disabled = true;
+  btn.textContent = '正在生成（约需数秒）…';
+  try {
+    const res = await api('POST', '/console/sandbox/demo-queue');
+    toast(`已放入 ${res.queued} 张示例照片`);
+  } catch (e) {
+    toast(e.message, 'error');
+  } finally {
+    p.busy = false;
+  }
+  if (page === p) await claim(p);
 }
 
 function showTask(p, task) {
