@@ -9,7 +9,7 @@ FUZZTIME ?= 10s
 .PHONY: run build test test-go test-mysql test-miniprogram test-console fuzz bench vet lint clean docker
 
 build:
-	$(GO) build -trimpath -o $(BIN) ./cmd/gradphoto
+	$(GO) build -o $(BIN) ./cmd/gradphoto
 
 ## make run: build, migrate + seed the embedded SQLite database under ./data, serve on :8080 (WeChat sandbox).
 run: build
