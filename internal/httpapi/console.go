@@ -103,6 +103,9 @@ func mountConsole(r *gin.Engine, s *Server) {
 	secure := s.d.Config != nil && s.d.Config.Console.SecureCookies
 	h := &consoleHandlers{s: s, bundle: bundle, secure: secure, sandbox: s.d.Config != nil && s.d.Config.Sandbox()}
 	s.staffTokenFromCookie = h.tokenFromCookie
+	if !secure && !h.sandbox && s.d.Log != nil {
+		s.d.Log.Warn("console session cookie without Secure in production mode: set console.secure_cookies (GRADPHOTO_CONSOLE_SECURE_COOKIES=true) behind HTTPS")
+	}
 
 	r.GET("/console", func(c *gin.Context) { c.Redirect(http.StatusMovedPermanently, "/console/") })
 	r.GET("/console/", h.index)

@@ -150,6 +150,7 @@ test('reviewer: claim, reject with a reason, next, approve, queue empty', async 
   assert.match(await page.locator('#toast').textContent(), /已通过/);
 
   // Sandbox mode: the empty queue offers demo photos (the real journey, server side).
+  await shot('review-empty');
   await page.locator('#demo-queue').click();
   await page.locator('#photo').waitFor({ timeout: 60000 });
   assert.match(await page.locator('.who-card h1').textContent(), /王五|阿依古丽/);
@@ -210,6 +211,14 @@ test('support: finds a student by phone, sees the timeline', async () => {
   assert.ok(await page.locator('article.result .timeline li').count() >= 4, 'timeline');
   assert.match(await page.locator('article.result .timeline').first().textContent(), /支付成功/);
   await shot('lookup');
+
+  // Refund with a reason (the rejected student's paid order).
+  page.once('dialog', (d) => d.accept());
+  await page.locator('article.result .refund-reason').fill('学生申请退款（测试）');
+  await page.locator('article.result form.refund button').click();
+  await page.locator('#toast', { hasText: '退款已提交' }).waitFor();
+  await page.waitForFunction(() => /退款(中|完成)|已退款/.test(document.querySelector('article.result').textContent));
+  assert.equal(await page.locator('article.result form.refund').count(), 0, 'no second refund offered');
   await logout();
 });
 
@@ -219,6 +228,7 @@ test('admin: every page, the audit trail', async () => {
   await page.locator('#menu a[data-page=audit]').click();
   await page.locator('#audit-list tbody tr').first().waitFor();
   assert.match(await page.locator('#audit-list').textContent(), /登录/);
+  assert.match(await page.locator('#audit-list').textContent(), /退款/);
   await shot('audit');
   await logout();
 });

@@ -1,7 +1,7 @@
 // 审计 (administrators): who did what, when, from where: logins, look-ups, photo
 // views, decisions' side effects, imports, exports, refunds.
 import { api, ADMIN } from './api.js';
-import { h, clear, when, ROLE } from './dom.js';
+import { h, clear, whenSeconds, ROLE } from './dom.js';
 
 let alive = null;
 export function stop() { alive = null; }
@@ -30,7 +30,7 @@ export function render(root) {
       clear(out).append(
         h('table.list', h('thead', h('tr', ...['时间', '操作人', '角色', '操作', '对象', '详情', '来源IP'].map((t) => h('th', t)))),
           h('tbody', res.entries.map((e) => h('tr',
-            h('td', when(e.at)), h('td', e.actor), h('td', ROLE[e.role] || e.role || '—'),
+            h('td.num', whenSeconds(e.at)), h('td', e.actor), h('td', ROLE[e.role] || e.role || '—'),
             h('td', ACTIONS[e.action] || e.action), h('td', e.target),
             h('td.detail', e.detail && Object.keys(e.detail).length ? JSON.stringify(e.detail) : ''), h('td', e.ip))))),
         h('p.pager', `共 ${res.total} 条 · 第 ${res.page}/${pages} 页 `,

@@ -66,6 +66,15 @@ export function when(iso) {
   return Number.isNaN(d.getTime()) ? '—' : dateFmt.format(d);
 }
 
+const secondFmt = new Intl.DateTimeFormat('zh-CN', {
+  year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false,
+});
+export function whenSeconds(iso) {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? '—' : secondFmt.format(d);
+}
+
 export function yuan(fen) {
   return fen == null ? '—' : `¥${(fen / 100).toFixed(2)}`;
 }

@@ -2,10 +2,12 @@
 // story on one timeline (collection steps, payment, review, messages); a paid order
 // can be refunded with a reason. Every look-up is in the audit trail (server side).
 import { api, ADMIN } from './api.js';
-import { h, clear, toast, when, yuan, STATUS, ORDER_STATUS, REVIEW_STATUS } from './dom.js';
+import { h, clear, toast, when, whenSeconds, yuan, STATUS, ORDER_STATUS, REVIEW_STATUS } from './dom.js';
 
 let alive = null;
 export function stop() { alive = null; }
+
+const NOTIFY_STATUS = { pending: '待发送', sending: '发送中', sent: '已发送', failed: '发送失败' };
 
 const KEYS = { phone: '手机号', student_no: '学号', out_trade_no: '订单号' };
 
@@ -66,7 +68,9 @@ function result(r, reload) {
 function timeline(r) {
   const c = r.collection;
   const ev = [];
-  const add = (at, text, kind = '') => { if (at) ev.push({ at, text, kind }); };
+  // Events are added in the journey's order, which breaks ties: WeChat reports the
+  // payment time in whole seconds, so it can read a little earlier than the order.
+  const add = (at, text, kind = '') => { if (at) ev.push({ at, text, kind, rank: ev.length }); };
   add(c.created_at, '核验身份，创建采集记录');
   add(c.capture_code?.uploaded_at, '上传图像采集码');
   add(c.photo?.uploaded_at, '上传照片（机器检查通过）');
@@ -81,10 +85,13 @@ function timeline(r) {
     if (r.review.status === 'pending') add(r.review.deadline, '审核截止时间', 'due');
   }
   for (const n of r.notifications || []) {
-    add(n.sent_at || n.created_at, `${n.channel === 'sms' ? '短信' : '订阅消息'}（${n.recipient_masked || ''}，${n.status}）${n.text ? `：${n.text}` : ''}`);
+    const st = NOTIFY_STATUS[n.status] || n.status;
+    add(n.sent_at || n.created_at, `${n.channel === 'sms' ? '短信' : '订阅消息'}（${n.recipient_masked || ''}，${st}${n.attempts > 1 ? `，第 ${n.attempts} 次尝试` : ''}）${n.text ? `：${n.text}` : ''}`,
+      n.status === 'failed' ? 'bad' : '');
   }
-  ev.sort((a, b) => new Date(a.at) - new Date(b.at));
-  return h('ol.timeline', ev.map((e) => h(`li${e.kind ? `.${e.kind}` : ''}`, h('time', when(e.at)), ' ', e.text)));
+  const second = (e) => Math.floor(new Date(e.at).getTime() / 1000);
+  ev.sort((a, b) => (second(a) - second(b)) || (a.rank - b.rank));
+  return h('ol.timeline', ev.map((e) => h(`li${e.kind ? `.${e.kind}` : ''}`, h('time', { datetime: e.at }, whenSeconds(e.at)), ' ', e.text)));
 }
 
 function refundForm(o, reload) {
