@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync, copyFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync, copyFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -187,6 +187,14 @@ test('school admin: stats, roster upload lists the bad rows, no audit page', asy
   assert.ok(rows.some((r) => r.startsWith('4')), `row 4 (bad level) listed: ${rows}`);
   await page.locator('#students tbody tr').first().waitFor();
   await shot('school');
+
+  // Export: the approved photo (李四) as a ZIP through the cookie session.
+  assert.match(await page.locator('#export-count').textContent(), /导出 1 张/);
+  page.once('dialog', (d) => d.accept());
+  const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#export').click()]);
+  assert.match(download.suggestedFilename(), /\.zip$/);
+  const zip = await download.path();
+  assert.ok(zip && statSync(zip).size > 1000, 'ZIP with a photo');
 
   // The audit page is not offered, and the API behind it says no.
   await page.goto(`${base}/console/#/audit`);

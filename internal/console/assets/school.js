@@ -87,10 +87,25 @@ async function showSchool(body, id, token) {
   h('button.primary', { type: 'submit' }, '上传名单'));
 
   // Export.
+  // A plain link: the browser streams the ZIP to disk (thousands of photos do not fit
+  // in a page's memory) and sends the session cookie with it.
   const all = h('input#export-all', { type: 'checkbox' });
-  const exportLink = h('a.button#export', { href: `${base}/export`, download: '' }, '导出已通过的照片（ZIP）');
-  all.addEventListener('change', () => { exportLink.href = `${base}/export${all.checked ? '?all=1' : ''}`; });
+  const exportLink = h('a.button#export', { download: '' }, '导出已通过的照片（ZIP）');
+  const exportCount = h('span.muted#export-count');
+  const updateExport = () => {
+    const n = (byStatus.approved || 0) + (all.checked ? byStatus.exported || 0 : 0);
+    exportCount.textContent = ` 本次将导出 ${n} 张`;
+    exportLink.href = `${base}/export${all.checked ? '?all=1' : ''}`;
+    exportLink.classList.toggle('disabled', n === 0);
+  };
+  all.addEventListener('change', updateExport);
+  updateExport();
   exportLink.addEventListener('click', (ev) => {
+    if (exportLink.classList.contains('disabled')) {
+      ev.preventDefault();
+      toast('没有可导出的照片', 'error');
+      return;
+    }
     // eslint-disable-next-line no-alert
     if (!window.confirm('导出后这些照片会标记为“已导出”。继续吗？')) ev.preventDefault();
   });
@@ -119,7 +134,7 @@ async function showSchool(body, id, token) {
   clear(body).append(
     h('h2', `进度 · ${id}`), cards,
     h('section.panel', h('h2', '导入名单'), upload, report),
-    h('section.panel', h('h2', '导出'), h('p', h('label', all, ' 包括已导出过的照片')), exportLink,
+    h('section.panel', h('h2', '导出'), h('p', h('label', all, ' 包括已导出过的照片')), exportLink, exportCount,
       h('p.muted', '文件内为 <学号>.jpg（480×640）和 manifest.csv，用于上传学信网。')),
     h('section.panel', h('h2', '学生'), filter, table));
   refreshStudents();
