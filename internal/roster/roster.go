@@ -13,7 +13,6 @@ import (
 
 	"golang.org/x/text/unicode/norm"
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/gradphoto/gradphoto/internal/apperr"
 	"github.com/gradphoto/gradphoto/internal/db"
@@ -169,34 +168,5 @@ type Row struct {
 // Upsert stores rows for a school, keyed by (school, 学号), in one statement per batch.
 // Rows must already be validated. It reports how many were created and updated.
 func (s *Service) Upsert(ctx context.Context, schoolID string, rows []Row) (created, updated int, err error) {
-	if len(rows) == 0 {
-		return 0, 0, nil
-	}
-	now := s.now()
-	nos := make([]string, len(rows))
-	entries := make([]Entry, len(rows))
-	for i, r := range rows {
-		no := NormalizeStudentNo(r.StudentNo)
-		nos[i] = no
-		entries[i] = Entry{SchoolID: schoolID, StudentNo: no, Name: strings.TrimSpace(norm.NFKC.String(r.Name)),
-			NameKey: NormalizeName(r.Name), Level: r.Level, Phone: NormalizePhone(r.Phone),
-			HasCHSIPhoto: r.HasCHSIPhoto, CreatedAt: now, UpdatedAt: now}
-	}
-	err = db.Tx(ctx, s.db, func(ctx context.Context) error {
-		var existing int64
-		if err := db.Conn(ctx, s.db).Model(&Entry{}).
-			Where("school_id = ? AND student_no IN ?", schoolID, nos).Count(&existing).Error; err != nil {
-			return err
-		}
-		updated = int(existing)
-		created = len(rows) - updated
-		return db.Conn(ctx, s.db).Clauses(clause.OnConflict{
-			Columns:   []clause.Column{{Name: "school_id"}, {Name: "student_no"}},
-			DoUpdates: clause.AssignmentColumns([]string{"name", "name_key", "level", "phone", "has_chsi_photo", "updated_at"}),
-		}).CreateInBatches(entries, 500).Error
-	})
-	if err != nil {
-		return 0, 0, apperr.Internal(fmt.Errorf("roster: upsert: %w", err))
-	}
-	return created, updated, nil
+	return s.upsertColumns(ctx, schoolID, rows, []string{"name", "name_key", "level", "phone", "has_chsi_photo", "updated_at"})
 }
