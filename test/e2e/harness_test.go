@@ -38,6 +38,13 @@ func onMySQL(t testing.TB) serverOption {
 	return func(cfg *config.Config) { cfg.DB.Driver, cfg.DB.DSN = "mysql", dsn }
 }
 
+// onEachDatabase runs fn against a server on SQLite and against one on a fresh MySQL
+// database (that half skips, saying why, without GRADPHOTO_TEST_MYSQL_DSN).
+func onEachDatabase(t *testing.T, fn func(t *testing.T, s *server)) {
+	t.Run("sqlite", func(t *testing.T) { fn(t, startServer(t)) })
+	t.Run("mysql", func(t *testing.T) { fn(t, startServer(t, onMySQL(t))) })
+}
+
 // startServer starts gradphoto as `make run` does (migrate, seed-demo, serve in
 // sandbox mode), on 127.0.0.1 and a free port.
 func startServer(t testing.TB, opts ...serverOption) *server {

@@ -13,98 +13,89 @@ import (
 // gets the SMS; the re-upload returns to review without a new order; approval sends the
 // success SMS and unlocks the photo.
 func TestReviewRejectThenApprove(t *testing.T) {
-	for _, db := range []struct {
-		name string
-		opts func(t *testing.T) []serverOption
-	}{
-		{"sqlite", func(*testing.T) []serverOption { return nil }},
-		{"mysql", func(t *testing.T) []serverOption { return []serverOption{onMySQL(t)} }},
-	} {
-		t.Run(db.name, func(t *testing.T) {
-			s := startServer(t, db.opts(t)...)
-			tok := s.login("reviewee")
-			id := s.verify(tok, zhangSan)
-			photo := s.photoOK(tok, id)
-			s.payAndWaitForReview(tok, id)
+	onEachDatabase(t, func(t *testing.T, s *server) {
+		tok := s.login("reviewee")
+		id := s.verify(tok, zhangSan)
+		photo := s.photoOK(tok, id)
+		s.payAndWaitForReview(tok, id)
 
-			staff := s.staffLogin("reviewer")
-			staff2 := s.staffLogin("reviewer2")
-			s.do("POST", "/admin/api/v1/reviews/claim", tok, nil).must(t, 403) // a student token is not staff
-			r := s.do("POST", "/admin/api/v1/reviews/claim", staff, nil).must(t, 200)
-			rv := r.JSON["review"].(map[string]any)
-			col := rv["collection"].(map[string]any)
-			if col["id"] != id || col["name"] != zhangSan.Name || col["level"] != "本科" || rv["lease_expires_at"] == nil || rv["deadline"] == nil {
-				t.Fatalf("claim: %s", r.Body)
-			}
-			if checks, _ := rv["checks"].([]any); len(checks) == 0 {
-				t.Fatalf("claim shows no machine checks: %s", r.Body)
-			}
-			taskPath := fmt.Sprintf("/admin/api/v1/reviews/%v", rv["id"])
-			if got := s.do("GET", rv["photo_url"].(string), staff, nil).must(t, 200); !bytes.Equal(got.Body, photo) {
-				t.Fatal("the claimant's photo view is not the uploaded photo")
-			}
-			if code := s.do("GET", rv["photo_url"].(string), staff2, nil).must(t, 409).errCode(); code != "review_not_your_claim" {
-				t.Fatalf("another reviewer's photo view: %s", code)
-			}
-			s.do("POST", "/admin/api/v1/reviews/claim", staff2, nil).must(t, 204) // the only task is taken
+		staff := s.staffLogin("reviewer")
+		staff2 := s.staffLogin("reviewer2")
+		s.do("POST", "/admin/api/v1/reviews/claim", tok, nil).must(t, 403) // a student token is not staff
+		r := s.do("POST", "/admin/api/v1/reviews/claim", staff, nil).must(t, 200)
+		rv := r.JSON["review"].(map[string]any)
+		col := rv["collection"].(map[string]any)
+		if col["id"] != id || col["name"] != zhangSan.Name || col["level"] != "本科" || rv["lease_expires_at"] == nil || rv["deadline"] == nil {
+			t.Fatalf("claim: %s", r.Body)
+		}
+		if checks, _ := rv["checks"].([]any); len(checks) == 0 {
+			t.Fatalf("claim shows no machine checks: %s", r.Body)
+		}
+		taskPath := fmt.Sprintf("/admin/api/v1/reviews/%v", rv["id"])
+		if got := s.do("GET", rv["photo_url"].(string), staff, nil).must(t, 200); !bytes.Equal(got.Body, photo) {
+			t.Fatal("the claimant's photo view is not the uploaded photo")
+		}
+		if code := s.do("GET", rv["photo_url"].(string), staff2, nil).must(t, 409).errCode(); code != "review_not_your_claim" {
+			t.Fatalf("another reviewer's photo view: %s", code)
+		}
+		s.do("POST", "/admin/api/v1/reviews/claim", staff2, nil).must(t, 204) // the only task is taken
 
-			decisions := []struct {
-				token, body string
-				status      int
-				code        string
-			}{
-				{staff2, `{"decision":"approve"}`, 409, "review_not_your_claim"},
-				{staff, `{"decision":"maybe"}`, 400, "review_bad_decision"},
-				{staff, `{"decision":"reject","reasons":[]}`, 400, "review_reason_required"},
-				{staff, `{"decision":"reject","reasons":["头发遮挡眉毛"]}`, 200, ""},
-				{staff, `{"decision":"approve"}`, 409, "review_already_decided"},
+		decisions := []struct {
+			token, body string
+			status      int
+			code        string
+		}{
+			{staff2, `{"decision":"approve"}`, 409, "review_not_your_claim"},
+			{staff, `{"decision":"maybe"}`, 400, "review_bad_decision"},
+			{staff, `{"decision":"reject","reasons":[]}`, 400, "review_reason_required"},
+			{staff, `{"decision":"reject","reasons":["头发遮挡眉毛"]}`, 200, ""},
+			{staff, `{"decision":"approve"}`, 409, "review_already_decided"},
+		}
+		for _, d := range decisions {
+			res := s.do("POST", taskPath+"/decision", d.token, d.body).must(t, d.status)
+			if res.errCode() != d.code {
+				t.Fatalf("%s: code %q, want %q", d.body, res.errCode(), d.code)
 			}
-			for _, d := range decisions {
-				res := s.do("POST", taskPath+"/decision", d.token, d.body).must(t, d.status)
-				if res.errCode() != d.code {
-					t.Fatalf("%s: code %q, want %q", d.body, res.errCode(), d.code)
-				}
-			}
-			s.do("POST", "/admin/api/v1/reviews/999999/decision", staff, `{"decision":"approve"}`).must(t, 404)
+		}
+		s.do("POST", "/admin/api/v1/reviews/999999/decision", staff, `{"decision":"approve"}`).must(t, 404)
 
-			c := collectionOf(s.do("GET", "/api/v1/collections/"+id, tok, nil).must(t, 200))
-			review, _ := c["review"].(map[string]any)
-			if c["status"] != "rejected" || review == nil || review["status"] != "rejected" || fmt.Sprint(review["reasons"]) != "[头发遮挡眉毛]" {
-				t.Fatalf("collection after rejection: %v", c)
+		c := collectionOf(s.do("GET", "/api/v1/collections/"+id, tok, nil).must(t, 200))
+		review, _ := c["review"].(map[string]any)
+		if c["status"] != "rejected" || review == nil || review["status"] != "rejected" || fmt.Sprint(review["reasons"]) != "[头发遮挡眉毛]" {
+			t.Fatalf("collection after rejection: %v", c)
+		}
+		sms := s.waitForSMS(zhangSan.Phone, "审核失败")
+		for _, want := range []string{"头发遮挡眉毛", "中国石油大学（华东）"} {
+			if !strings.Contains(sms, want) {
+				t.Fatalf("rejection SMS %q lacks %q", sms, want)
 			}
-			sms := s.waitForSMS(zhangSan.Phone, "审核失败")
-			for _, want := range []string{"头发遮挡眉毛", "中国石油大学（华东）"} {
-				if !strings.Contains(sms, want) {
-					t.Fatalf("rejection SMS %q lacks %q", sms, want)
-				}
-			}
+		}
 
-			// The re-upload (collection service) queues the next round; no new order.
-			photo = s.reupload(tok, id)
-			r = s.do("POST", "/admin/api/v1/reviews/claim", staff2, nil).must(t, 200)
-			rv = r.JSON["review"].(map[string]any)
-			if rv["round"] != float64(2) {
-				t.Fatalf("second round: %s", r.Body)
-			}
-			s.do("POST", fmt.Sprintf("/admin/api/v1/reviews/%v/decision", rv["id"]), staff2, `{"decision":"approve"}`).must(t, 200)
-			c = collectionOf(s.do("GET", "/api/v1/collections/"+id, tok, nil).must(t, 200))
-			if c["status"] != "approved" || c["review"].(map[string]any)["status"] != "approved" {
-				t.Fatalf("collection after approval: %v", c)
-			}
-			if o, _ := c["order"].(map[string]any); o == nil || o["status"] != "paid" {
-				t.Fatalf("order after the second round: %v", c["order"])
-			}
-			if got := s.do("GET", "/api/v1/collections/"+id+"/photo", tok, nil).must(t, 200); !bytes.Equal(got.Body, photo) {
-				t.Fatal("approved photo differs from the upload")
-			}
-			if sms := s.waitForSMS(zhangSan.Phone, "审核成功"); !strings.Contains(sms, "中国石油大学（华东）") {
-				t.Fatalf("approval SMS %q", sms)
-			}
-			if strings.Contains(s.Logs.String(), zhangSan.Phone) {
-				t.Fatal("a phone number reached the logs")
-			}
-		})
-	}
+		// The re-upload (collection service) queues the next round; no new order.
+		photo = s.reupload(tok, id)
+		r = s.do("POST", "/admin/api/v1/reviews/claim", staff2, nil).must(t, 200)
+		rv = r.JSON["review"].(map[string]any)
+		if rv["round"] != float64(2) {
+			t.Fatalf("second round: %s", r.Body)
+		}
+		s.do("POST", fmt.Sprintf("/admin/api/v1/reviews/%v/decision", rv["id"]), staff2, `{"decision":"approve"}`).must(t, 200)
+		c = collectionOf(s.do("GET", "/api/v1/collections/"+id, tok, nil).must(t, 200))
+		if c["status"] != "approved" || c["review"].(map[string]any)["status"] != "approved" {
+			t.Fatalf("collection after approval: %v", c)
+		}
+		if o, _ := c["order"].(map[string]any); o == nil || o["status"] != "paid" {
+			t.Fatalf("order after the second round: %v", c["order"])
+		}
+		if got := s.do("GET", "/api/v1/collections/"+id+"/photo", tok, nil).must(t, 200); !bytes.Equal(got.Body, photo) {
+			t.Fatal("approved photo differs from the upload")
+		}
+		if sms := s.waitForSMS(zhangSan.Phone, "审核成功"); !strings.Contains(sms, "中国石油大学（华东）") {
+			t.Fatalf("approval SMS %q", sms)
+		}
+		if strings.Contains(s.Logs.String(), zhangSan.Phone) {
+			t.Fatal("a phone number reached the logs")
+		}
+	})
 }
 
 // photoOK takes a verified collection through the capture code and a compliant photo
