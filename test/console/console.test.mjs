@@ -64,7 +64,7 @@ before(async () => {
     timezoneId: 'Asia/Shanghai',
   });
   page = context.pages()[0] || await context.newPage();
-  page.setDefaultTimeout(10000);
+  page.setDefaultTimeout(20000); // a shared, busy machine
   // Any CSP violation (inline code) or script error fails the run.
   page.on('console', (m) => { if (m.type() === 'error' && !/401|403|Failed to load resource/.test(m.text())) browserErrors.push(m.text()); });
   page.on('pageerror', (e) => browserErrors.push(String(e)));
@@ -76,7 +76,21 @@ after(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
+// browserTest is test() that saves a screenshot of the page when the test fails.
+function browserTest(name, fn) {
+  test(name, async () => {
+    try {
+      await fn();
+    } catch (e) {
+      const file = `failure-${name.replace(/[^a-z]+/gi, '-').slice(0, 40)}.png`;
+      await page.screenshot({ path: path.join(ARTIFACTS, file), fullPage: true }).catch(() => {});
+      throw e;
+    }
+  });
+}
+
 async function login(username) {
+  await context.clearCookies(); // independent of how the previous test ended
   await page.goto(`${base}/console/`);
   await page.locator('#username').fill(username);
   await page.locator('#password').fill(PASSWORD);
@@ -97,7 +111,7 @@ async function shot(name) {
   await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
 }
 
-test('login page: security headers, bad password, no inline code', async () => {
+browserTest('login page: security headers, bad password, no inline code', async () => {
   const res = await page.goto(`${base}/console/`);
   const csp = res.headers()['content-security-policy'];
   assert.match(csp, /script-src 'self'/);
@@ -110,7 +124,7 @@ test('login page: security headers, bad password, no inline code', async () => {
   await shot('login');
 });
 
-test('reviewer: claim, reject with a reason, next, approve, queue empty', async () => {
+browserTest('reviewer: claim, reject with a reason, next, approve, queue empty', async () => {
   await login('reviewer');
   assert.deepEqual(await menu(), ['审核']);
   const cookies = await context.cookies(base);
@@ -165,7 +179,7 @@ test('reviewer: claim, reject with a reason, next, approve, queue empty', async 
   await logout();
 });
 
-test('school admin: stats, roster upload lists the bad rows, no audit page', async () => {
+browserTest('school admin: stats, roster upload lists the bad rows, no audit page', async () => {
   await login('school_admin');
   assert.deepEqual(await menu(), ['学校']);
   await page.locator('#stats .card').first().waitFor();
@@ -205,7 +219,7 @@ test('school admin: stats, roster upload lists the bad rows, no audit page', asy
   await logout();
 });
 
-test('support: finds a student by phone, sees the timeline', async () => {
+browserTest('support: finds a student by phone, sees the timeline', async () => {
   await login('support');
   assert.deepEqual(await menu(), ['查询']);
   await page.locator('#lookup-kind').selectOption('phone');
@@ -225,12 +239,15 @@ test('support: finds a student by phone, sees the timeline', async () => {
   await page.locator('article.result .refund-reason').fill('学生申请退款（测试）');
   await page.locator('article.result form.refund button').click();
   await page.locator('#toast', { hasText: '退款已提交' }).waitFor();
-  await page.waitForFunction(() => /退款(中|完成)|已退款/.test(document.querySelector('article.result').textContent));
+  await page.waitForFunction(() => {
+    const a = document.querySelector('article.result'); // the results are redrawn after the refund
+    return a !== null && /退款中|已退款/.test(a.textContent);
+  });
   assert.equal(await page.locator('article.result form.refund').count(), 0, 'no second refund offered');
   await logout();
 });
 
-test('admin: every page, the audit trail', async () => {
+browserTest('admin: every page, the audit trail', async () => {
   await login('admin');
   assert.deepEqual(await menu(), ['审核', '学校', '查询', '审计']);
   await page.locator('#menu a[data-page=audit]').click();
