@@ -39,23 +39,29 @@ var (
 	errConsoleJSON = apperr.New(apperr.KindUnsupportedMedia, "json_required", "请求格式不正确，请刷新页面后重试")
 )
 
-// consolePages lists the console's pages and the roles that may open them. They mirror
-// the requireStaff roles of the API routes each page calls (admin may open every page),
-// which are what actually protect the data: a hidden menu entry is a convenience only.
-var consolePages = []struct {
+// consolePage is a page of the console and the roles that may open it.
+type consolePage struct {
 	id    string
 	roles []string
-}{
-	{"review", []string{auth.RoleReviewer}},    // /reviews/*
-	{"school", []string{auth.RoleSchoolAdmin}}, // /schools/:id/*
-	{"lookup", []string{auth.RoleSupport}},     // /lookup, /orders/:otn/refund
-	{"audit", nil},                             // /audit: admin only
+}
+
+// consolePages lists the console's pages in menu order with the roles that may open
+// them. They mirror the requireStaff roles of the API routes each page calls (admin may
+// open every page), which are what actually protect the data: a hidden menu entry is a
+// convenience only.
+func consolePages() []consolePage {
+	return []consolePage{
+		{"review", []string{auth.RoleReviewer}},    // /reviews/*
+		{"school", []string{auth.RoleSchoolAdmin}}, // /schools/:id/*
+		{"lookup", []string{auth.RoleSupport}},     // /lookup, /orders/:otn/refund
+		{"audit", nil},                             // /audit: admin only
+	}
 }
 
 // pagesFor returns the pages a role may open, in menu order.
 func pagesFor(role string) []string {
 	out := []string{}
-	for _, p := range consolePages {
+	for _, p := range consolePages() {
 		ok := role == auth.RoleAdmin
 		for _, r := range p.roles {
 			ok = ok || r == role

@@ -179,6 +179,18 @@ browserTest('reviewer: claim, reject with a reason, next, approve, queue empty',
   await logout();
 });
 
+browserTest('reviewer: a reload gets the held photo back; the lease countdown runs out', async () => {
+  await page.clock.install();
+  await login('reviewer');
+  await page.keyboard.press('n'); // the demo photo this reviewer still holds
+  await page.locator('#photo').waitFor();
+  assert.match(await page.locator('.who-card h1').textContent(), /王五|阿依古丽/);
+  assert.match(await page.locator('#lease').textContent(), /^(9|10):\d\d$/);
+  await page.clock.fastForward('10:30');
+  await page.locator('#queue-state', { hasText: '领取已超时' }).waitFor();
+  await logout();
+});
+
 browserTest('school admin: stats, roster upload lists the bad rows, no audit page', async () => {
   await login('school_admin');
   assert.deepEqual(await menu(), ['学校']);

@@ -10,7 +10,10 @@ export class ApiError extends Error {
   }
 }
 
-const state = { csrf: '' };
+const state = { csrf: '', offset: 0 };
+
+/** The server's clock, estimated from the Date header (lease countdowns survive a wrong PC clock). */
+export function serverNow() { return Date.now() + state.offset; }
 
 export function setCSRF(token) { state.csrf = token || ''; }
 
@@ -39,6 +42,8 @@ export async function api(method, url, { json, form, quiet401 = false } = {}) {
   } catch {
     throw new ApiError(0, 'network', '无法连接服务器，请检查网络后重试');
   }
+  const date = Date.parse(res.headers.get('Date') || '');
+  if (!Number.isNaN(date)) state.offset = date + 500 - Date.now(); // the header has whole seconds
   if (res.status === 204) return null;
   const text = await res.text();
   let data = null;

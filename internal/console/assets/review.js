@@ -1,7 +1,7 @@
 // 审核: claim the oldest pending photo, judge it against the machine checks and the
 // reviewer's checklist (photo-spec.md), decide. Keys: N next, A approve, R reject,
 // 1–9 and 0 toggle reasons, O toggles the overlay.
-import { api, ADMIN } from './api.js';
+import { api, ADMIN, serverNow } from './api.js';
 import { h, svg, clear, toast, when } from './dom.js';
 
 // Student-facing rule of each machine check (photo-spec.md), in the reviewer's words.
@@ -54,8 +54,9 @@ function showIdle(p, text) {
 }
 
 function shortcutsHelp() {
-  return h('p.muted.shortcuts', '快捷键：', h('kbd', 'N'), ' 领取下一张 · ', h('kbd', 'A'), ' 通过 · ',
-    h('kbd', 'R'), ' 不通过 · ', h('kbd', '1'), '–', h('kbd', '9'), h('kbd', '0'), ' 勾选原因 · ', h('kbd', 'O'), ' 显示/隐藏标注');
+  return h('p.muted.shortcuts', '快捷键：', h('kbd', 'N'), ' 领取 · ', h('kbd', 'A'), ' 通过 · ',
+    h('kbd', 'R'), ' 不通过 · ', h('kbd', '1'), '–', h('kbd', '9'), h('kbd', '0'), ' 勾选原因 · ', h('kbd', 'O'), ' 显示/隐藏标注。',
+    '提交结论后自动领取下一张。');
 }
 
 async function claim(p) {
@@ -124,18 +125,19 @@ function showTask(p, task) {
         h('p.lease', '领取剩余时间 ', countdown)),
       h('h2', '机器检查'), checks,
       h('h2', '人工审核要点（不通过时勾选原因）'), reasonList, note,
-      h('div.actions', approve, reject,
-        h('button.secondary', { type: 'button', on: { click: () => claim(p) } }, '跳过，领取下一张', h('kbd', 'N'))),
+      // No "skip": the queue hands a reviewer back the task they hold until it is decided
+      // or its lease runs out, which is also how a reload finds its task again.
+      h('div.actions', approve, reject),
       shortcutsHelp())));
 
   const expires = task.lease_expires_at ? new Date(task.lease_expires_at).getTime() : 0;
   const tick = () => {
-    const left = Math.max(0, Math.round((expires - Date.now()) / 1000));
+    const left = Math.max(0, Math.round((expires - serverNow()) / 1000));
     countdown.textContent = `${Math.floor(left / 60)}:${String(left % 60).padStart(2, '0')}`;
     countdown.className = left <= 60 ? 'urgent' : '';
-    if (left === 0) {
-      clearInterval(p.timer);
-      countdown.textContent = '已超时，请重新领取';
+    if (left === 0 && page === p) {
+      // The task is back in the queue (the server refuses a late decision anyway).
+      showIdle(p, '领取已超时，该照片已回到队列。按 N 重新领取。');
     }
   };
   clearInterval(p.timer);
@@ -237,8 +239,10 @@ function onKey(p, ev) {
   const t = ev.target;
   if (t && (t.tagName === 'TEXTAREA' || (t.tagName === 'INPUT' && t.type !== 'checkbox'))) return;
   const k = ev.key.toLowerCase();
-  if (k === 'n') { ev.preventDefault(); claim(p); return; }
-  if (!p.task) return;
+  if (!p.task) {
+    if (k === 'n') { ev.preventDefault(); claim(p); }
+    return;
+  }
   if (k === 'a') { ev.preventDefault(); decide(p, 'approve'); } else if (k === 'r') { ev.preventDefault(); decide(p, 'reject'); } else if (k === 'o') {
     p.overlay = !p.overlay;
     const wrap = document.querySelector('.photo-wrap');
