@@ -22,7 +22,7 @@ var files embed.FS
 // ContentSecurityPolicy is sent with every console page: scripts, styles and images
 // from this origin only (photos come from the authenticated API), no inline code, no
 // framing, no plugins.
-const ContentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob:; " +
+const ContentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; " +
 	"connect-src 'self'; font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
 
 // Bundle is the console's front end, versioned by the content of its assets.

@@ -270,6 +270,13 @@ browserTest('admin: every page, the audit trail', async () => {
   assert.match(await page.locator('#audit-list').textContent(), /登录/);
   assert.match(await page.locator('#audit-list').textContent(), /退款/);
   await shot('audit');
+
+  // An administrator picks the school first.
+  await page.locator('#menu a[data-page=school]').click();
+  await page.locator('#school-q').fill('石大');
+  await page.locator('#school-q').press('Enter');
+  await page.locator('ul.picks button', { hasText: 'upc-east' }).click();
+  await page.locator('#stats .card').first().waitFor();
   await logout();
 });
 
