@@ -113,20 +113,33 @@ func printWalkthrough(w io.Writer, cfg *config.Config) {
 	fmt.Fprintf(w, `
 gradphoto is running at %[1]s (WeChat sandbox mode, database %[2]s)
 
-  health:   %[1]s/healthz     metrics: %[1]s/metrics
-  sandbox:  %[1]s/sandbox/    (offline WeChat: any code dev-<x> logs in)
+  staff console: %[1]s/console/   (reviewer / school_admin / support / admin, password %[3]s)
+  health: %[1]s/healthz   metrics: %[1]s/metrics   sandbox (offline WeChat): %[1]s/sandbox/
 
-Try the student journey (copy and paste; needs curl and jq):
+The student journey with curl (copy and paste in another terminal; needs curl and jq):
 
-  TOKEN=$(curl -s -X POST %[1]s/api/v1/auth/wechat-login -d '{"code":"dev-zhangsan"}' | jq -r .token)
-  curl -s '%[1]s/api/v1/schools?q=石大' | jq
-  CID=$(curl -s -X POST %[1]s/api/v1/collections -H "Authorization: Bearer $TOKEN" \
-        -d '{"school_id":"upc-east","level":"本科","name":"张三","student_no":"2019010001","phone":"13800000001"}' | jq -r .collection.id)
-  curl -s -X POST %[1]s/api/v1/collections/$CID/confirm -H "Authorization: Bearer $TOKEN" | jq .collection.status
-  curl -s %[1]s/api/v1/collections/$CID -H "Authorization: Bearer $TOKEN" | jq
-
-Staff (password %[3]s): admin, school_admin, reviewer, support
-  curl -s -X POST %[1]s/admin/api/v1/login -d '{"username":"reviewer","password":"%[3]s"}' | jq
+  B=%[1]s
+  # 1. log in (any code dev-<x> is a sandbox WeChat user) and find the school
+  TOKEN=$(curl -s -X POST $B/api/v1/auth/wechat-login -d '{"code":"dev-zhangsan"}' | jq -r .token)
+  AUTH="Authorization: Bearer $TOKEN"
+  curl -s "$B/api/v1/schools?q=石大" | jq '.schools[0]'
+  # 2. verify 张三 against the roster, confirm
+  CID=$(curl -s -X POST $B/api/v1/collections -H "$AUTH"         -d '{"school_id":"upc-east","level":"本科","name":"张三","student_no":"2019010001","phone":"13800000001"}' | jq -r .collection.id)
+  curl -s -X POST $B/api/v1/collections/$CID/confirm -H "$AUTH" | jq .collection.status
+  # 3. upload a 采集码 screenshot and a photo (demo files from the sandbox)
+  curl -s -o code.png $B/sandbox/demo/capture-code.png && curl -s -o photo.jpg $B/sandbox/demo/photo.jpg
+  curl -s -X POST $B/api/v1/collections/$CID/capture-code -H "$AUTH" -F image=@code.png | jq .collection.capture_code
+  curl -s -X POST $B/api/v1/collections/$CID/photo -H "$AUTH" -F photo=@photo.jpg | jq -c '.collection.status, {failed: [.checks[] | select(.passed | not) | .id]}'
+  # 4. pay: the order, then the sandbox pays it and sends WeChat Pay's signed notification
+  OTN=$(curl -s -X POST $B/api/v1/collections/$CID/order -H "$AUTH" | jq -r .order.out_trade_no)
+  curl -s -X POST $B/sandbox/pay/transactions/$OTN/succeed; echo; sleep 1
+  curl -s $B/api/v1/collections/$CID -H "$AUTH" | jq '.collection.status, .collection.order'
+  # 5. a reviewer approves (or use the console), the student gets the SMS and the photo
+  STAFF=$(curl -s -X POST $B/admin/api/v1/login -d '{"username":"reviewer","password":"%[3]s"}' | jq -r .token)
+  RID=$(curl -s -X POST $B/admin/api/v1/reviews/claim -H "Authorization: Bearer $STAFF" | jq -r .review.id)
+  curl -s -X POST $B/admin/api/v1/reviews/$RID/decision -H "Authorization: Bearer $STAFF" -d '{"decision":"approve"}' | jq .
+  sleep 3; curl -s "$B/sandbox/sms?phone=13800000001" | jq '.messages[0].text'
+  curl -s -o approved.jpg $B/api/v1/collections/$CID/photo -H "$AUTH" && file approved.jpg
 
 `, base, cfg.DB.Driver, app.DemoStaffPassword)
 }

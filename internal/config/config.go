@@ -418,6 +418,9 @@ func (c *Config) Validate() error {
 		if c.Pay.MchKeyFile == "" || c.Pay.MchCertSerial == "" {
 			bad("pay.mch_key_file/mch_cert_serial", "required in production mode")
 		}
+		if !c.Console.SecureCookies {
+			bad("console.secure_cookies (GRADPHOTO_CONSOLE_SECURE_COOKIES)", "must be true in production mode (the console is served over HTTPS)")
+		}
 	default:
 		bad("wechat.mode (GRADPHOTO_WECHAT_MODE)", "%q is not sandbox or production", c.WeChat.Mode)
 	}

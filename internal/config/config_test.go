@@ -50,6 +50,7 @@ func TestBadConfigNamesTheKey(t *testing.T) {
 		{"unknown key", "htp: {addr: ':1'}", nil, "htp"},
 		{"wrong type", "http: {max_upload_bytes: lots}", nil, "max_upload_bytes"},
 		{"production without secrets", "wechat: {mode: production}", nil, "auth.token_secret"},
+		{"production without secure cookies", "wechat: {mode: production}", nil, "console.secure_cookies"},
 		{"mode", "wechat: {mode: staging}", nil, "wechat.mode"},
 		{"regex", "capture_code: {pattern: '('}", nil, "capture_code.pattern"},
 		{"sms provider", "notify: {provider: carrier-pigeon}", nil, "notify.provider"},

@@ -100,6 +100,7 @@ func NewRouter(d Deps) (*gin.Engine, *Server) {
 
 	if len(d.Sandbox) > 0 && d.Config.Sandbox() {
 		sb := r.Group("/sandbox")
+		s.mountDemoFiles(sb)
 		for _, m := range d.Sandbox {
 			m.Mount(sb)
 		}
