@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -41,6 +42,8 @@ type HTTP struct {
 	// PublicURL is how WeChat and the sandbox reach this server (notify URLs).
 	PublicURL       string        `yaml:"public_url"`
 	MaxUploadBytes  int64         `yaml:"max_upload_bytes"`
+	// TrustedProxies may set X-Forwarded-For (the audit log's client IP); empty: none.
+	TrustedProxies []string `yaml:"trusted_proxies"`
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
 }
 
@@ -378,6 +381,11 @@ func (c *Config) Validate() error {
 	}
 	if _, err := url.ParseRequestURI(c.HTTP.PublicURL); err != nil {
 		bad("http.public_url (GRADPHOTO_PUBLIC_URL)", "%q is not an absolute URL", c.HTTP.PublicURL)
+	}
+	for _, p := range c.HTTP.TrustedProxies {
+		if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
+			bad("http.trusted_proxies", "%q is not an IP address or CIDR range", p)
+		}
 	}
 	if c.HTTP.MaxUploadBytes <= 0 {
 		bad("http.max_upload_bytes", "must be positive")

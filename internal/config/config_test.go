@@ -52,6 +52,7 @@ func TestBadConfigNamesTheKey(t *testing.T) {
 		{"production without secrets", "wechat: {mode: production}", nil, "auth.token_secret"},
 		{"production without secure cookies", "wechat: {mode: production}", nil, "console.secure_cookies"},
 		{"mode", "wechat: {mode: staging}", nil, "wechat.mode"},
+		{"proxy", "http: {trusted_proxies: [not-an-ip]}", nil, "http.trusted_proxies"},
 		{"regex", "capture_code: {pattern: '('}", nil, "capture_code.pattern"},
 		{"sms provider", "notify: {provider: carrier-pigeon}", nil, "notify.provider"},
 		{"s3 without bucket", "storage: {driver: s3}", nil, "storage.endpoint"},

@@ -62,6 +62,8 @@ func NewRouter(d Deps) (*gin.Engine, *Server) {
 	s := &Server{d: d}
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
+	// Client IPs (audit log) come from X-Forwarded-For only when a trusted proxy sent it.
+	_ = r.SetTrustedProxies(d.Config.HTTP.TrustedProxies) // validated by config
 	r.ContextWithFallback = true
 	r.MaxMultipartMemory = 1 << 20
 	r.Use(withRequestID(), s.recoverPanics(), s.accessLog())
