@@ -40,10 +40,10 @@ type Config struct {
 type HTTP struct {
 	Addr string `yaml:"addr"`
 	// PublicURL is how WeChat and the sandbox reach this server (notify URLs).
-	PublicURL       string        `yaml:"public_url"`
-	MaxUploadBytes  int64         `yaml:"max_upload_bytes"`
+	PublicURL      string `yaml:"public_url"`
+	MaxUploadBytes int64  `yaml:"max_upload_bytes"`
 	// TrustedProxies may set X-Forwarded-For (the audit log's client IP); empty: none.
-	TrustedProxies []string `yaml:"trusted_proxies"`
+	TrustedProxies  []string      `yaml:"trusted_proxies"`
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
 }
 
