@@ -48,7 +48,7 @@ test-console:
 
 ## make bench: the speed and memory benchmarks quoted in README.
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime 2s ./internal/...
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 2s -cpu 1 ./internal/...
 
 clean:
 	rm -rf bin data
