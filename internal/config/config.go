@@ -302,6 +302,13 @@ const StaffPasswordEnv = "GRADPHOTO_STAFF_PASSWORD"
 // it cannot end up in a dump of the configuration.
 func StaffPassword() (string, bool) { return os.LookupEnv(StaffPasswordEnv) }
 
+// EnvTestMySQLDSN names the MySQL server the test suites use, e.g.
+// root@tcp(127.0.0.1:3306)/gradphoto_test (CI sets it).
+const EnvTestMySQLDSN = "GRADPHOTO_TEST_MYSQL_DSN"
+
+// TestMySQLDSN returns the test suites' MySQL server, or "" when none is configured.
+func TestMySQLDSN() string { return os.Getenv(EnvTestMySQLDSN) }
+
 // EnvNames lists every environment variable Load reads (for README and --help).
 func EnvNames() []string {
 	out := make([]string, len(envBindings))

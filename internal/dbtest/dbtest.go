@@ -10,19 +10,18 @@ import (
 	"encoding/hex"
 	"io"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/go-sql-driver/mysql"
 	"gorm.io/gorm"
 
+	"github.com/gradphoto/gradphoto/internal/config"
 	"github.com/gradphoto/gradphoto/internal/db"
 )
 
-// EnvMySQL names the variable holding the test server's DSN, e.g.
-// root@tcp(127.0.0.1:3306)/gradphoto_test.
-const EnvMySQL = "GRADPHOTO_TEST_MYSQL_DSN"
+// EnvMySQL names the variable holding the test server's DSN.
+const EnvMySQL = config.EnvTestMySQLDSN
 
 // Discard is a logger for tests that do not look at logs.
 func Discard() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
@@ -50,7 +49,7 @@ func SQLite(t testing.TB) *gorm.DB {
 // the test, saying why, when EnvMySQL is unset.
 func MySQLDSN(t testing.TB) string {
 	t.Helper()
-	base := os.Getenv(EnvMySQL)
+	base := config.TestMySQLDSN()
 	if base == "" {
 		t.Skipf("%s not set: MySQL suite skipped (CI sets it)", EnvMySQL)
 	}
