@@ -23,16 +23,17 @@ import (
 
 // Actions recorded in the trail.
 const (
-	ActionLogin        = "staff_login"
-	ActionLoginFailed  = "staff_login_failed"
-	ActionRosterImport = "roster_import"
-	ActionExport       = "export"
-	ActionLookup       = "lookup" // a view of a student's data (and photo status)
-	ActionPhotoView    = "photo_view"
-	ActionRefund       = "refund"
-	ActionRefundFailed = "refund_failed"
-	ActionSchoolCreate = "school_create"
-	ActionSchoolUpdate = "school_update"
+	ActionLogin           = "staff_login"
+	ActionLoginFailed     = "staff_login_failed"
+	ActionRosterImport    = "roster_import"
+	ActionExport          = "export"
+	ActionLookup          = "lookup" // a view of a student's data (and photo status)
+	ActionPhotoView       = "photo_view"
+	ActionRefundRequested = "refund_requested" // written before WeChat Pay is asked
+	ActionRefund          = "refund"           // WeChat Pay accepted it
+	ActionRefundFailed    = "refund_failed"    // refused by the rule, by the order's state or by WeChat Pay
+	ActionSchoolCreate    = "school_create"
+	ActionSchoolUpdate    = "school_update"
 )
 
 // Actor is the staff member a service acts for: their name in the trail, their role

@@ -137,7 +137,7 @@ func (st *Staff) ListStudents(ctx context.Context, who audit.Actor, schoolID str
 		Name         string
 		Level        string
 		Phone        string
-		HasCHSIPhoto bool
+		HasCHSIPhoto bool `gorm:"column:has_chsi_photo"` // GORM would look for has_chs_i_photo
 		CollectionID *string
 		Status       *string
 		CPhone       *string

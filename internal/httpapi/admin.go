@@ -445,21 +445,28 @@ func (s *Server) staffRefund(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if err := s.d.Admin.Staff.CheckRefund(ctx, who, o.CollectionID); err != nil {
+	detail := map[string]any{"reason": req.Reason, "amount_fen": o.AmountFen, "collection_id": o.CollectionID, "order_status": o.Status}
+	failed := func(err error) {
+		d := map[string]any{"reason": req.Reason, "collection_id": o.CollectionID, "order_status": o.Status, "code": apperr.As(err).Code}
+		s.d.Admin.Trail.RecordBestEffort(ctx, who, audit.ActionRefundFailed, otn, d)
 		s.fail(c, err)
+	}
+	if err := s.d.Admin.Staff.CheckRefund(ctx, who, o.CollectionID); err != nil {
+		failed(err)
 		return
 	}
-	detail := map[string]any{"reason": req.Reason, "amount_fen": o.AmountFen, "collection_id": o.CollectionID, "order_status": o.Status}
-	if err := s.d.Admin.Trail.Record(ctx, who, audit.ActionRefund, otn, detail); err != nil {
+	// No trail, no refund: the request is recorded before WeChat Pay is asked.
+	if err := s.d.Admin.Trail.Record(ctx, who, audit.ActionRefundRequested, otn, detail); err != nil {
 		s.fail(c, err)
 		return
 	}
 	refunded, err := s.d.Admin.Orders.Refund(ctx, otn, req.Reason)
 	if err != nil {
-		s.d.Admin.Trail.RecordBestEffort(ctx, who, audit.ActionRefundFailed, otn, map[string]any{"code": apperr.As(err).Code})
-		s.fail(c, err)
+		failed(err)
 		return
 	}
+	detail["order_status"] = refunded.Status
+	s.d.Admin.Trail.RecordBestEffort(ctx, who, audit.ActionRefund, otn, detail)
 	c.JSON(http.StatusOK, gin.H{"order": toOrderJSON(refunded)})
 }
 

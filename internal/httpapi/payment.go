@@ -7,22 +7,18 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/gradphoto/gradphoto/internal/apperr"
-	"github.com/gradphoto/gradphoto/internal/auth"
 	"github.com/gradphoto/gradphoto/internal/payment"
 )
 
-// mountPayment adds the order endpoint, WeChat Pay's callbacks and the support refund.
-func (s *Server) mountPayment(r *gin.Engine, student, admin gin.IRouter) {
+// mountPayment adds the order endpoint and WeChat Pay's callbacks (the staff refund is
+// in admin.go, with the refund rule and the audit trail).
+func (s *Server) mountPayment(r *gin.Engine, student gin.IRouter) {
 	if s.d.Payments == nil {
 		return
 	}
 	student.POST("/collections/:id/order", s.createOrder)
 	r.POST("/pay/wechat/notify", s.payNotify)
 	r.POST("/pay/wechat/refund-notify", s.refundNotify)
-	if s.d.Admin == nil || s.d.Admin.Orders == nil {
-		// Otherwise mountAdmin serves it, with the refund rule and the audit trail.
-		admin.POST("/orders/:out_trade_no/refund", s.requireStaff(auth.RoleSupport), s.refundOrder)
-	}
 }
 
 type orderJSON struct {
@@ -90,26 +86,4 @@ func (s *Server) answerWeChatPay(c *gin.Context, err error) {
 		s.d.Log.ErrorContext(c.Request.Context(), "wechat pay notification failed", "code", e.Code, "err", err, "request_id", requestID(c))
 	}
 	c.AbortWithStatusJSON(status, gin.H{"code": "FAIL", "message": e.Message})
-}
-
-func (s *Server) refundOrder(c *gin.Context) {
-	var req struct {
-		Reason string `json:"reason"`
-	}
-	if err := bindJSON(c, &req); err != nil {
-		s.fail(c, err)
-		return
-	}
-	if err := maxLen("reason", req.Reason, 80); err != nil {
-		s.fail(c, err)
-		return
-	}
-	p := principal(c)
-	s.d.Log.InfoContext(c.Request.Context(), "refund requested by staff", "staff", p.Subject, "role", p.Role, "out_trade_no", c.Param("out_trade_no"))
-	o, err := s.d.Payments.Refund(c.Request.Context(), c.Param("out_trade_no"), req.Reason)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"order": toOrderJSON(o)})
 }

@@ -95,7 +95,7 @@ func NewRouter(d Deps) (*gin.Engine, *Server) {
 
 	admin := r.Group("/admin/api/v1")
 	admin.POST("/login", s.auditStaffLogin(), s.staffLogin)
-	s.mountPayment(r, student, admin)
+	s.mountPayment(r, student)
 	s.mountAdmin(admin)
 	mountReview(admin, s, d.Reviews, d.Blobs)
 	mountConsole(r, s)

@@ -99,6 +99,10 @@ func TestSchoolAdminSupportJourney(t *testing.T) {
 			t.Fatalf("search by 学号: %s", r.Body)
 		}
 		s.do("GET", east+"/students?page_size=201", schoolAdmin, nil).must(t, 400)
+		zhao := s.do("GET", east+"/students?q="+zhaoLiu.No, schoolAdmin, nil).must(t, 200).JSON["students"].([]any)
+		if len(zhao) != 1 || zhao[0].(map[string]any)["already_has_chsi_photo"] != true {
+			t.Fatalf("the roster's 学信网-photo flag is not shown: %v", zhao)
+		}
 
 		// The export: a 480×640 JPEG named <学号>.jpg and a manifest listing the student.
 		zr := s.do("GET", east+"/export", schoolAdmin, nil).must(t, 200)
@@ -208,8 +212,18 @@ func TestSchoolAdminSupportJourney(t *testing.T) {
 
 		// The audit trail saw all of it; only admins read it.
 		s.do("POST", "/admin/api/v1/login", "", map[string]string{"username": "support", "password": "wrong-password"}).must(t, 401)
+		for action, want := range map[string]int{"refund_requested": 1, "refund": 1, "refund_failed": 1} {
+			// One refund asked for and done (B); one refused by the rule (support on approved A).
+			r := s.do("GET", "/admin/api/v1/audit?action="+action, admin, nil).must(t, 200)
+			if r.JSON["total"].(float64) != float64(want) {
+				t.Errorf("audit %s: want %d: %s", action, want, r.Body)
+			}
+		}
+		if e := s.do("GET", "/admin/api/v1/audit?action=refund_failed", admin, nil).JSON["entries"].([]any)[0].(map[string]any); e["detail"].(map[string]any)["code"] != "refund_after_approval" {
+			t.Errorf("refused refund audit: %v", e)
+		}
 		for action, min := range map[string]int{"staff_login": 5, "staff_login_failed": 1, "roster_import": 2, "export": 3,
-			"lookup": 4, "refund": 1, "school_create": 1, "school_update": 1} {
+			"lookup": 4, "school_create": 1, "school_update": 1} {
 			r := s.do("GET", "/admin/api/v1/audit?action="+action, admin, nil).must(t, 200)
 			if r.JSON["total"].(float64) < float64(min) {
 				t.Errorf("audit %s: %s", action, r.Body)
