@@ -72,7 +72,7 @@ func runSeedDemo(ctx context.Context, env *cliEnv, args []string) int {
 		fmt.Fprintln(env.stderr, "gradphoto seed-demo:", err)
 		return 1
 	}
-	fmt.Fprintln(env.stdout, "demo data loaded: schools upc-east, upc-beijing; staff admin, school_admin, reviewer, support (password "+app.DemoStaffPassword+")")
+	fmt.Fprintln(env.stdout, "demo data loaded: schools upc-east, upc-beijing; staff admin, school_admin, school_admin_bj, reviewer, reviewer2, support (password "+app.DemoStaffPassword+")")
 	return 0
 }
 

@@ -211,11 +211,15 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	case <-ctx.Done():
 	case err = <-errc:
 	}
+	a.Log.InfoContext(ctx, "shutting down: finishing requests in flight", "timeout", a.Config.HTTP.ShutdownTimeout.String())
 	shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.Config.HTTP.ShutdownTimeout)
 	defer cancel()
-	_ = srv.Shutdown(shutCtx)
+	if err := srv.Shutdown(shutCtx); err != nil {
+		a.Log.WarnContext(shutCtx, "requests still running at the shutdown timeout", "err", err)
+	}
 	stopWorkers()
 	wg.Wait()
+	a.Log.InfoContext(shutCtx, "stopped: HTTP server and workers")
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}

@@ -23,6 +23,7 @@ const (
 	KindRejected              // 422: well-formed but rejected (photo checks, QR not found, roster mismatch)
 	KindTooMany               // 429
 	KindUnavailable           // 503: a dependency is down
+	KindMethodNotAllowed      // 405
 )
 
 // Error is a domain error. Details travel to the client as error.details.
@@ -111,5 +112,5 @@ var (
 	ErrUnsupported  = New(KindUnsupportedMedia, "unsupported_media_type", "文件格式不支持")
 	ErrRateLimited  = TooMany("rate_limited", "操作过于频繁，请稍后再试")
 	ErrUnavailable  = Unavailable("unavailable", "服务暂时不可用，请稍后再试")
-	ErrWrongStep    = Conflict("wrong_step", "当前步骤不允许此操作，请刷新后重试")
+	ErrWrongStep    = Conflict("wrong_step", "当前步骤不能进行此操作，请返回查看采集进度")
 )

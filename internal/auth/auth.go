@@ -118,8 +118,11 @@ type Session struct {
 // WeChatLogin logs a student in with a wx.login code, creating the user on first login.
 func (s *Service) WeChatLogin(ctx context.Context, code string) (*Session, error) {
 	code = strings.TrimSpace(code)
-	if code == "" || len(code) > 128 {
+	if code == "" {
 		return nil, apperr.Invalid("code_required", "缺少微信登录凭证")
+	}
+	if len(code) > 128 {
+		return nil, apperr.Invalid("code_invalid", "微信登录凭证格式不正确，请重新进入小程序")
 	}
 	openID, unionID, err := s.wechat.Code2Session(ctx, code)
 	if errors.Is(err, ErrInvalidCode) {

@@ -40,7 +40,7 @@ func ValidStatus(s string) bool {
 var (
 	ErrNotFound      = apperr.NotFound("collection_not_found", "未找到该采集记录")
 	ErrAlreadyBound  = apperr.Conflict("already_bound", "该学生信息已被其他微信账号绑定，如非本人操作请联系学校")
-	ErrWrongStep     = apperr.Conflict("wrong_step", "当前步骤不能进行此操作，请返回查看采集进度")
+	ErrWrongStep     = apperr.ErrWrongStep
 	ErrCodeInUse     = apperr.Conflict("code_in_use", "该图像采集码已被其他同学使用，请确认是否为本人的采集码")
 	ErrPhotoRejected = apperr.Rejected("photo_rejected", "照片不符合标准，请按提示修改后重新上传")
 	ErrNotApproved   = apperr.NotFound("photo_not_available", "照片审核通过后才能查看")

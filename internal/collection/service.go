@@ -313,17 +313,19 @@ func (s *Service) Confirm(ctx context.Context, userID, id string) (*View, error)
 // SetCaptureCode decodes the uploaded 采集码 screenshot and binds the code. Before
 // payment a new upload replaces the code.
 func (s *Service) SetCaptureCode(ctx context.Context, userID, id string, image []byte) (*View, error) {
-	if _, err := s.load(ctx, userID, id, false); err != nil {
+	c0, err := s.load(ctx, userID, id, false)
+	if err != nil {
 		return nil, err // not theirs: say nothing about the image
+	}
+	if !codeAllowed(c0.Status) {
+		return nil, ErrWrongStep // before the slow decode, whatever the image holds
 	}
 	code, err := s.d.Codes.Read(ctx, image) // slow part outside the transaction
 	if err != nil {
 		return nil, err
 	}
 	c, err := s.transition(ctx, userID, id, func(ctx context.Context, c *Collection) error {
-		switch c.Status {
-		case StatusConfirmed, StatusCodeOK, StatusPhotoOK:
-		default:
+		if !codeAllowed(c.Status) {
 			return ErrWrongStep
 		}
 		var other int64
@@ -422,6 +424,11 @@ func (s *Service) UploadPhoto(ctx context.Context, userID, id string, data []byt
 		return nil, err
 	}
 	return &PhotoResult{Collection: v, Checks: verdict.Checks}, nil
+}
+
+// codeAllowed: the code can be set or replaced until payment.
+func codeAllowed(st Status) bool {
+	return st == StatusConfirmed || st == StatusCodeOK || st == StatusPhotoOK
 }
 
 func photoAllowed(st Status) bool {

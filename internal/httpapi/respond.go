@@ -36,6 +36,8 @@ func statusOf(k apperr.Kind) int {
 		return http.StatusTooManyRequests
 	case apperr.KindUnavailable:
 		return http.StatusServiceUnavailable
+	case apperr.KindMethodNotAllowed:
+		return http.StatusMethodNotAllowed
 	}
 	return http.StatusInternalServerError
 }
@@ -91,6 +93,8 @@ func jsonError(err error) error {
 	switch {
 	case errors.As(err, &maxErr):
 		return apperr.New(apperr.KindTooLarge, "body_too_large", "请求内容过大")
+	case errors.As(err, &typeErr) && typeErr.Field == "":
+		return apperr.Invalid("bad_json", "请求内容应为JSON对象")
 	case errors.As(err, &typeErr):
 		return apperr.Invalid("bad_field_type", "字段类型不正确："+typeErr.Field).WithDetails(map[string]any{"field": typeErr.Field})
 	case errors.Is(err, io.EOF):

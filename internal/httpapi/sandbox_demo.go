@@ -12,6 +12,22 @@ import (
 // mountDemoFiles serves, in sandbox mode, the files the printed curl walk-through
 // uploads: a fresh 采集码 screenshot and a compliant ID photo.
 func (s *Server) mountDemoFiles(sb gin.IRouter) {
+	// GET /sandbox/ says what the offline WeChat offers (the walk-through links here).
+	sb.GET("/", func(c *gin.Context) {
+		c.JSON(http.StatusOK, gin.H{
+			"sandbox":                   "offline WeChat for development: the real SDKs talk to it unchanged",
+			"login":                     "wx.login codes dev-<name> log in as openid sandbox-<name>",
+			"phone":                     "getPhoneNumber codes phone-<11 digits> return that number",
+			"pay_succeed":               "POST /sandbox/pay/transactions/{out_trade_no}/succeed[?notify=0]",
+			"pay_fail":                  "POST /sandbox/pay/transactions/{out_trade_no}/fail",
+			"sms":                       "GET /sandbox/sms[?phone=]",
+			"subscribe_messages":        "GET /sandbox/subscribe/messages",
+			"demo_capture_code":         "GET /sandbox/demo/capture-code.png",
+			"demo_photo":                "GET /sandbox/demo/photo.jpg",
+			"wechat_pay_v3_emulated":    "/sandbox/v3/pay/transactions/jsapi, .../out-trade-no/{no}, .../close, /sandbox/v3/refund/domestic/refunds, /sandbox/v3/certificates",
+			"mini_program_api_emulated": "/sandbox/sns/jscode2session, /sandbox/cgi-bin/token, /sandbox/wxa/business/getuserphonenumber, /sandbox/cgi-bin/message/subscribe/send",
+		})
+	})
 	sb.GET("/demo/capture-code.png", func(c *gin.Context) {
 		png, err := console.DemoCaptureCode()
 		if err != nil {

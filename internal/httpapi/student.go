@@ -19,7 +19,7 @@ import (
 
 var (
 	errNoRoute  = apperr.NotFound("not_found", "请求的地址不存在")
-	errNoMethod = apperr.New(apperr.KindInvalid, "method_not_allowed", "不支持的请求方法")
+	errNoMethod = apperr.New(apperr.KindMethodNotAllowed, "method_not_allowed", "不支持的请求方法")
 )
 
 func (s *Server) wechatLogin(c *gin.Context) {

@@ -195,6 +195,9 @@ func TestBadInputIsA4xx(t *testing.T) {
 		{"unknown collection", "GET", "/api/v1/collections/c_nope", tok, nil, 404, "collection_not_found"},
 		{"huge body", "POST", "/api/v1/collections", tok, `{"name":"` + strings.Repeat("a", 70000) + `"}`, 413, "body_too_large"},
 		{"no such route", "GET", "/api/v1/nope", tok, nil, 404, "not_found"},
+		{"wrong method", "DELETE", "/api/v1/collections", tok, nil, 405, "method_not_allowed"},
+		{"over-long login code", "POST", "/api/v1/auth/wechat-login", "", map[string]string{"code": "dev-" + strings.Repeat("a", 300)}, 400, "code_invalid"},
+		{"JSON array body", "POST", "/api/v1/auth/wechat-login", "", `[]`, 400, "bad_json"},
 		{"staff login, wrong password", "POST", "/admin/api/v1/login", "", `{"username":"admin","password":"nope"}`, 401, "login_failed"},
 		{"student token on the admin API", "POST", "/admin/api/v1/login", "", `{"username":"","password":""}`, 401, "login_failed"},
 	}
@@ -228,6 +231,9 @@ func TestHealthReadinessMetrics(t *testing.T) {
 	s := startServer(t)
 	s.do("GET", "/healthz", "", nil).must(t, 200)
 	s.do("GET", "/readyz", "", nil).must(t, 200)
+	if r := s.do("GET", "/sandbox/", "", nil).must(t, 200); r.JSON["login"] == nil {
+		t.Fatalf("sandbox index: %s", r.Body)
+	}
 	s.do("GET", "/api/v1/schools?q=upc", "", nil).must(t, 200)
 	r := s.do("GET", "/metrics", "", nil).must(t, 200)
 	if !strings.Contains(string(r.Body), `gradphoto_http_requests_total{method="GET",route="/api/v1/schools",status="200"} 1`) {
