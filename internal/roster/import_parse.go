@@ -23,6 +23,7 @@ var (
 	ErrImportFormat  = apperr.New(apperr.KindUnsupportedMedia, "roster_format", "名单文件须为CSV或XLSX格式（Excel另存为“CSV UTF-8”或直接上传.xlsx）")
 	ErrImportEmpty   = apperr.Rejected("roster_empty", "名单文件没有内容")
 	ErrImportColumns = apperr.Rejected("roster_columns_missing", "名单缺少必需的列：姓名、学号、层次")
+	ErrImportNoRows  = apperr.Rejected("roster_no_students", "名单只有表头，没有学生信息")
 )
 
 // ImportError is one bad row: its number as the user sees it in Excel (the header is
@@ -156,6 +157,9 @@ func ParseRoster(filename string, data []byte, levels []string) (*Parsed, error)
 		}
 		p.Rows = append(p.Rows, row)
 		p.RowNums = append(p.RowNums, rowNum)
+	}
+	if len(p.Rows) == 0 && len(p.Errors) == 0 {
+		return nil, ErrImportNoRows // a header alone is a mistake, not an import of nobody
 	}
 	return p, nil
 }

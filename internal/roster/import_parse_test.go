@@ -207,6 +207,7 @@ func TestParseRosterRefusesFiles(t *testing.T) {
 	}{
 		{"empty", "r.csv", []byte(" \n"), ErrImportEmpty},
 		{"only blank rows", "r.csv", []byte(",,\n,,\n"), ErrImportEmpty},
+		{"header only", "r.csv", []byte("姓名,学号,层次\n,,\n"), ErrImportNoRows},
 		{"old xls", "r.xls", []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}, ErrImportFormat},
 		{"binary", "r.csv", []byte{'a', 0, 'b'}, ErrImportFormat},
 		{"broken zip", "r.xlsx", []byte("PK\x03\x04garbage"), ErrImportFormat},
