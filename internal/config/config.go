@@ -42,6 +42,10 @@ type HTTP struct {
 	// PublicURL is how WeChat and the sandbox reach this server (notify URLs).
 	PublicURL      string `yaml:"public_url"`
 	MaxUploadBytes int64  `yaml:"max_upload_bytes"`
+	// Per-instance limits per minute: logins per client IP, uploads (采集码, photo) per
+	// student. 0 turns a limit off.
+	LoginsPerMinute  int `yaml:"logins_per_minute"`
+	UploadsPerMinute int `yaml:"uploads_per_minute"`
 	// TrustedProxies may set X-Forwarded-For (the audit log's client IP); empty: none.
 	TrustedProxies  []string      `yaml:"trusted_proxies"`
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
@@ -161,7 +165,8 @@ type Console struct {
 // the WeChat sandbox, local blobs, SMS to the log.
 func Default() Config {
 	return Config{
-		HTTP:    HTTP{Addr: ":8080", MaxUploadBytes: 10 << 20, ShutdownTimeout: 10 * time.Second},
+		HTTP: HTTP{Addr: ":8080", MaxUploadBytes: 10 << 20, ShutdownTimeout: 10 * time.Second,
+			LoginsPerMinute: 60, UploadsPerMinute: 20},
 		DataDir: "./data",
 		DB:      DB{Driver: "sqlite"},
 		Log:     Log{Level: "info", Format: "json"},
@@ -393,6 +398,9 @@ func (c *Config) Validate() error {
 		if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
 			bad("http.trusted_proxies", "%q is not an IP address or CIDR range", p)
 		}
+	}
+	if c.HTTP.LoginsPerMinute < 0 || c.HTTP.UploadsPerMinute < 0 {
+		bad("http.logins_per_minute/uploads_per_minute", "must be ≥ 0 (0 turns the limit off)")
 	}
 	if c.HTTP.MaxUploadBytes <= 0 {
 		bad("http.max_upload_bytes", "must be positive")

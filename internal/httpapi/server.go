@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
@@ -80,7 +81,9 @@ func NewRouter(d Deps) (*gin.Engine, *Server) {
 	}
 
 	api := r.Group("/api/v1")
-	api.POST("/auth/wechat-login", s.wechatLogin)
+	logins := newWindowLimiter(d.Config.HTTP.LoginsPerMinute, time.Minute, time.Now)
+	uploads := newWindowLimiter(d.Config.HTTP.UploadsPerMinute, time.Minute, time.Now)
+	api.POST("/auth/wechat-login", s.limit(logins, byClientIP), s.wechatLogin)
 	api.GET("/schools", s.searchSchools)
 	api.GET("/info", s.info)
 	student := api.Group("", s.requireStudent())
@@ -88,8 +91,8 @@ func NewRouter(d Deps) (*gin.Engine, *Server) {
 	student.GET("/collections", s.listCollections)
 	student.GET("/collections/:id", s.getCollection)
 	student.POST("/collections/:id/confirm", s.confirmCollection)
-	student.POST("/collections/:id/capture-code", s.uploadCaptureCode)
-	student.POST("/collections/:id/photo", s.uploadPhoto)
+	student.POST("/collections/:id/capture-code", s.limit(uploads, byPrincipal), s.uploadCaptureCode)
+	student.POST("/collections/:id/photo", s.limit(uploads, byPrincipal), s.uploadPhoto)
 	student.GET("/collections/:id/photo", s.downloadPhoto)
 	student.POST("/collections/:id/subscribe", s.setSubscription)
 

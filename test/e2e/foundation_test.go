@@ -269,3 +269,25 @@ func TestLogsCarryNoPersonalData(t *testing.T) {
 		}
 	}
 }
+
+// TestUploadRateLimit: one student cannot keep the photo checks busy for everyone.
+func TestUploadRateLimit(t *testing.T) {
+	s := startServer(t)
+	tok := s.login("flooder")
+	id := s.verify(tok, zhangSan)
+	for i := 0; i < 20; i++ {
+		if r := s.upload("/api/v1/collections/"+id+"/photo", tok, "photo", "x.jpg", []byte("not a photo")); r.Status == 429 {
+			t.Fatalf("upload %d limited", i+1)
+		}
+	}
+	r := s.upload("/api/v1/collections/"+id+"/photo", tok, "photo", "x.jpg", []byte("not a photo")).must(t, 429)
+	if r.errCode() != "rate_limited" || r.Header.Get("Retry-After") == "" {
+		t.Fatalf("%v %s", r.Header, r.Body)
+	}
+	// Another student is not affected.
+	other := s.login("patient")
+	oid := s.verify(other, liSi)
+	if r := s.upload("/api/v1/collections/"+oid+"/photo", other, "photo", "x.jpg", []byte("not a photo")); r.Status == 429 {
+		t.Fatal("another student was limited")
+	}
+}
