@@ -455,7 +455,7 @@ func (s *Service) ApprovedPhoto(ctx context.Context, userID, id string) ([]byte,
 func (s *Service) view(ctx context.Context, c *Collection, sc *school.School) (*View, error) {
 	if sc == nil {
 		var err error
-		if sc, err = s.d.Schools.Get(ctx, c.SchoolID); err != nil {
+		if sc, err = s.d.Schools.Lookup(ctx, c.SchoolID); err != nil {
 			return nil, err
 		}
 	}

@@ -168,6 +168,17 @@ func (s *Service) Get(ctx context.Context, id string) (*School, error) {
 	return &sc, nil
 }
 
+// Lookup returns a school for display (name, levels) from the in-memory index, which
+// may be up to a minute behind another instance's change; it falls back to the database
+// for schools the index does not hold. Prices and rules use Get.
+func (s *Service) Lookup(ctx context.Context, id string) (*School, error) {
+	if sc, ok := s.currentIndex(ctx).byID[id]; ok {
+		cp := *sc
+		return &cp, nil
+	}
+	return s.Get(ctx, id)
+}
+
 // List returns every school (staff use).
 func (s *Service) List(ctx context.Context) ([]School, error) {
 	var all []School

@@ -12,6 +12,7 @@ import (
 // index is an immutable search structure over the active schools; a refresh builds a new one.
 type index struct {
 	entries []indexEntry
+	byID    map[string]*School
 }
 
 type indexEntry struct {
@@ -23,7 +24,7 @@ type indexEntry struct {
 }
 
 func newIndex(schools []School) *index {
-	idx := &index{entries: make([]indexEntry, 0, len(schools))}
+	idx := &index{entries: make([]indexEntry, 0, len(schools)), byID: make(map[string]*School, len(schools))}
 	args := pinyin.NewArgs()
 	args.Style = pinyin.Normal
 	args.Fallback = func(r rune, a pinyin.Args) []string {
@@ -47,6 +48,9 @@ func newIndex(schools []School) *index {
 		}
 		e.initials, e.fullPY = ini.String(), full.String()
 		idx.entries = append(idx.entries, e)
+	}
+	for i := range idx.entries {
+		idx.byID[idx.entries[i].school.ID] = &idx.entries[i].school
 	}
 	return idx
 }

@@ -64,6 +64,17 @@ func TestSearchRanking(t *testing.T) {
 			}
 		})
 	}
+	// Lookup serves from the index and sees changes made through the service at once.
+	newName := "中国石油大学（华东）青岛"
+	if _, err := s.Update(ctx, "upc-east", Input{Name: &newName}); err != nil {
+		t.Fatal(err)
+	}
+	if sc, err := s.Lookup(ctx, "upc-east"); err != nil || sc.Name != newName {
+		t.Fatalf("lookup after update: %+v %v", sc, err)
+	}
+	if _, err := s.Lookup(ctx, "nope"); err != ErrNotFound {
+		t.Fatalf("lookup of an unknown school: %v", err)
+	}
 	// Changes are searchable at once; inactive schools disappear.
 	off := false
 	if _, err := s.Update(ctx, "sdu", Input{Active: &off}); err != nil {
