@@ -83,6 +83,7 @@ type Principal struct {
 	Role     string `json:"role,omitempty"`
 	SchoolID string `json:"school,omitempty"`
 	Username string `json:"user,omitempty"`
+	Version  int    `json:"ver,omitempty"` // staff: the account's token_version at login
 	Expires  int64  `json:"exp"`
 }
 

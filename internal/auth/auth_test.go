@@ -132,3 +132,48 @@ func TestUpsertStaffValidation(t *testing.T) {
 		}
 	}
 }
+
+func TestStaffSessionsEnd(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, g *gorm.DB) {
+		s, _, _ := newService(t, g)
+		ctx := context.Background()
+		in := StaffInput{Username: "sup", Password: "correct-horse", Role: RoleSupport}
+		if _, err := s.UpsertStaff(ctx, in); err != nil {
+			t.Fatal(err)
+		}
+		login := func() string {
+			sess, err := s.StaffLogin(ctx, "sup", "correct-horse")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return sess.Token
+		}
+		a, b := login(), login()
+		if _, err := s.VerifyStaff(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.EndStaffSessions(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		for _, tok := range []string{a, b} { // logout ends every session of the account
+			if _, err := s.VerifyStaff(ctx, tok); !errors.Is(err, ErrBadToken) {
+				t.Fatalf("after logout: %v", err)
+			}
+		}
+		c := login()
+		in.Role = RoleReviewer // a changed role (or reset password) ends the old sessions too
+		if _, err := s.UpsertStaff(ctx, in); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.VerifyStaff(ctx, c); !errors.Is(err, ErrBadToken) {
+			t.Fatalf("after a role change: %v", err)
+		}
+		student, err := s.WeChatLogin(ctx, "ok-carol")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.VerifyStaff(ctx, student.Token); !errors.Is(err, ErrWrongKind) {
+			t.Fatalf("a student token: %v", err)
+		}
+	})
+}

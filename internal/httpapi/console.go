@@ -229,23 +229,26 @@ func (h *consoleHandlers) login(c *gin.Context) {
 func (h *consoleHandlers) session(c *gin.Context) {
 	c.Header("Cache-Control", "no-store")
 	tok := h.tokenFromCookie(c)
-	p, err := h.s.d.Auth.Verify(tok)
+	p, err := h.s.d.Auth.VerifyStaff(c.Request.Context(), tok)
 	if err != nil {
 		h.s.fail(c, err)
-		return
-	}
-	if p.Kind != "staff" {
-		h.s.fail(c, auth.ErrWrongKind)
 		return
 	}
 	c.JSON(http.StatusOK, consoleSessionJSON{Username: p.Username, Role: p.Role, SchoolID: nullable(p.SchoolID),
 		ExpiresAt: time.Unix(p.Expires, 0).UTC(), CSRFToken: csrfToken(tok), Pages: pagesFor(p.Role), Sandbox: h.sandbox})
 }
 
-// logout clears the cookie. It is CSRF-checked like any state change, so that another
-// site cannot log a reviewer out in the middle of a review.
+// logout clears the cookie and ends the account's sessions. It is CSRF-checked like
+// any state change, so that another site cannot log a reviewer out in the middle of a
+// review.
 func (h *consoleHandlers) logout(c *gin.Context) {
-	if h.tokenFromCookie(c); c.IsAborted() {
+	tok := h.tokenFromCookie(c)
+	if c.IsAborted() {
+		return
+	}
+	// The signed token would stay valid until it expires: end the account's sessions.
+	if err := h.s.d.Auth.EndStaffSessions(c.Request.Context(), tok); err != nil && apperr.As(err).Kind != apperr.KindUnauthorized {
+		h.s.fail(c, err)
 		return
 	}
 	http.SetCookie(c.Writer, &http.Cookie{Name: h.cookieName(), Value: "", Path: "/", MaxAge: -1,

@@ -235,6 +235,13 @@ func TestConsoleSessionAndLogout(t *testing.T) {
 		!cleared[0].HttpOnly || cleared[0].SameSite != http.SameSiteStrictMode {
 		t.Fatalf("logout cookie: %+v", cleared)
 	}
+	// A copy of the old cookie (another tab, a stolen token) is no longer a session.
+	if w := rig.do(consoleReq{method: "GET", path: "/console/session", cookie: cookie}); w.Code != 401 {
+		t.Fatalf("the session outlived the logout: %d", w.Code)
+	}
+	if w := rig.do(consoleReq{method: "GET", path: "/probe", cookie: cookie}); w.Code != 401 {
+		t.Fatalf("the API accepted a logged-out session: %d", w.Code)
+	}
 }
 
 func TestConsoleServesVersionedAssets(t *testing.T) {

@@ -141,13 +141,9 @@ func (s *Server) requireStaff(roles ...string) gin.HandlerFunc {
 				return
 			}
 		}
-		p, err := s.d.Auth.Verify(tok)
+		p, err := s.d.Auth.VerifyStaff(c.Request.Context(), tok)
 		if err != nil {
 			s.fail(c, err)
-			return
-		}
-		if p.Kind != "staff" {
-			s.fail(c, auth.ErrWrongKind)
 			return
 		}
 		allowed := p.Role == auth.RoleAdmin
