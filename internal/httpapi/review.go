@@ -23,7 +23,7 @@ type reviewHandlers struct {
 	blobs   storage.Blobs // where the photos under review are
 }
 
-// mountReview adds the reviewers' queue: checklist, claim, photo, decision.
+// mountReview adds the reviewers' queue: checklist, claim, photo, release, decision.
 func mountReview(admin gin.IRouter, s *Server, reviews *review.Service, blobs storage.Blobs) {
 	if reviews == nil {
 		return
@@ -33,6 +33,7 @@ func mountReview(admin gin.IRouter, s *Server, reviews *review.Service, blobs st
 	g.GET("/reasons", h.reasons)
 	g.POST("/claim", h.claim)
 	g.GET("/:id/photo", h.photo)
+	g.POST("/:id/release", h.release)
 	g.POST("/:id/decision", h.decide)
 }
 
@@ -149,6 +150,20 @@ func (h *reviewHandlers) photo(c *gin.Context) {
 	}
 	c.Header("Cache-Control", "private, no-store")
 	c.Data(http.StatusOK, "image/jpeg", data)
+}
+
+// release gives a claimed task back to the queue, undecided: 204.
+func (h *reviewHandlers) release(c *gin.Context) {
+	id, err := taskID(c)
+	if err != nil {
+		h.s.fail(c, err)
+		return
+	}
+	if err := h.reviews.Release(c.Request.Context(), reviewer(c), id); err != nil {
+		h.s.fail(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
 }
 
 func (h *reviewHandlers) decide(c *gin.Context) {

@@ -83,7 +83,7 @@ type AuditEntry struct {
 	TaskID       int64     `json:"task_id"`
 	CollectionID string    `gorm:"size:40" json:"collection_id"`
 	Actor        string    `gorm:"size:64" json:"actor"`
-	Action       string    `gorm:"size:16" json:"action"` // enqueue | claim | approve | reject
+	Action       string    `gorm:"size:16" json:"action"` // enqueue | claim | release | approve | reject | cancel | view_photo
 	Detail       string    `json:"detail"`                // JSON
 	CreatedAt    time.Time `json:"created_at"`
 }

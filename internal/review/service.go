@@ -130,7 +130,8 @@ func (s *Service) LatestForCollection(ctx context.Context, collectionID string) 
 
 // Claim hands the reviewer the oldest pending task nobody holds (or whose lease
 // expired), leased for Config.Lease; a reviewer who still holds a claim gets it back
-// rather than a second one. It returns nil, nil when the queue is empty.
+// rather than a second one. A task the reviewer released within the last lease period
+// comes only when no other is free. It returns nil, nil when the queue is empty.
 func (s *Service) Claim(ctx context.Context, reviewer string) (*Claim, error) {
 	if strings.TrimSpace(reviewer) == "" {
 		return nil, ErrReviewerMissing
@@ -148,11 +149,12 @@ func (s *Service) Claim(ctx context.Context, reviewer string) (*Claim, error) {
 		if len(held) == 1 {
 			t = held[0]
 		} else {
-			var free []Task
-			q := db.Conn(ctx, s.g).Where("status = ? AND (lease_expires_at IS NULL OR lease_expires_at <= ?)", StatusPending, now).
-				Order("id").Limit(1)
-			if err := db.SkipLocked(q).Find(&free).Error; err != nil {
-				return apperr.Internal(fmt.Errorf("review: claim: %w", err))
+			free, err := s.nextFree(ctx, reviewer, now, true)
+			if err == nil && len(free) == 0 {
+				free, err = s.nextFree(ctx, reviewer, now, false)
+			}
+			if err != nil {
+				return err
 			}
 			if len(free) == 0 {
 				return nil
@@ -192,6 +194,67 @@ func (s *Service) Claim(ctx context.Context, reviewer string) (*Claim, error) {
 	return out, nil
 }
 
+// nextFree returns, locked, the oldest pending task nobody holds; skipReleased leaves out
+// the tasks reviewer released within the last lease period (the audit trail tells them).
+func (s *Service) nextFree(ctx context.Context, reviewer string, now time.Time, skipReleased bool) ([]Task, error) {
+	q := db.Conn(ctx, s.g).Where("status = ? AND (lease_expires_at IS NULL OR lease_expires_at <= ?)", StatusPending, now)
+	if skipReleased {
+		q = q.Where("NOT EXISTS (SELECT 1 FROM review_audit a WHERE a.task_id = review_tasks.id AND a.actor = ? AND a.action = ? AND a.created_at > ?)",
+			reviewer, actionRelease, now.Add(-s.cfg.Lease))
+	}
+	var free []Task
+	if err := db.SkipLocked(q.Order("id").Limit(1)).Find(&free).Error; err != nil {
+		return nil, apperr.Internal(fmt.Errorf("review: claim: %w", err))
+	}
+	return free, nil
+}
+
+// actionRelease is the audit action of Release, which Claim looks for.
+const actionRelease = "release"
+
+// held tells whether reviewer may still act on t: pending, claimed by them, lease running.
+func held(t *Task, reviewer string, now time.Time) error {
+	switch {
+	case t.Status != StatusPending:
+		return ErrAlreadyDecided
+	case t.ClaimedBy != reviewer:
+		return ErrNotYourClaim
+	case t.LeaseExpiresAt == nil || !t.LeaseExpiresAt.After(now):
+		return ErrLeaseExpired
+	}
+	return nil
+}
+
+// Release hands the claimant's task back to the queue at once, undecided (a hard case
+// for a colleague). Only the claimant may, while the lease holds.
+func (s *Service) Release(ctx context.Context, reviewer string, taskID int64) error {
+	if strings.TrimSpace(reviewer) == "" {
+		return ErrReviewerMissing
+	}
+	now := s.clock()
+	return db.Tx(ctx, s.g, func(ctx context.Context) error {
+		var t Task
+		if err := db.ForUpdate(db.Conn(ctx, s.g).Where("id = ?", taskID)).Take(&t).Error; err != nil {
+			if db.IsNotFound(err) {
+				return ErrTaskNotFound
+			}
+			return apperr.Internal(fmt.Errorf("review: release: %w", err))
+		}
+		if err := held(&t, reviewer, now); err != nil {
+			return err
+		}
+		res := db.Conn(ctx, s.g).Model(&Task{}).Where("id = ? AND status = ? AND claimed_by = ?", t.ID, StatusPending, reviewer).
+			Updates(map[string]any{"claimed_by": "", "claimed_at": nil, "lease_expires_at": nil, "updated_at": now})
+		if res.Error != nil {
+			return apperr.Internal(fmt.Errorf("review: release: %w", res.Error))
+		}
+		if res.RowsAffected != 1 {
+			return ErrNotYourClaim
+		}
+		return s.audit(ctx, &t, reviewer, actionRelease, map[string]any{"round": t.Round}, now)
+	})
+}
+
 // Decide records the claimant's final decision on taskID while the lease holds, moves the
 // collection to approved or rejected, and queues the student's notifications, all in one
 // transaction.
@@ -213,13 +276,8 @@ func (s *Service) Decide(ctx context.Context, reviewer string, taskID int64, d D
 			}
 			return apperr.Internal(fmt.Errorf("review: decide: %w", err))
 		}
-		switch {
-		case t.Status != StatusPending:
-			return ErrAlreadyDecided
-		case t.ClaimedBy != reviewer:
-			return ErrNotYourClaim
-		case t.LeaseExpiresAt == nil || !t.LeaseExpiresAt.After(now):
-			return ErrLeaseExpired
+		if err := held(&t, reviewer, now); err != nil {
+			return err
 		}
 		status := StatusApproved
 		if d.Outcome == Reject {
@@ -368,13 +426,8 @@ func (s *Service) PhotoSubject(ctx context.Context, reviewer string, taskID int6
 		}
 		return nil, apperr.Internal(fmt.Errorf("review: photo: %w", err))
 	}
-	switch {
-	case t.Status != StatusPending:
-		return nil, ErrAlreadyDecided
-	case t.ClaimedBy != reviewer:
-		return nil, ErrNotYourClaim
-	case t.LeaseExpiresAt == nil || !t.LeaseExpiresAt.After(now):
-		return nil, ErrLeaseExpired
+	if err := held(&t, reviewer, now); err != nil {
+		return nil, err
 	}
 	subj, err := s.cols.ReviewSubject(ctx, t.CollectionID)
 	if err != nil {

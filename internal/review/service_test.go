@@ -256,6 +256,76 @@ func TestReview(t *testing.T) {
 			}
 		})
 
+		t.Run("release hands the task back; its releaser gets another while one is free", func(t *testing.T) {
+			f := newFixture(g)
+			drain(t, f)
+			f.seed(t, "c_rel_a", "s1", t0.Add(-2*time.Hour))
+			f.seed(t, "c_rel_b", "s1", t0.Add(-time.Hour))
+			a := mustClaim(t, f, "rev-a")
+			if a.Task.CollectionID != "c_rel_a" {
+				t.Fatalf("first claim = %s", a.Task.CollectionID)
+			}
+			refusals := []struct {
+				name     string
+				reviewer string
+				task     int64
+				want     *apperr.Error
+			}{
+				{"unknown task", "rev-a", 999999, ErrTaskNotFound},
+				{"not the claimant", "rev-b", a.Task.ID, ErrNotYourClaim},
+				{"no reviewer", " ", a.Task.ID, ErrReviewerMissing},
+			}
+			for _, tc := range refusals {
+				t.Run(tc.name, func(t *testing.T) {
+					wantErr(t, f.svc.Release(ctx, tc.reviewer, tc.task), tc.want)
+				})
+			}
+			if err := f.svc.Release(ctx, "rev-a", a.Task.ID); err != nil {
+				t.Fatal(err)
+			}
+			stored, _ := f.svc.LatestForCollection(ctx, "c_rel_a")
+			if stored.Status != StatusPending || stored.ClaimedBy != "" || stored.ClaimedAt != nil || stored.LeaseExpiresAt != nil {
+				t.Fatalf("released task = %+v", stored)
+			}
+			wantErr(t, f.svc.Release(ctx, "rev-a", a.Task.ID), ErrNotYourClaim)
+			_, err := f.svc.Decide(ctx, "rev-a", a.Task.ID, Decision{Outcome: Approve})
+			wantErr(t, err, ErrNotYourClaim)
+
+			if next := mustClaim(t, f, "rev-a"); next.Task.CollectionID != "c_rel_b" {
+				t.Fatalf("the releaser got %s back, want c_rel_b", next.Task.CollectionID)
+			}
+			b := mustClaim(t, f, "rev-b") // free at once, before the old lease would have run out
+			if b.Task.ID != a.Task.ID {
+				t.Fatalf("rev-b got %s, want the released task", b.Task.CollectionID)
+			}
+			if _, err := f.svc.Decide(ctx, "rev-b", b.Task.ID, Decision{Outcome: Approve}); err != nil {
+				t.Fatal(err)
+			}
+			wantErr(t, f.svc.Release(ctx, "rev-b", b.Task.ID), ErrAlreadyDecided)
+
+			// With nothing else free, the released task comes back to its releaser.
+			held := mustClaim(t, f, "rev-a")
+			if err := f.svc.Release(ctx, "rev-a", held.Task.ID); err != nil {
+				t.Fatal(err)
+			}
+			if again := mustClaim(t, f, "rev-a"); again.Task.ID != held.Task.ID {
+				t.Fatalf("only free task: got %d, want %d", again.Task.ID, held.Task.ID)
+			}
+			f.clock.Advance(11 * time.Minute)
+			wantErr(t, f.svc.Release(ctx, "rev-a", held.Task.ID), ErrLeaseExpired)
+
+			var audit []AuditEntry
+			g.Where("task_id = ?", a.Task.ID).Order("id").Find(&audit)
+			var actions []string
+			for _, e := range audit {
+				actions = append(actions, e.Actor+":"+e.Action)
+			}
+			if want := []string{"system:enqueue", "rev-a:claim", "rev-a:release", "rev-b:claim", "rev-b:approve"}; !slices.Equal(actions, want) {
+				t.Fatalf("audit = %v, want %v", actions, want)
+			}
+			drain(t, f)
+		})
+
 		t.Run("decision errors", func(t *testing.T) {
 			f := newFixture(g)
 			f.seed(t, "c_err", "s1", t0)

@@ -1,8 +1,8 @@
 // Browser tests of the staff console: the real binary (seed-demo, serve) on a random
 // port with a temporary data directory, real headless Chromium driven by playwright-core.
-// Scenario: a reviewer rejects one photo and approves the next with the keyboard; a
-// school administrator uploads a roster with bad rows and sees them; support finds a
-// student by phone; an administrator reads the audit trail. Screenshots of every page
+// Scenario: a reviewer rejects one photo, approves the next and puts one back with the
+// keyboard; a school administrator uploads a roster with bad rows and sees them; support
+// finds a student by phone; an administrator reads the audit trail. Screenshots of every page
 // go to test/console/artifacts/; `npm run screenshot` also copies the review page to
 // review-page.png (committed, for the README).
 import { test, before, after } from 'node:test';
@@ -170,7 +170,18 @@ browserTest('reviewer: claim, reject with a reason, next, approve, queue empty',
   await shot('review-empty');
   await page.locator('#demo-queue').click();
   await page.locator('#photo').waitFor({ timeout: 60000 });
-  assert.match(await page.locator('.who-card h1').textContent(), /王五|阿依古丽/);
+  const demoName = await page.locator('.who-card h1').textContent();
+  assert.match(demoName, /王五|阿依古丽/);
+
+  // S puts the photo back: another reviewer's next claim is that same student.
+  await page.keyboard.press('s');
+  await page.locator('#queue-state', { hasText: '放回队列' }).waitFor();
+  const login2 = await (await fetch(`${base}/admin/api/v1/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ username: 'reviewer2', password: PASSWORD }) })).json();
+  const claim2 = await fetch(`${base}/admin/api/v1/reviews/claim`, { method: 'POST', headers: { Authorization: `Bearer ${login2.token}` } });
+  assert.equal(claim2.status, 200);
+  const held2 = (await claim2.json()).review.collection;
+  assert.ok(demoName.startsWith(held2.name), `reviewer2 got ${held2.name}, want the put-back ${demoName}`);
 
   // The API refuses a cookie-authenticated change without the CSRF header.
   const forged = await page.evaluate(async () => {
@@ -185,7 +196,7 @@ browserTest('reviewer: claim, reject with a reason, next, approve, queue empty',
 browserTest('reviewer: a reload gets the held photo back; the lease countdown runs out', async () => {
   await page.clock.install();
   await login('reviewer');
-  await page.keyboard.press('n'); // the demo photo this reviewer still holds
+  await page.keyboard.press('n'); // the other demo photo (reviewer2 holds the one put back)
   await page.locator('#photo').waitFor();
   assert.match(await page.locator('.who-card h1').textContent(), /王五|阿依古丽/);
   assert.match(await page.locator('#lease').textContent(), /^(9|10):\d\d$/);

@@ -9,7 +9,8 @@ import (
 )
 
 // TestReviewRejectThenApprove: a paid collection reaches the review queue through the
-// real payment notification; a reviewer claims it, rejects it (头发遮挡眉毛), the student
+// real payment notification; a reviewer claims it, releases it to a colleague and back,
+// rejects it (头发遮挡眉毛), the student
 // gets the SMS; the re-upload returns to review without a new order; approval sends the
 // success SMS and unlocks the photo.
 func TestReviewRejectThenApprove(t *testing.T) {
@@ -39,6 +40,34 @@ func TestReviewRejectThenApprove(t *testing.T) {
 			t.Fatalf("another reviewer's photo view: %s", code)
 		}
 		s.do("POST", "/admin/api/v1/reviews/claim", staff2, nil).must(t, 204) // the only task is taken
+
+		// A release hands the task back at once: the other reviewer claims it, and gives it back too.
+		releases := []struct {
+			token, path string
+			status      int
+			code        string
+		}{
+			{staff2, taskPath + "/release", 409, "review_not_your_claim"},
+			{staff, "/admin/api/v1/reviews/999999/release", 404, "review_not_found"},
+			{staff, "/admin/api/v1/reviews/x/release", 400, "bad_review_id"},
+			{staff, taskPath + "/release", 204, ""},
+			{staff, taskPath + "/release", 409, "review_not_your_claim"},
+		}
+		for _, rl := range releases {
+			if res := s.do("POST", rl.path, rl.token, nil).must(t, rl.status); res.errCode() != rl.code {
+				t.Fatalf("release %s: code %q, want %q", rl.path, res.errCode(), rl.code)
+			}
+		}
+		r = s.do("POST", "/admin/api/v1/reviews/claim", staff2, nil).must(t, 200)
+		if got := r.JSON["review"].(map[string]any)["id"]; got != rv["id"] {
+			t.Fatalf("after the release reviewer2 claimed %v, want %v", got, rv["id"])
+		}
+		s.do("POST", taskPath+"/release", staff2, nil).must(t, 204)
+		// The first reviewer released it too, but it is the only task: it comes back.
+		r = s.do("POST", "/admin/api/v1/reviews/claim", staff, nil).must(t, 200)
+		if got := r.JSON["review"].(map[string]any)["id"]; got != rv["id"] {
+			t.Fatalf("reclaim: %v, want %v", got, rv["id"])
+		}
 
 		decisions := []struct {
 			token, body string

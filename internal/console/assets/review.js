@@ -1,6 +1,6 @@
 // 审核: claim the oldest pending photo, judge it against the machine checks and the
-// reviewer's checklist (photo-spec.md), decide. Keys: N next, A approve, R reject,
-// 1–9 and 0 toggle reasons, O toggles the overlay.
+// reviewer's checklist (photo-spec.md), decide, or put it back for a colleague. Keys: N next,
+// A approve, R reject, S put back, 1–9 and 0 toggle reasons, O toggles the overlay.
 import { api, ADMIN, serverNow } from './api.js';
 import { h, svg, clear, toast, when } from './dom.js';
 
@@ -55,7 +55,7 @@ function showIdle(p, text) {
 
 function shortcutsHelp() {
   return h('p.muted.shortcuts', '快捷键：', h('kbd', 'N'), ' 领取 · ', h('kbd', 'A'), ' 通过 · ',
-    h('kbd', 'R'), ' 不通过 · ', h('kbd', '1'), '–', h('kbd', '9'), h('kbd', '0'), ' 勾选原因 · ', h('kbd', 'O'), ' 显示/隐藏标注。',
+    h('kbd', 'R'), ' 不通过 · ', h('kbd', 'S'), ' 放回队列 · ', h('kbd', '1'), '–', h('kbd', '9'), h('kbd', '0'), ' 勾选原因 · ', h('kbd', 'O'), ' 显示/隐藏标注。',
     '提交结论后自动领取下一张。');
 }
 
@@ -113,6 +113,8 @@ function showTask(p, task) {
   p.note = note;
   const approve = h('button.approve#approve', { type: 'button', on: { click: () => decide(p, 'approve') } }, '通过', h('kbd', 'A'));
   const reject = h('button.reject#reject', { type: 'button', on: { click: () => decide(p, 'reject') } }, '不通过', h('kbd', 'R'));
+  const putBack = h('button.secondary#release', { type: 'button', title: '不作结论，交给其他审核员', on: { click: () => release(p) } },
+    '放回队列', h('kbd', 'S'));
 
   clear(p.root).append(h('section.review',
     h('div.photo-col', photo,
@@ -125,9 +127,8 @@ function showTask(p, task) {
         h('p.lease', '领取剩余时间 ', countdown)),
       h('h2', '机器检查'), checks,
       h('h2', '人工审核要点（不通过时勾选原因）'), reasonList, note,
-      // No "skip": the queue hands a reviewer back the task they hold until it is decided
-      // or its lease runs out, which is also how a reload finds its task again.
-      h('div.actions', approve, reject),
+      // A reload finds the held task again; "放回队列" is the way to give it up undecided.
+      h('div.actions', approve, reject, putBack),
       shortcutsHelp())));
 
   const expires = task.lease_expires_at ? new Date(task.lease_expires_at).getTime() : 0;
@@ -234,6 +235,22 @@ async function decide(p, outcome) {
   await claim(p); // straight on to the next photo
 }
 
+// release puts the task back in the queue for another reviewer; the next claim of this
+// reviewer prefers other photos.
+async function release(p) {
+  if (!p.task || p.busy) return;
+  p.busy = true;
+  const name = p.task.collection.name;
+  try {
+    await api('POST', `${ADMIN}/reviews/${p.task.id}/release`);
+    if (page === p) showIdle(p, `已将 ${name} 的照片放回队列。按 N 领取下一张。`);
+  } catch (e) {
+    if (page === p) toast(e.message, 'error');
+  } finally {
+    p.busy = false;
+  }
+}
+
 function onKey(p, ev) {
   if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
   const t = ev.target;
@@ -243,7 +260,10 @@ function onKey(p, ev) {
     if (k === 'n') { ev.preventDefault(); claim(p); }
     return;
   }
-  if (k === 'a') { ev.preventDefault(); decide(p, 'approve'); } else if (k === 'r') { ev.preventDefault(); decide(p, 'reject'); } else if (k === 'o') {
+  if (k === 'a') { ev.preventDefault(); decide(p, 'approve'); } else if (k === 'r') { ev.preventDefault(); decide(p, 'reject'); } else if (k === 's') {
+    ev.preventDefault();
+    release(p);
+  } else if (k === 'o') {
     p.overlay = !p.overlay;
     const wrap = document.querySelector('.photo-wrap');
     if (wrap) wrap.classList.toggle('hide-overlay', !p.overlay);
