@@ -500,15 +500,6 @@ func (s *Service) ByID(ctx context.Context, id string) (*Collection, error) {
 	return s.load(ctx, "", id, false)
 }
 
-// ViewByID is View for staff.
-func (s *Service) ViewByID(ctx context.Context, id string) (*View, error) {
-	c, err := s.ByID(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	return s.view(ctx, c, nil)
-}
-
 // setStatus moves a collection from one of from to "to" inside the caller's transaction.
 func (s *Service) setStatus(ctx context.Context, id string, to Status, from ...Status) error {
 	res := db.Conn(ctx, s.d.DB).Model(&Collection{}).Where("id = ? AND status IN ?", id, from).

@@ -5,7 +5,6 @@ package db
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -178,6 +177,3 @@ func Ping(ctx context.Context, g *gorm.DB) error {
 	}
 	return sqlDB.PingContext(ctx)
 }
-
-// SQL returns the underlying *sql.DB.
-func SQL(g *gorm.DB) (*sql.DB, error) { return g.DB() }

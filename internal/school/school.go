@@ -179,15 +179,6 @@ func (s *Service) Lookup(ctx context.Context, id string) (*School, error) {
 	return s.Get(ctx, id)
 }
 
-// List returns every school (staff use).
-func (s *Service) List(ctx context.Context) ([]School, error) {
-	var all []School
-	if err := db.Conn(ctx, s.db).Order("name").Find(&all).Error; err != nil {
-		return nil, apperr.Internal(err)
-	}
-	return all, nil
-}
-
 // Create adds a school. ID defaults to a generated one.
 func (s *Service) Create(ctx context.Context, in Input) (*School, error) {
 	sc := &School{Active: true, PhotoProfile: "", AliasesJSON: "[]", LevelsJSON: encodeList([]string{LevelBachelor, LevelJunior})}
