@@ -196,14 +196,7 @@ func (r *raster) loadYCbCr(src *image.YCbCr) {
 		y0, y1 := span(oy, H, r.scale)
 		for ox := 0; ox < r.w; ox++ {
 			x0, x1 := span(ox, W, r.scale)
-			var sy, n int
-			for y := y0; y < y1; y++ {
-				row := src.Y[src.YOffset(b.Min.X, y+b.Min.Y):]
-				for x := x0; x < x1; x++ {
-					sy += int(row[x])
-				}
-				n += x1 - x0
-			}
+			sy, n := boxSum(src.Y, src.YStride, src.YOffset(b.Min.X, b.Min.Y), x0, x1, y0, y1)
 			// Chroma varies slowly; a sparse sample of the block is enough.
 			var scb, scr, m int
 			stepY := max(1, (y1-y0)/3)
@@ -223,6 +216,18 @@ func (r *raster) loadYCbCr(src *image.YCbCr) {
 	}
 }
 
+// boxSum adds the 8-bit samples of the box [x0,x1)×[y0,y1) of a plane whose pixel
+// (0,0) of the bounds is at origin; it returns the sum and the count.
+func boxSum(plane []byte, stride, origin, x0, x1, y0, y1 int) (sum, n int) {
+	for y := y0; y < y1; y++ {
+		row := plane[origin+y*stride:]
+		for x := x0; x < x1; x++ {
+			sum += int(row[x])
+		}
+	}
+	return sum, (x1 - x0) * (y1 - y0)
+}
+
 func (r *raster) loadGray(src *image.Gray) {
 	b := src.Bounds()
 	W, H := b.Dx(), b.Dy()
@@ -230,14 +235,7 @@ func (r *raster) loadGray(src *image.Gray) {
 		y0, y1 := span(oy, H, r.scale)
 		for ox := 0; ox < r.w; ox++ {
 			x0, x1 := span(ox, W, r.scale)
-			var s, n int
-			for y := y0; y < y1; y++ {
-				row := src.Pix[src.PixOffset(b.Min.X, y+b.Min.Y):]
-				for x := x0; x < x1; x++ {
-					s += int(row[x])
-				}
-				n += x1 - x0
-			}
+			s, n := boxSum(src.Pix, src.Stride, src.PixOffset(b.Min.X, b.Min.Y), x0, x1, y0, y1)
 			v := uint8((s + n/2) / n)
 			i := (oy*r.w + ox) * 3
 			r.rgb[i], r.rgb[i+1], r.rgb[i+2] = v, v, v
