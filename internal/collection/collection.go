@@ -71,6 +71,8 @@ type Collection struct {
 	PhotoSHA256         *string `gorm:"column:photo_sha256;size:64"`
 	PhotoChecks         *string `gorm:"type:mediumtext"`
 	PhotoGeometry       *string `gorm:"type:text"`
+	// PhotoStandardSHA256 names the 480×640 standard JPEG (StandardPhotoKey); nil: deliver the original.
+	PhotoStandardSHA256 *string `gorm:"column:photo_standard_sha256;size:64"`
 	PhotoAt             *time.Time
 	CreatedAt           time.Time
 	UpdatedAt           time.Time
@@ -106,6 +108,9 @@ func Models() []any { return []any{&Collection{}, &PhotoUpload{}, &VerifyFailure
 
 // PhotoKey is the storage key of a photo's original bytes.
 func PhotoKey(sha string) string { return "photos/" + sha[:2] + "/" + sha + ".jpg" }
+
+// StandardPhotoKey is the storage key of a standard (480×640) photo's bytes.
+func StandardPhotoKey(sha string) string { return "photos/std/" + sha[:2] + "/" + sha + ".jpg" }
 
 // View is the collection object of the API (api.md).
 type View struct {
