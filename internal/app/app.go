@@ -160,7 +160,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		deps.Sandbox = append(deps.Sandbox, sbMini, sandbox.NewSubscribe(sbMini), sandbox.NewSMS(a.Outbox))
 		deps.Sandbox = append(deps.Sandbox, pays.sandbox)
 	}
-	deps.Admin = a.wireAdmin(photos.checker)
+	deps.Admin = a.wireAdmin(photos.checker, codes.sealer)
 	a.Router, a.HTTP = httpapi.NewRouter(deps)
 
 	a.workers = append(a.workers, worker{"payment-reconcile", func(ctx context.Context) {

@@ -34,8 +34,9 @@ var (
 // look-ups and the refund rule. Every method checks the actor's role and school scope
 // itself, so that no handler can forget to.
 type Staff struct {
-	s     *Service
-	trail *audit.Log
+	s        *Service
+	trail    *audit.Log
+	delivery Delivery
 }
 
 // NewStaff builds the staff side of the collection service.
@@ -291,7 +292,7 @@ func (st *Staff) CheckRefund(ctx context.Context, who audit.Actor, collectionID 
 	if err != nil {
 		return err
 	}
-	if (c.Status == StatusApproved || c.Status == StatusExported) && who.Role != auth.RoleAdmin {
+	if photoApproved(c.Status) && who.Role != auth.RoleAdmin {
 		return ErrRefundApproved
 	}
 	return nil

@@ -154,6 +154,8 @@ type TencentSMS struct {
 	SignName         string `yaml:"sign_name"`
 	TemplateApproved string `yaml:"template_approved"`
 	TemplateRejected string `yaml:"template_rejected"`
+	// TemplateCHSIFailed: "学信网比对未通过：{1}，请登录小程序重新上传照片".
+	TemplateCHSIFailed string `yaml:"template_chsi_failed"`
 }
 
 type Console struct {
