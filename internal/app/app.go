@@ -169,6 +169,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		deps.Sandbox = append(deps.Sandbox, pays.sandbox)
 	}
 	deps.Admin = a.wireAdmin(photos.checker)
+	a.Payments.SetAlerts(paymentAlerts{trail: a.Audit, outbox: a.Outbox, phone: cfg.Support.AlertPhone})
 	a.Router, a.HTTP = httpapi.NewRouter(deps)
 
 	a.workers = append(a.workers, worker{"payment-reconcile", func(ctx context.Context) {
