@@ -121,17 +121,11 @@ func (st *Staff) ImportCHSIResults(ctx context.Context, who audit.Actor, schoolI
 	if out.Accepted, err = st.applyAccepted(ctx, accept, acceptCols); err != nil {
 		return nil, err
 	}
-	for _, r := range fail {
-		applied, err := st.applyFailed(ctx, failItems[r.row], r.reason)
-		if err != nil {
-			return nil, err
-		}
-		if applied {
-			out.Failed++
-		} else {
-			out.Unchanged++ // recorded meanwhile by a concurrent import of the same list
-		}
+	failed, raced, err := st.applyFailed(ctx, fail, failItems)
+	if err != nil {
+		return nil, err
 	}
+	out.Failed, out.Unchanged = failed, out.Unchanged+raced
 	sort.SliceStable(out.Errors, func(i, j int) bool { return out.Errors[i].Row < out.Errors[j].Row })
 	st.trail.RecordBestEffort(ctx, who, audit.ActionCHSIResults, schoolID, map[string]any{
 		"file": filename, "count": len(sh.Rows), "accepted": out.Accepted, "failed": out.Failed,
@@ -245,36 +239,64 @@ func (st *Staff) applyAccepted(ctx context.Context, ids []int64, cols map[int64]
 	return n, nil
 }
 
-// applyFailed records 不通过 for one item: the collection goes to chsi_failed with the
-// reason and the student gets an SMS, all in one transaction. false: already recorded.
-func (st *Staff) applyFailed(ctx context.Context, it deliveredItem, reason string) (bool, error) {
-	applied := false
-	err := db.Tx(ctx, st.s.d.DB, func(ctx context.Context) error {
-		conn := db.Conn(ctx, st.s.d.DB)
-		now := st.s.d.Now()
-		res := conn.Model(&BatchItem{}).Where("id = ? AND chsi_result IS NULL", it.ID).
-			Updates(map[string]any{"chsi_result": CHSIFailed, "chsi_reason": reason, "chsi_at": now})
-		if res.Error != nil {
-			return apperr.Internal(res.Error)
-		}
-		if res.RowsAffected == 0 {
+// applyFailed records 不通过 for the rows' items, 200 to a transaction: each collection
+// goes to chsi_failed with the reason and its student gets an SMS, in the transaction
+// that records the answer. An item recorded meanwhile (a concurrent import) is counted
+// unchanged.
+func (st *Staff) applyFailed(ctx context.Context, rows []resultRow, items map[int]deliveredItem) (applied, unchanged int, err error) {
+	for start := 0; start < len(rows); start += 200 {
+		chunk := rows[start:min(start+200, len(rows))]
+		err := db.Tx(ctx, st.s.d.DB, func(ctx context.Context) error {
+			conn := db.Conn(ctx, st.s.d.DB)
+			ids := make([]int64, len(chunk))
+			colIDs := make([]string, len(chunk))
+			for i, r := range chunk {
+				ids[i], colIDs[i] = items[r.row].ID, items[r.row].CollectionID
+			}
+			var open []int64
+			if err := db.ForUpdate(conn.Model(&BatchItem{})).Where("id IN ? AND chsi_result IS NULL", ids).Pluck("id", &open).Error; err != nil {
+				return apperr.Internal(err)
+			}
+			isOpen := make(map[int64]bool, len(open))
+			for _, id := range open {
+				isOpen[id] = true
+			}
+			var cs []Collection
+			if err := db.ForUpdate(conn).Where("id IN ?", colIDs).Find(&cs).Error; err != nil {
+				return apperr.Internal(err)
+			}
+			byID := make(map[string]*Collection, len(cs))
+			for i := range cs {
+				byID[cs[i].ID] = &cs[i]
+			}
+			now := st.s.d.Now()
+			for _, r := range chunk {
+				it := items[r.row]
+				c := byID[it.CollectionID]
+				if !isOpen[it.ID] || c == nil || (c.Status != StatusExported && c.Status != StatusSubmitted) {
+					unchanged++ // recorded, or moved on, meanwhile
+					continue
+				}
+				if err := conn.Model(&BatchItem{}).Where("id = ?", it.ID).
+					Updates(map[string]any{"chsi_result": CHSIFailed, "chsi_reason": r.reason, "chsi_at": now}).Error; err != nil {
+					return apperr.Internal(err)
+				}
+				if err := conn.Model(&Collection{}).Where("id = ?", c.ID).
+					Updates(map[string]any{"status": StatusCHSIFailed, "chsi_reason": r.reason, "updated_at": now}).Error; err != nil {
+					return apperr.Internal(err)
+				}
+				if err := st.notifyCHSIFailed(ctx, c, it.ID, r.reason); err != nil {
+					return err
+				}
+				applied++
+			}
 			return nil
+		})
+		if err != nil {
+			return applied, unchanged, err
 		}
-		var c Collection
-		if err := db.ForUpdate(conn).Where("id = ?", it.CollectionID).Take(&c).Error; err != nil {
-			return apperr.Internal(err)
-		}
-		if c.Status != StatusExported && c.Status != StatusSubmitted {
-			return nil // moved on meanwhile; the answer stays recorded on the item
-		}
-		if err := conn.Model(&Collection{}).Where("id = ?", c.ID).
-			Updates(map[string]any{"status": StatusCHSIFailed, "chsi_reason": reason, "updated_at": now}).Error; err != nil {
-			return apperr.Internal(err)
-		}
-		applied = true
-		return st.notifyCHSIFailed(ctx, &c, it.ID, reason)
-	})
-	return applied, err
+	}
+	return applied, unchanged, nil
 }
 
 func (st *Staff) notifyCHSIFailed(ctx context.Context, c *Collection, itemID int64, reason string) error {
