@@ -185,14 +185,21 @@ func (c *Checker) Check(ctx context.Context, data []byte, p Profile) (*Report, e
 	r.load(dec.img, dec.orientation)
 	a := c.locate(r, dec.width, dec.height, p)
 	var problem *cropProblem
+	var std image.Image
 	if a.hasFace && a.lm.pupilsOK {
 		hd := a.head()
 		if win, ok := chooseWindow(hd, dec.width, dec.height, p, relax{}); ok {
-			jpg, err := render(dec.img, dec.orientation, win)
-			if err == nil {
-				rep.Standard = Standard{Standardized: true, Crop: [4]int{win.x, win.y, win.w, win.h},
-					Scale: round(StandardHeight/float64(win.h), 4), JPEG: jpg}
+			img, err := render(dec.img, dec.orientation, win)
+			if err != nil {
+				return nil, err
 			}
+			jpg, err := encodeStandard(img)
+			if err != nil {
+				return nil, err
+			}
+			std = img
+			rep.Standard = Standard{Standardized: true, Crop: [4]int{win.x, win.y, win.w, win.h},
+				Scale: round(StandardHeight/float64(win.h), 4), JPEG: jpg}
 		} else {
 			pr := diagnose(hd, dec.width, dec.height, p)
 			problem = &pr
@@ -202,11 +209,9 @@ func (c *Checker) Check(ctx context.Context, data []byte, p Profile) (*Report, e
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if rep.Standard.Standardized {
-		std, err := jpeg.Decode(bytes.NewReader(rep.Standard.JPEG))
-		if err != nil {
-			return nil, fmt.Errorf("photo: decode own standard photo: %w", err)
-		}
+	if std != nil {
+		// Judged on the standard pixels as encoded (quality 95: the stored JPEG
+		// differs from them by less than the checks can see).
 		r2 := c.pool.Get().(*raster)
 		defer c.pool.Put(r2)
 		r2.load(std, 1)

@@ -165,9 +165,9 @@ func diagnose(hd head, W, H int, p Profile) cropProblem {
 }
 
 // render resamples window win of the upright original into the 480×640 standard
-// photo and encodes it. Only a crop and a resize: no colour change, no smoothing
-// beyond the resampling filter, nothing painted.
-func render(img image.Image, o int, win window) ([]byte, error) {
+// photo. Only a crop and a resize: no colour change, no smoothing beyond the
+// resampling filter, nothing painted.
+func render(img image.Image, o int, win window) (image.Image, error) {
 	// Resample in stored orientation (the window mapped back), then turn the
 	// small result upright.
 	sw, sh := img.Bounds().Dx(), img.Bounds().Dy()
@@ -198,9 +198,13 @@ func render(img image.Image, o int, win window) ([]byte, error) {
 	default:
 		return nil, fmt.Errorf("photo: standard from %T", img)
 	}
+	return out, nil
+}
+
+func encodeStandard(img image.Image) ([]byte, error) {
 	var buf bytes.Buffer
 	buf.Grow(96 << 10)
-	if err := jpeg.Encode(&buf, out, &jpeg.Options{Quality: standardQuality}); err != nil {
+	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: standardQuality}); err != nil {
 		return nil, fmt.Errorf("photo: encode standard: %w", err)
 	}
 	return buf.Bytes(), nil
