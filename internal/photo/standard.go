@@ -332,36 +332,33 @@ func uprightYCbCr(m *image.YCbCr, o int) *image.YCbCr {
 		return m
 	}
 	w, h := m.Rect.Dx(), m.Rect.Dy()
-	dw, dh := w, h
-	if o >= 5 {
-		dw, dh = h, w
-	}
-	out := image.NewYCbCr(image.Rect(0, 0, dw, dh), image.YCbCrSubsampleRatio444)
-	for y := 0; y < dh; y++ {
-		for x := 0; x < dw; x++ {
-			sx, sy := storedPixel(o, x, y, w, h)
-			si, di := sy*m.YStride+sx, y*out.YStride+x
-			out.Y[di], out.Cb[di], out.Cr[di] = m.Y[si], m.Cb[si], m.Cr[si]
-		}
-	}
-	return out
+	y, dw, dh := orientPlane(m.Y, w, h, o)
+	cb, _, _ := orientPlane(m.Cb, w, h, o)
+	cr, _, _ := orientPlane(m.Cr, w, h, o)
+	return &image.YCbCr{Y: y, Cb: cb, Cr: cr, YStride: dw, CStride: dw,
+		SubsampleRatio: image.YCbCrSubsampleRatio444, Rect: image.Rect(0, 0, dw, dh)}
 }
 
 func uprightGray(m *image.Gray, o int) *image.Gray {
 	if o < 2 || o > 8 {
 		return m
 	}
-	w, h := m.Rect.Dx(), m.Rect.Dy()
+	pix, dw, dh := orientPlane(m.Pix, m.Rect.Dx(), m.Rect.Dy(), o)
+	return &image.Gray{Pix: pix, Stride: dw, Rect: image.Rect(0, 0, dw, dh)}
+}
+
+// orientPlane turns a w×h plane (stride w) stored with orientation o upright.
+func orientPlane(src []byte, w, h, o int) ([]byte, int, int) {
 	dw, dh := w, h
 	if o >= 5 {
 		dw, dh = h, w
 	}
-	out := image.NewGray(image.Rect(0, 0, dw, dh))
+	out := make([]byte, dw*dh)
 	for y := 0; y < dh; y++ {
 		for x := 0; x < dw; x++ {
 			sx, sy := storedPixel(o, x, y, w, h)
-			out.Pix[y*out.Stride+x] = m.Pix[sy*m.Stride+sx]
+			out[y*dw+x] = src[sy*w+sx]
 		}
 	}
-	return out
+	return out, dw, dh
 }
