@@ -328,6 +328,13 @@ func EnvNames() []string {
 	return out
 }
 
+// Variables lists every GRADPHOTO_* environment variable the program and its tests
+// read: Load's overrides (EnvNames), create-staff's password and the test suites'
+// MySQL server. README's configuration table is checked against it.
+func Variables() []string {
+	return append(EnvNames(), StaffPasswordEnv, EnvTestMySQLDSN)
+}
+
 func applyEnv(c *Config, lookup func(string) (string, bool)) error {
 	for _, b := range envBindings {
 		if v, ok := lookup(b.name); ok {
