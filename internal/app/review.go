@@ -99,6 +99,14 @@ func (r *reviewCollections) ReviewSubject(ctx context.Context, collectionID stri
 	return subj, nil
 }
 
+func (r *reviewCollections) LockForDecision(ctx context.Context, collectionID string) (string, error) {
+	c, err := r.cols.LockForDecision(ctx, collectionID)
+	if err != nil {
+		return "", err
+	}
+	return string(c.Status), nil
+}
+
 func (r *reviewCollections) MarkApproved(ctx context.Context, collectionID string, _ time.Time) error {
 	return r.cols.MarkApproved(ctx, collectionID)
 }
