@@ -201,12 +201,12 @@ func (st *Staff) deliveryStatuses(ctx context.Context, schoolID string) (map[str
 	return out, nil
 }
 
-// applyAccepted records 通过 for the items, 500 at a time; an item recorded meanwhile
+// applyAccepted records 通过 for the items, 1 000 to a transaction; an item recorded meanwhile
 // (a concurrent import) is left alone, and so is its collection.
 func (st *Staff) applyAccepted(ctx context.Context, ids []int64, cols map[int64]string) (int, error) {
 	n := 0
-	for start := 0; start < len(ids); start += 500 {
-		chunk := ids[start:min(start+500, len(ids))]
+	for start := 0; start < len(ids); start += 1000 {
+		chunk := ids[start:min(start+1000, len(ids))]
 		err := db.Tx(ctx, st.s.d.DB, func(ctx context.Context) error {
 			conn := db.Conn(ctx, st.s.d.DB)
 			var open []int64

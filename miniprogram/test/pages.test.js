@@ -617,7 +617,9 @@ describe('审核状态', () => {
     expect(texts(photo, '.review-reason')).toEqual(['· 学信网比对未通过：与身份证照片比对不一致']);
     expect(text(photo, '.reupload-notice')).toContain('无需再次支付');
     await pickAndUpload(env, photo, 'wxfile://tmp/good.jpg');
-    expect(text(photo, '.next')).toBe('提交审核，查看状态');
+    expect(text(photo, '.next')).toBe('使用此照片，提交审核');
+    await tap(env, photo, '.next');
+    expect(lastNavigation(env.wx)).toEqual({ kind: 'redirectTo', url: `/pages/review/review?id=${c.id}` });
     expect(env.server.requests.some((r) => r.path.endsWith('/order'))).toBe(false);
   });
 
