@@ -1,9 +1,12 @@
+//go:build unix
+
 package collection
 
 import (
 	"context"
 	"fmt"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -79,14 +82,30 @@ func submittedSchool(tb testing.TB, n int) (*Staff, []byte) {
 
 // BenchmarkCHSIResults50000 imports 学信网's result list for 50 000 students on SQLite:
 // 49 500 通过 and 500 不通过, each of those with its SMS in the outbox (target ≤ 5 s).
+// cpu-ms/op is the process CPU time of the import: on a shared machine the wall time
+// also counts the wait for a core.
 func BenchmarkCHSIResults50000(b *testing.B) {
+	var cpu time.Duration
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		st, file := submittedSchool(b, 50000)
+		start := processCPU()
 		b.StartTimer()
 		res, err := st.ImportCHSIResults(context.Background(), asAdmin, "x", "results.csv", file)
+		b.StopTimer()
+		cpu += processCPU() - start
 		if err != nil || res.Accepted != 49500 || res.Failed != 500 || len(res.Errors) != 0 {
 			b.Fatalf("%+v %v", res, err)
 		}
 	}
+	b.ReportMetric(float64(cpu)/float64(b.N)/1e6, "cpu-ms/op")
+}
+
+// processCPU is the user+system CPU time of the process.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -272,6 +272,7 @@ browserTest('school admin: stats, roster upload lists the bad rows, no audit pag
   assert.equal(bad.length, 1, `bad rows: ${bad}`);
   assert.match(bad[0], /^3学号2019030001不在本校任何导出批次中/);
   await page.locator('#batch-list tbody tr', { hasText: '未通过 1' }).waitFor();
+  await page.locator('#stats .card[data-status=chsi_failed] .value', { hasText: '1' }).waitFor(); // the counts follow
   await page.locator('#student-status').selectOption('chsi_failed');
   await page.locator('form.inline button[type=submit]', { hasText: '筛选' }).click();
   await page.locator('#students tbody tr', { hasText: '李四' }).waitFor();

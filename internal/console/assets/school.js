@@ -53,12 +53,26 @@ async function showSchool(body, id, token) {
   }
   if (alive !== token) return;
 
-  const byStatus = stats.by_status || {};
-  const cards = h('div.cards#stats',
-    card('名单人数', stats.roster_total),
-    ...Object.keys(STATUS).map((s) => card(STATUS[s], byStatus[s] || 0, s)),
-    card('已收款', yuan(stats.paid_total_fen)),
-    card('超时未审', stats.overdue_reviews == null ? '—' : stats.overdue_reviews, 'overdue', stats.overdue_reviews > 0));
+  let byStatus = {};
+  const cards = h('div.cards#stats');
+  const showStats = () => {
+    byStatus = stats.by_status || {};
+    clear(cards).append(
+      card('名单人数', stats.roster_total),
+      ...Object.keys(STATUS).map((s) => card(STATUS[s], byStatus[s] || 0, s)),
+      card('已收款', yuan(stats.paid_total_fen)),
+      card('超时未审', stats.overdue_reviews == null ? '—' : stats.overdue_reviews, 'overdue', stats.overdue_reviews > 0));
+  };
+  showStats();
+  // After an export, a batch marked 已报送 or 学信网's results the counts move.
+  async function refreshStats() {
+    try {
+      stats = await api('GET', `${base}/stats`);
+      if (alive !== token) return;
+      showStats();
+      updateExport();
+    } catch (e) { toast(e.message, 'error'); }
+  }
 
   // Roster import.
   const rosterReport = h('div#roster-report');
@@ -75,6 +89,7 @@ async function showSchool(body, id, token) {
       showCHSIResults(chsiReport, await api('POST', `${base}/chsi-results`, { form: fd }));
       refreshBatches();
       refreshStudents();
+      refreshStats();
     });
 
   // Export: a new batch.
@@ -104,7 +119,7 @@ async function showSchool(body, id, token) {
       return;
     }
     // The download runs outside the page: show the new batch once the server made it.
-    setTimeout(refreshBatches, 1500);
+    setTimeout(() => { refreshBatches(); refreshStats(); }, 1500);
   });
 
   // Batches: download again (the same bytes), mark as uploaded to 学信网.
@@ -121,6 +136,7 @@ async function showSchool(body, id, token) {
           toast(`第 ${b.id} 批已标记为已报送`);
           refreshBatches();
           refreshStudents();
+          refreshStats();
         } catch (e) { toast(e.message, 'error'); }
       });
     } catch (e) {
@@ -202,7 +218,7 @@ function showBatches(el, list, markSubmitted) {
         b.submitted_at ? h('span.muted', `（${b.submitted_by || ''} ${when(b.submitted_at)}）`) : null),
       h('td', b.created_by), h('td', when(b.created_at)),
       h('td', b.chsi_accepted || b.chsi_failed ? `通过 ${b.chsi_accepted} · 未通过 ${b.chsi_failed}` : '—'),
-      h('td.actions',
+      h('td.batch-actions',
         h('a.button.download', { href: `${ADMIN}/batches/${b.id}/download`, download: '' }, '下载'),
         b.status === 'exported' ? h('button.submitted', { type: 'button', on: { click: () => markSubmitted(b) } }, '已报送') : null))))));
 }
