@@ -21,8 +21,11 @@ function nextStep(status) {
     photo_ok: 'pay',
     in_review: 'wait_review',
     rejected: 'reupload_photo',
+    chsi_failed: 'reupload_photo',
     approved: 'done',
     exported: 'done',
+    submitted: 'done',
+    chsi_accepted: 'done',
   }[status];
 }
 
@@ -180,7 +183,7 @@ class FakeServer {
       return { status: 200, body: { collections: mine } };
     }
     if (method === 'POST' && path === '/api/v1/collections') return this.createCollection(openid, body);
-    if ((m = path.match(/^\/api\/v1\/collections\/([^/]+)(\/[a-z-]+)?$/))) {
+    if ((m = path.match(/^\/api\/v1\/collections\/([^/]+)((?:\/[a-z-]+)*)$/))) {
       const entry = this.collections.get(decodeURIComponent(m[1]));
       // Another student's collection is not found either: the API does not tell them apart.
       if (!entry || entry.owner !== openid) return { status: 404, body: errorBody('collection_not_found', '未找到该采集记录') };
@@ -205,8 +208,11 @@ class FakeServer {
           }
           c.subscribe_granted = body.accepted;
           return { status: 200, body: { collection: c } };
+        case 'GET /photo/standard':
+          if (!c.photo || !c.photo.standard_url) return { status: 404, body: errorBody('standard_photo_not_available', '还没有通过检测的照片，请先上传照片') };
+          return { status: 200, body: { tempFilePath: `wxfile://tmp/standard-${c.id}.jpg` } };
         case 'GET /photo':
-          if (c.status !== 'approved' && c.status !== 'exported') {
+          if (!['approved', 'exported', 'submitted', 'chsi_accepted'].includes(c.status)) {
             return { status: 404, body: errorBody('photo_not_available', '照片审核通过后才能查看') };
           }
           return { status: 200, body: { tempFilePath: `wxfile://tmp/approved-${c.id}.jpg` } };
@@ -277,20 +283,21 @@ class FakeServer {
 
   photo(c, upload) {
     if (!upload || upload.field !== 'photo') return { status: 400, body: errorBody('file_missing', '请选择要上传的文件（字段 photo）') };
-    if (!['code_ok', 'photo_ok', 'rejected'].includes(c.status)) return this.wrongStep();
+    if (!['code_ok', 'photo_ok', 'rejected', 'chsi_failed'].includes(c.status)) return this.wrongStep();
     if (upload.filePath.includes('bad')) {
       return { status: 422, body: errorBody('photo_rejected', '照片不符合标准', { checks: failingChecks() }) };
     }
     const checks = passingChecks();
-    c.photo = { uploaded_at: '2026-06-01T10:10:00+08:00', checks };
+    c.photo = { uploaded_at: '2026-06-01T10:10:00+08:00', checks, standard_url: `/api/v1/collections/${c.id}/photo/standard` };
     // A re-upload after a rejection goes back to review; the order stays paid.
     if (c.order && c.order.status === 'paid') {
       c.status = 'in_review';
       c.review = { status: 'pending', reasons: [], decided_at: null };
+      delete c.chsi_reason;
     } else {
       c.status = 'photo_ok';
     }
-    return { status: 200, body: { collection: c, checks } };
+    return { status: 200, body: { collection: c, checks, standard: { standardized: true, crop: [40, 60, 720, 960], scale: 0.6667 } } };
   }
 
   order(c, body) {
