@@ -64,6 +64,7 @@ var mutants = []mutant{
 
 	// One decision per collection.
 	{Name: "decision: refund rule outside the lock", File: "internal/usecase/refund.go", Find: "		if err := r.rule.LockRefund(ctx, who, o.CollectionID); err != nil {\n			return err\n		}\n", Replace: "", Pkg: e2ePkg, Run: raceRun + "/sqlite"},
+	{Name: "decision: refund rule in a transaction of its own", File: "internal/usecase/refund.go", Find: "	var started bool\n	err = db.Tx(ctx, r.g, func(ctx context.Context) error {\n		if err := r.rule.LockRefund(ctx, who, o.CollectionID); err != nil {\n			return err\n		}\n", Replace: "	var started bool\n	if err := db.Tx(ctx, r.g, func(ctx context.Context) error { return r.rule.LockRefund(ctx, who, o.CollectionID) }); err != nil {\n		return nil, failed(err)\n	}\n	err = db.Tx(ctx, r.g, func(ctx context.Context) error {\n", Pkg: "./internal/usecase/", Run: "TestRefundDecidesInOneTransaction"},
 	{Name: "decision: approved refundable by support", File: "internal/collection/staff.go", Find: "(c.Status == StatusApproved || c.Status == StatusExported) && who.Role != auth.RoleAdmin", Replace: "c.Status == StatusExported && who.Role != auth.RoleAdmin", Pkg: e2ePkg, Run: raceRun + "/sqlite"},
 	{Name: "decision: collection row not locked", File: "internal/collection/service.go", Find: "	return s.load(ctx, \"\", id, true)\n}\n\n// setStatus", Replace: "	return s.load(ctx, \"\", id, false)\n}\n\n// setStatus", Pkg: e2ePkg, Run: raceRun + "/mysql", MySQL: true},
 }
