@@ -297,11 +297,11 @@ func (a *analysis) report(rep *Report, p Profile) {
 	}
 	// eyes_open
 	{
-		limit := fmt.Sprintf("≥ %.0f", p.MinEyeContrast)
+		limit := fmt.Sprintf("≥ %.3f", p.MinEyeOpen)
 		if a.lm.pupilsOK {
 			inside := a.insideFace(a.lm.left) && a.insideFace(a.lm.right)
-			ok := inside && a.eyeContrast >= p.MinEyeContrast
-			rep.add(verdict(CheckEyesOpen, ok, a.eyeContrast, limit, "未能清楚识别双眼，请自然睁开双眼，头发或镜框不要遮挡眼睛"))
+			ok := inside && a.eyeOpen >= p.MinEyeOpen && a.eyeContrast >= p.MinEyeContrast
+			rep.add(verdict(CheckEyesOpen, ok, a.eyeOpen, limit, "未能清楚识别双眼，请自然睁开双眼，头发或镜框不要遮挡眼睛"))
 		} else {
 			rep.add(noFace(CheckEyesOpen, limit))
 		}
@@ -395,7 +395,7 @@ func (a *analysis) report(rep *Report, p Profile) {
 	// mouth_closed (warning)
 	{
 		limit := fmt.Sprintf("≤ %.3f", p.MaxLipGap)
-		ok := !a.lm.mouthOK || a.lipGap <= p.MaxLipGap
+		ok := !a.lm.mouthOK || (a.lipGap <= p.MaxLipGap && a.teeth <= p.MaxTeethShare)
 		rep.add(verdict(CheckMouthClosed, ok, a.lipGap, limit, "请自然闭合嘴唇，不要露齿"))
 	}
 }
