@@ -86,6 +86,10 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		f(&o)
 	}
 	a := &App{Config: cfg, Log: log, now: o.now}
+	if cfg.Sandbox() && cfg.WeChat.SubscribeTemplateApproved == "" && cfg.WeChat.SubscribeTemplateRejected == "" {
+		// The sandbox ships demo templates, so that `make run` shows the subscribe channel.
+		cfg.WeChat.SubscribeTemplateApproved, cfg.WeChat.SubscribeTemplateRejected = sandbox.DemoTemplateApproved, sandbox.DemoTemplateRejected
+	}
 	var err error
 	if a.DB, err = db.Open(ctx, cfg.DB.Driver, cfg.DB.DSN, cfg.DB.MaxOpenConns, log); err != nil {
 		return nil, err
@@ -127,6 +131,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		DB: a.DB, Schools: a.Schools, Roster: a.Roster, Phones: a.Auth, Codes: codes, Photos: photos,
 		Blobs: a.Blobs, Now: o.now, Log: log, MaxVerifyFailures: cfg.Auth.MaxVerifyFailures,
 		DefaultPhotoProfile: cfg.Photo.DefaultProfile,
+		SubscribeTemplates:  []string{cfg.WeChat.SubscribeTemplateApproved, cfg.WeChat.SubscribeTemplateRejected},
 	})
 
 	pays, err := newPayments(cfg, a, httpClient, o.now)
@@ -157,8 +162,12 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 	}
 	if cfg.Sandbox() {
 		sbMini := sandbox.NewMiniProgram(cfg.WeChat.AppID, cfg.WeChat.AppSecret)
-		deps.Sandbox = append(deps.Sandbox, sbMini, sandbox.NewSubscribe(sbMini), sandbox.NewSMS(a.Outbox))
-		deps.Sandbox = append(deps.Sandbox, pays.sandbox)
+		subs := sandbox.NewSubscribe(sbMini, nil)
+		// Templates configured under other ids have the demo templates' keywords.
+		subs.AddTemplate(cfg.WeChat.SubscribeTemplateApproved, sandbox.DemoTemplates[sandbox.DemoTemplateApproved])
+		subs.AddTemplate(cfg.WeChat.SubscribeTemplateRejected, sandbox.DemoTemplates[sandbox.DemoTemplateRejected])
+		deps.Sandbox = append(deps.Sandbox, sbMini, subs, sandbox.NewSMS(sentSMS{a.Outbox}),
+			sandbox.NewShipping(sbMini, pays.sandbox, cfg.WeChat.SandboxTradeManaged), pays.sandbox)
 	}
 	deps.Admin = a.wireAdmin(photos.checker)
 	a.Router, a.HTTP = httpapi.NewRouter(deps)

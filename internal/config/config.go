@@ -83,6 +83,12 @@ type WeChat struct {
 	// Subscribe-message templates (optional second channel for review results).
 	SubscribeTemplateApproved string `yaml:"subscribe_template_approved"`
 	SubscribeTemplateRejected string `yaml:"subscribe_template_rejected"`
+	// SubscribeState is the mini-program version a message opens: formal (default),
+	// trial or developer.
+	SubscribeState string `yaml:"subscribe_state"`
+	// SandboxTradeManaged: the sandbox's merchant is enrolled in 发货信息管理 (shipping
+	// info must be uploaded for every payment), as most mini-program merchants are.
+	SandboxTradeManaged bool `yaml:"sandbox_trade_managed"`
 }
 
 type Pay struct {
@@ -172,7 +178,7 @@ func Default() Config {
 		Log:     Log{Level: "info", Format: "json"},
 		Auth: Auth{StudentTokenTTL: 7 * 24 * time.Hour, StaffTokenTTL: 12 * time.Hour,
 			MaxVerifyFailures: 10, StaffMaxFailures: 5, StaffLockout: 15 * time.Minute},
-		WeChat: WeChat{Mode: "sandbox", AppID: "wxsandbox00000000", AppSecret: "sandbox-secret"},
+		WeChat: WeChat{Mode: "sandbox", AppID: "wxsandbox00000000", AppSecret: "sandbox-secret", SandboxTradeManaged: true},
 		Pay: Pay{MchID: "1900000001", OrderExpiry: 2 * time.Hour,
 			ReconcileAfter: 10 * time.Minute, ReconcileInterval: time.Minute},
 		Storage: Storage{Driver: "local", RejectedRetention: 7 * 24 * time.Hour},
@@ -425,6 +431,11 @@ func (c *Config) Validate() error {
 	case "json", "text":
 	default:
 		bad("log.format (GRADPHOTO_LOG_FORMAT)", "%q is not json or text", c.Log.Format)
+	}
+	switch c.WeChat.SubscribeState {
+	case "", "formal", "trial", "developer":
+	default:
+		bad("wechat.subscribe_state", "%q is not formal, trial or developer", c.WeChat.SubscribeState)
 	}
 	switch c.WeChat.Mode {
 	case "sandbox":

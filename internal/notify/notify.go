@@ -29,8 +29,12 @@ const (
 const (
 	ParamSchool  = "school"
 	ParamReasons = "reasons"
-	ParamTime    = "time" // when the result was decided, China time, 2006-01-02 15:04
+	ParamTime    = "time" // when the result was decided, China time, in TimeLayout
 )
+
+// TimeLayout is how times are written for students: WeChat's documented subscribe
+// message time format (2019年10月1日 15:01), read as well in an SMS.
+const TimeLayout = "2006年1月2日 15:04"
 
 // Message is one notification to send.
 type Message struct {
