@@ -31,7 +31,8 @@ func newReview(cfg *config.Config, a *App, mini *auth.MiniProgram, now func() ti
 		t := cfg.Notify.Tencent
 		sms, err := tencent.New(tencent.Config{Endpoint: t.Endpoint, Region: t.Region, SecretID: t.SecretID, SecretKey: t.SecretKey,
 			SdkAppID: t.SdkAppID, SignName: t.SignName, Templates: map[string]string{
-				notify.TemplateReviewApproved: t.TemplateApproved, notify.TemplateReviewRejected: t.TemplateRejected}}, nil, now)
+				notify.TemplateReviewApproved: t.TemplateApproved, notify.TemplateReviewRejected: t.TemplateRejected,
+				notify.TemplatePaymentAnomaly: t.TemplatePaymentAnomaly}}, nil, now)
 		if err != nil {
 			return nil, err
 		}
@@ -102,6 +103,14 @@ func (r *reviewCollections) ReviewSubject(ctx context.Context, collectionID stri
 		subj.Geometry = json.RawMessage(*c.PhotoGeometry)
 	}
 	return subj, nil
+}
+
+func (r *reviewCollections) LockForDecision(ctx context.Context, collectionID string) (string, error) {
+	c, err := r.cols.LockForDecision(ctx, collectionID)
+	if err != nil {
+		return "", err
+	}
+	return string(c.Status), nil
 }
 
 func (r *reviewCollections) MarkApproved(ctx context.Context, collectionID string, _ time.Time) error {

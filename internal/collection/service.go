@@ -545,6 +545,17 @@ func (s *Service) ByID(ctx context.Context, id string) (*Collection, error) {
 	return s.load(ctx, "", id, false)
 }
 
+// LockForDecision locks the collection row in the caller's transaction (FOR UPDATE on
+// MySQL; SQLite's write transaction is the lock) and returns it as it stands. Approval,
+// rejection and refund take it first, so whichever commits first wins and the other
+// sees the result.
+func (s *Service) LockForDecision(ctx context.Context, id string) (*Collection, error) {
+	if !db.InTx(ctx) {
+		return nil, apperr.Internal(fmt.Errorf("collection %s: LockForDecision outside a transaction", id))
+	}
+	return s.load(ctx, "", id, true)
+}
+
 // setStatus moves a collection from one of from to "to" inside the caller's transaction.
 func (s *Service) setStatus(ctx context.Context, id string, to Status, from ...Status) error {
 	res := db.Conn(ctx, s.d.DB).Model(&Collection{}).Where("id = ? AND status IN ?", id, from).

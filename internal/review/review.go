@@ -114,6 +114,10 @@ type Subject struct {
 // transactions (ctx carries them).
 type Collections interface {
 	ReviewSubject(ctx context.Context, collectionID string) (Subject, error)
+	// LockForDecision locks the collection row in the caller's transaction and returns its
+	// status. Every decision on a collection (approve, reject, refund) takes this lock
+	// first, so they are serialised and a later one sees what the earlier one committed.
+	LockForDecision(ctx context.Context, collectionID string) (status string, err error)
 	MarkApproved(ctx context.Context, collectionID string, at time.Time) error
 	MarkRejected(ctx context.Context, collectionID string, reasons []string, at time.Time) error
 	// UseSubscription takes one of the student's subscribe acceptances of the template
