@@ -27,6 +27,7 @@ import (
 	"github.com/gradphoto/gradphoto/internal/httpapi"
 	"github.com/gradphoto/gradphoto/internal/notify"
 	"github.com/gradphoto/gradphoto/internal/payment"
+	"github.com/gradphoto/gradphoto/internal/payment/wxshipping"
 	"github.com/gradphoto/gradphoto/internal/review"
 	"github.com/gradphoto/gradphoto/internal/roster"
 	"github.com/gradphoto/gradphoto/internal/sandbox"
@@ -183,6 +184,17 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 
 	a.workers = append(a.workers, worker{"payment-reconcile", func(ctx context.Context) {
 		a.Payments.RunReconciler(ctx, cfg.Pay.ReconcileInterval)
+	}})
+	// 发货信息管理: uploads happen only if WeChat says the merchant is trade-managed.
+	a.Payments.SetShipper(wxshipping.New(mini.SDK(), cfg.WeChat.AppID, cfg.Pay.MchID, mini.ContextHook))
+	a.workers = append(a.workers, worker{"payment-shipping", func(ctx context.Context) {
+		every(ctx, cfg.Pay.ShippingInterval, func(ctx context.Context) {
+			if n, err := a.Payments.ShipPaid(ctx); err != nil {
+				log.WarnContext(ctx, "shipping info upload", "err", err)
+			} else if n > 0 {
+				log.InfoContext(ctx, "shipping info uploaded", "orders", n)
+			}
+		})
 	}})
 	a.workers = append(a.workers, worker{"photo-retention", func(ctx context.Context) {
 		every(ctx, time.Hour, func(ctx context.Context) {

@@ -104,6 +104,11 @@ type Pay struct {
 	OrderExpiry       time.Duration `yaml:"order_expiry"`
 	ReconcileAfter    time.Duration `yaml:"reconcile_after"`
 	ReconcileInterval time.Duration `yaml:"reconcile_interval"`
+	// QueryOnReadInterval: a student reading a collection whose order may have been paid
+	// makes WeChat Pay be asked about it, at most this often per order.
+	QueryOnReadInterval time.Duration `yaml:"query_on_read_interval"`
+	// ShippingInterval: how often paid orders' shipping info is uploaded (发货信息管理).
+	ShippingInterval time.Duration `yaml:"shipping_interval"`
 }
 
 type Storage struct {
@@ -184,7 +189,8 @@ func Default() Config {
 			MaxVerifyFailures: 10, StaffMaxFailures: 5, StaffLockout: 15 * time.Minute},
 		WeChat: WeChat{Mode: "sandbox", AppID: "wxsandbox00000000", AppSecret: "sandbox-secret", SandboxTradeManaged: true},
 		Pay: Pay{MchID: "1900000001", OrderExpiry: 2 * time.Hour,
-			ReconcileAfter: 10 * time.Minute, ReconcileInterval: time.Minute},
+			ReconcileAfter: 10 * time.Minute, ReconcileInterval: time.Minute, QueryOnReadInterval: 3 * time.Second,
+			ShippingInterval: 30 * time.Second},
 		Storage: Storage{Driver: "local", RejectedRetention: 7 * 24 * time.Hour},
 		Support: Support{Phone: "010-58691620", Hours: "周二至周日 9:30-17:00"},
 		Photo:   Photo{DefaultProfile: "chsi"},
@@ -449,6 +455,9 @@ func (c *Config) Validate() error {
 	case "json", "text":
 	default:
 		bad("log.format (GRADPHOTO_LOG_FORMAT)", "%q is not json or text", c.Log.Format)
+	}
+	if c.Pay.QueryOnReadInterval <= 0 || c.Pay.ShippingInterval <= 0 {
+		bad("pay.query_on_read_interval/shipping_interval", "must be positive")
 	}
 	switch c.WeChat.SubscribeState {
 	case "", "formal", "trial", "developer":

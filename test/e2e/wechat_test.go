@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gradphoto/gradphoto/internal/app"
+	"github.com/gradphoto/gradphoto/internal/config"
 	"github.com/gradphoto/gradphoto/internal/sandbox"
 )
 
@@ -162,4 +163,51 @@ func TestSubscribeMessage(t *testing.T) {
 			t.Fatalf("approval message: %v", m)
 		}
 	})
+}
+
+// TestPaymentOnReadPromotionShipping: back from wx.requestPayment with no notification,
+// reading the collection queries WeChat Pay and shows it paid; a WeChat-funded discount
+// (promotion_detail) is a payment like any other; every payment's shipping info reaches
+// WeChat (the sandbox merchant is trade-managed), through the real SDK's token.
+func TestPaymentOnReadPromotionShipping(t *testing.T) {
+	fastShipping := func(cfg *config.Config) { cfg.Pay.ShippingInterval = 100 * time.Millisecond }
+	each := func(t *testing.T, s *server) {
+		order := func(tok, id string) string {
+			r := s.do("POST", "/api/v1/collections/"+id+"/order", tok, nil).must(t, 200)
+			return r.JSON["order"].(map[string]any)["out_trade_no"].(string)
+		}
+		tok := s.login("on-read")
+		id := s.verify(tok, zhangSan)
+		s.photoOK(tok, id)
+		otn := order(tok, id)
+		s.do("POST", "/sandbox/pay/transactions/"+otn+"/succeed?notify=0", "", nil).must(t, 200)
+		c := collectionOf(s.do("GET", "/api/v1/collections/"+id, tok, nil).must(t, 200))
+		if c["status"] != "in_review" || c["order"].(map[string]any)["status"] != "paid" {
+			t.Fatalf("read after paying without a notification: %v", c)
+		}
+
+		tok2 := s.login("coupon")
+		id2 := s.verify(tok2, liSi)
+		s.photoOK(tok2, id2)
+		otn2 := order(tok2, id2)
+		s.do("POST", "/sandbox/pay/transactions/"+otn2+"/succeed?coupon_fen=500", "", nil).must(t, 200)
+		waitFor(t, "the discounted payment applied", 10*time.Second, func() bool {
+			return collectionOf(s.do("GET", "/api/v1/collections/"+id2, tok2, nil))["status"] == "in_review"
+		})
+		if strings.Contains(s.Logs.String(), "ALERT payment anomaly") {
+			t.Fatal("a discounted payment was taken for an anomaly")
+		}
+
+		waitFor(t, "both orders' shipping info at WeChat", 10*time.Second, func() bool {
+			list, _ := s.do("GET", "/sandbox/shipping/uploads", "", nil).JSON["uploads"].([]any)
+			seen := map[string]string{}
+			for _, u := range list {
+				m := u.(map[string]any)
+				seen[m["out_trade_no"].(string)] = m["payer"].(string)
+			}
+			return seen[otn] == "sandbox-on-read" && seen[otn2] == "sandbox-coupon"
+		})
+	}
+	t.Run("sqlite", func(t *testing.T) { each(t, startServer(t, fastShipping)) })
+	t.Run("mysql", func(t *testing.T) { each(t, startServer(t, onMySQL(t), fastShipping)) })
 }
