@@ -94,7 +94,11 @@ func (r *reviewCollections) ReviewSubject(ctx context.Context, collectionID stri
 	subj := review.Subject{CollectionID: c.ID, SchoolID: c.SchoolID, SchoolName: sc.Name, Level: c.Level, Name: c.Name,
 		StudentNo: c.StudentNo, Phone: c.Phone, OpenID: openID}
 	if c.PhotoSHA256 != nil {
-		subj.PhotoKey = collection.PhotoKey(*c.PhotoSHA256)
+		subj.OriginalKey = collection.PhotoKey(*c.PhotoSHA256)
+		subj.PhotoKey = subj.OriginalKey
+	}
+	if c.PhotoStandardSHA256 != nil {
+		subj.PhotoKey = collection.StandardPhotoKey(*c.PhotoStandardSHA256)
 	}
 	if c.PhotoChecks != nil && json.Valid([]byte(*c.PhotoChecks)) {
 		subj.Checks = json.RawMessage(*c.PhotoChecks)

@@ -101,10 +101,11 @@ type Subject struct {
 	Level        string          `json:"level"`
 	Name         string          `json:"name"`
 	StudentNo    string          `json:"student_no"`
-	PhotoKey     string          `json:"photo_key"` // storage key of the photo under review
-	Checks       json.RawMessage `json:"checks"`    // the machine checks (api.md check objects)
-	Phone        string          `json:"-"`         // SMS recipient; empty: no SMS
-	OpenID       string          `json:"-"`         // subscribe-message recipient
+	PhotoKey     string          `json:"photo_key"`    // storage key of the photo under review: the standard photo when there is one
+	OriginalKey  string          `json:"original_key"` // storage key of the upload as sent
+	Checks       json.RawMessage `json:"checks"`       // the machine checks (api.md check objects)
+	Phone        string          `json:"-"`            // SMS recipient; empty: no SMS
+	OpenID       string          `json:"-"`            // subscribe-message recipient
 	// Geometry is photo.Geometry as JSON (face box, pupils, eye line), drawn over the
 	// photo in the staff console; nil when the photo predates it.
 	Geometry json.RawMessage `json:"geometry"`
