@@ -63,6 +63,7 @@ type shipping struct {
 	shipper   Shipper
 	managed   bool
 	checkedAt time.Time
+	retryAt   time.Time // after a failed is_trade_managed
 }
 
 const (
@@ -87,9 +88,13 @@ func (s *Service) tradeManaged(ctx context.Context) (Shipper, bool, error) {
 		return nil, false, nil
 	}
 	now := s.clock()
+	if now.Before(s.ship.retryAt) {
+		return nil, false, nil // the last question failed: do not ask every run
+	}
 	if s.ship.checkedAt.IsZero() || now.Sub(s.ship.checkedAt) >= managedCacheFor {
 		managed, err := s.ship.shipper.TradeManaged(ctx)
 		if err != nil {
+			s.ship.retryAt = now.Add(5 * time.Minute)
 			return nil, false, err
 		}
 		s.ship.managed, s.ship.checkedAt = managed, now
