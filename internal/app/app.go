@@ -87,7 +87,8 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 	}
 	a := &App{Config: cfg, Log: log, now: o.now}
 	var err error
-	if a.DB, err = db.Open(ctx, cfg.DB.Driver, cfg.DB.DSN, cfg.DB.MaxOpenConns, log); err != nil {
+	if a.DB, err = db.Open(ctx, cfg.DB.Driver, cfg.DB.DSN, cfg.DB.MaxOpenConns, log,
+		db.Timeouts{Connect: cfg.DB.ConnectTimeout, Read: cfg.DB.ReadTimeout, Write: cfg.DB.WriteTimeout}); err != nil {
 		return nil, err
 	}
 	if a.Blobs, err = newBlobs(ctx, cfg); err != nil {
@@ -204,8 +205,21 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 			w.run(wctx)
 		}(w)
 	}
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
+	var metricsSrv *http.Server
+	if addr := a.Config.HTTP.MetricsAddr; addr != "" {
+		mln, err := net.Listen("tcp", addr)
+		if err != nil {
+			_ = srv.Close()
+			stopWorkers()
+			wg.Wait()
+			return fmt.Errorf("metrics listener: %w", err)
+		}
+		metricsSrv = &http.Server{Handler: httpapi.MetricsHandler(a.Registry), ReadHeaderTimeout: 10 * time.Second}
+		go func() { errc <- metricsSrv.Serve(mln) }()
+		a.Log.InfoContext(ctx, "metrics served", "addr", mln.Addr().String())
+	}
 	var err error
 	select {
 	case <-ctx.Done():
@@ -216,6 +230,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	defer cancel()
 	if err := srv.Shutdown(shutCtx); err != nil {
 		a.Log.WarnContext(shutCtx, "requests still running at the shutdown timeout", "err", err)
+	}
+	if metricsSrv != nil {
+		_ = metricsSrv.Shutdown(shutCtx)
 	}
 	stopWorkers()
 	wg.Wait()
