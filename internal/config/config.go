@@ -208,7 +208,7 @@ func Default() Config {
 		DataDir: "./data",
 		DB: DB{Driver: "sqlite", ConnectTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
 			WriteTimeout: 30 * time.Second},
-		Log:     Log{Level: "info", Format: "json"},
+		Log: Log{Level: "info", Format: "json"},
 		Auth: Auth{StudentTokenTTL: 7 * 24 * time.Hour, StaffTokenTTL: 12 * time.Hour,
 			MaxVerifyFailures: 10, StaffMaxFailures: 5, StaffLockout: 15 * time.Minute, StaffFailuresPerMinute: 10},
 		WeChat: WeChat{Mode: "sandbox", AppID: "wxsandbox00000000", AppSecret: "sandbox-secret"},
