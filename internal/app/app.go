@@ -25,6 +25,7 @@ import (
 	"github.com/gradphoto/gradphoto/internal/config"
 	"github.com/gradphoto/gradphoto/internal/db"
 	"github.com/gradphoto/gradphoto/internal/httpapi"
+	"github.com/gradphoto/gradphoto/internal/imagebudget"
 	"github.com/gradphoto/gradphoto/internal/notify"
 	"github.com/gradphoto/gradphoto/internal/payment"
 	"github.com/gradphoto/gradphoto/internal/review"
@@ -114,11 +115,13 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		StaffMaxFailures: cfg.Auth.StaffMaxFailures, StaffLockout: cfg.Auth.StaffLockout,
 	}, o.now, log)
 
-	photos, err := newPhotoChecker(cfg)
+	// One memory budget for every decode of an upload, photos and 采集码 alike.
+	memory := imagebudget.New(int64(cfg.Memory.ImageBudgetMB)<<20, imageBudgetWait)
+	photos, err := newPhotoChecker(cfg, memory)
 	if err != nil {
 		return nil, err
 	}
-	codes, err := newCodeReader(cfg, secrets.captureKey)
+	codes, err := newCodeReader(cfg, secrets.captureKey, memory)
 	if err != nil {
 		return nil, err
 	}

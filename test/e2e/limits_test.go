@@ -2,6 +2,9 @@ package e2e
 
 import (
 	"net/http"
+	"runtime"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -10,6 +13,7 @@ import (
 	"github.com/gradphoto/gradphoto/internal/config"
 	"github.com/gradphoto/gradphoto/internal/dbtest"
 	"github.com/gradphoto/gradphoto/internal/faultproxy"
+	"github.com/gradphoto/gradphoto/internal/imagebudget/bomb"
 )
 
 // throughProxy runs the server on a fresh MySQL database reached through a fault
@@ -98,4 +102,80 @@ func TestDatabaseStalledOrDown(t *testing.T) {
 			s.do("GET", "/readyz", "", nil).must(t, 200)
 		})
 	}
+}
+
+// The decode bombs of the attack run (a 228 KB progressive 5400×7200 JPEG, a 16-bit
+// 7000×7000 PNG, a progressive 49 MP 采集码 image) are refused from their headers by
+// the memory they would need (413 image_too_complex), all at once, without the heap
+// ever growing by what they would have taken (hundreds of MB each).
+func TestDecodeBombsRefusedByMemory(t *testing.T) {
+	s := startServer(t)
+	tok := s.login("bomber")
+	id := s.verify(tok, zhangSan)
+	s.upload("/api/v1/collections/"+id+"/capture-code", tok, "image", "code.png", codeScreenshot(t, newPayload(t))).must(t, 200)
+
+	photoBomb, err := bomb.ProgressiveJPEG(5400, 7200, 3, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	codeBomb, err := bomb.ProgressiveJPEG(7000, 7000, 3, newPayload(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pngBomb, err := bomb.PNG16(7000, 7000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	uploads := []struct {
+		path, field, name string
+		data              []byte
+	}{
+		{"/photo", "photo", "bomb.jpg", photoBomb},
+		{"/capture-code", "image", "bomb.jpg", codeBomb},
+		{"/capture-code", "image", "bomb.png", pngBomb},
+	}
+	runtime.GC()
+	var base runtime.MemStats
+	runtime.ReadMemStats(&base)
+	var peak atomic.Uint64
+	stop := make(chan struct{})
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		var m runtime.MemStats
+		for {
+			runtime.ReadMemStats(&m)
+			if m.HeapAlloc > peak.Load() {
+				peak.Store(m.HeapAlloc)
+			}
+			select {
+			case <-stop:
+				return
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+	}()
+	var wg sync.WaitGroup
+	answers := make([]*response, 2*len(uploads))
+	for i := range answers {
+		u := uploads[i%len(uploads)]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			answers[i] = s.upload("/api/v1/collections/"+id+u.path, tok, u.field, u.name, u.data)
+		}()
+	}
+	wg.Wait()
+	close(stop)
+	<-sampled
+	for i, r := range answers {
+		if r.Status != 413 || r.errCode() != "image_too_complex" {
+			t.Errorf("%s (%d bytes): %d %s, want 413 image_too_complex", uploads[i%len(uploads)].name, len(uploads[i%len(uploads)].data), r.Status, r.Body)
+		}
+	}
+	if grew := int64(peak.Load()) - int64(base.HeapAlloc); grew > 150<<20 {
+		t.Fatalf("the heap grew by %d MB while refusing the bombs", grew>>20)
+	}
+	// The student can go on with an ordinary photo.
+	s.upload("/api/v1/collections/"+id+"/photo", tok, "photo", "photo.jpg", compliantPhoto(t)).must(t, 200)
 }
