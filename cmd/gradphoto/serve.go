@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"runtime/debug"
 	"strings"
 
 	"github.com/gradphoto/gradphoto/internal/app"
@@ -91,6 +92,11 @@ func runServe(ctx context.Context, env *cliEnv, args []string) int {
 	if err := a.Migrate(ctx); err != nil {
 		fmt.Fprintln(env.stderr, "gradphoto serve:", err)
 		return 1
+	}
+	if mb := a.Config.Memory.LimitMB; mb > 0 {
+		// A soft limit: the GC works harder near it instead of letting garbage from
+		// image decodes push the process past what the container allows.
+		debug.SetMemoryLimit(int64(mb) << 20)
 	}
 	ln, err := net.Listen("tcp", a.Config.HTTP.Addr)
 	if err != nil {

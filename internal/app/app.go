@@ -113,6 +113,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 	a.Auth = auth.NewService(a.DB, mini, auth.Config{
 		TokenSecret: secrets.token, StudentTokenTTL: cfg.Auth.StudentTokenTTL, StaffTokenTTL: cfg.Auth.StaffTokenTTL,
 		StaffMaxFailures: cfg.Auth.StaffMaxFailures, StaffLockout: cfg.Auth.StaffLockout,
+		StaffFailuresPerMinute: cfg.Auth.StaffFailuresPerMinute,
 	}, o.now, log)
 
 	// One memory budget for every decode of an upload, photos and 采集码 alike.

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"strings"
 	"time"
 
@@ -46,7 +47,9 @@ var (
 	ErrBadToken      = apperr.Unauthorized("unauthorized", "登录已过期，请重新登录")
 	ErrWrongKind     = apperr.Forbidden("forbidden", "无权进行此操作")
 	ErrBadCredential = apperr.Unauthorized("login_failed", "用户名或密码错误")
-	ErrLocked        = apperr.TooMany("account_locked", "登录失败次数过多，账号已临时锁定，请稍后再试")
+	// ErrStaffThrottled refuses a client address after too many failed staff logins;
+	// it says nothing about any account.
+	ErrStaffThrottled = apperr.TooMany("rate_limited", "登录失败次数过多，请稍后再试")
 )
 
 // User is a WeChat user of the mini-program (table users).
@@ -89,24 +92,41 @@ type Principal struct {
 
 // Config of the service.
 type Config struct {
-	TokenSecret      []byte
-	StudentTokenTTL  time.Duration
-	StaffTokenTTL    time.Duration
-	StaffMaxFailures int
-	StaffLockout     time.Duration
+	TokenSecret     []byte
+	StudentTokenTTL time.Duration
+	StaffTokenTTL   time.Duration
+	// StaffMaxFailures within StaffLockout for one (address, account) make further tries
+	// of that pair fail unchecked; StaffFailuresPerMinute from one address make that
+	// address get 429.
+	StaffMaxFailures       int
+	StaffLockout           time.Duration
+	StaffFailuresPerMinute int
 }
 
 // Service logs people in and checks tokens.
 type Service struct {
-	db     *gorm.DB
-	wechat WeChat
-	cfg    Config
-	now    func() time.Time
-	log    *slog.Logger
+	db          *gorm.DB
+	wechat      WeChat
+	cfg         Config
+	now         func() time.Time
+	log         *slog.Logger
+	throttle    *loginThrottle
+	bcryptSlots chan struct{}
 }
 
 func NewService(g *gorm.DB, wc WeChat, cfg Config, now func() time.Time, log *slog.Logger) *Service {
-	return &Service{db: g, wechat: wc, cfg: cfg, now: now, log: log}
+	if cfg.StaffMaxFailures <= 0 {
+		cfg.StaffMaxFailures = 5
+	}
+	if cfg.StaffLockout <= 0 {
+		cfg.StaffLockout = 15 * time.Minute
+	}
+	if cfg.StaffFailuresPerMinute <= 0 {
+		cfg.StaffFailuresPerMinute = 10
+	}
+	return &Service{db: g, wechat: wc, cfg: cfg, now: now, log: log,
+		throttle:    newLoginThrottle(cfg.StaffFailuresPerMinute, cfg.StaffMaxFailures, cfg.StaffLockout),
+		bcryptSlots: make(chan struct{}, max(1, runtime.NumCPU()/2))}
 }
 
 // Session is a freshly issued token.

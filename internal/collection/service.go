@@ -162,11 +162,17 @@ func (s *Service) Create(ctx context.Context, userID string, in CreateInput) (vi
 		}
 		in.Phone = roster.NormalizePhone(p)
 	}
-	entry, err := s.d.Roster.Match(ctx, roster.Claim{SchoolID: sc.ID, Level: in.Level, Name: in.Name, StudentNo: in.StudentNo, Phone: in.Phone})
-	if errors.Is(err, roster.ErrNoMatch) {
-		s.recordVerifyFailure(ctx, userID)
+	// The try is counted as a failure before the roster is asked and taken back on a
+	// match: parallel wrong tries cannot all pass a check made before any was counted.
+	try, err := s.takeVerifyTry(ctx, userID)
+	if err != nil {
 		return nil, false, err
 	}
+	entry, err := s.d.Roster.Match(ctx, roster.Claim{SchoolID: sc.ID, Level: in.Level, Name: in.Name, StudentNo: in.StudentNo, Phone: in.Phone})
+	if errors.Is(err, roster.ErrNoMatch) {
+		return nil, false, err
+	}
+	s.giveBackVerifyTry(ctx, try)
 	if err != nil {
 		return nil, false, err
 	}
@@ -220,9 +226,35 @@ func (s *Service) checkVerifyBudget(ctx context.Context, userID string) error {
 	return nil
 }
 
-func (s *Service) recordVerifyFailure(ctx context.Context, userID string) {
-	if err := db.Conn(ctx, s.d.DB).Create(&VerifyFailure{UserID: userID, CreatedAt: s.d.Now()}).Error; err != nil {
-		s.d.Log.ErrorContext(ctx, "record verify failure", "err", err)
+// takeVerifyTry counts one verification failure, unless the hour's budget is spent,
+// atomically on both databases: the student's users row is locked (MySQL; SQLite's
+// write transaction serialises anyway) while the failures are counted and one added.
+func (s *Service) takeVerifyTry(ctx context.Context, userID string) (int64, error) {
+	var id int64
+	err := db.Tx(ctx, s.d.DB, func(ctx context.Context) error {
+		var locked []string
+		if err := db.ForUpdate(db.Conn(ctx, s.d.DB).Table("users").Where("id = ?", userID)).Pluck("id", &locked).Error; err != nil {
+			return apperr.Internal(err)
+		}
+		if err := s.checkVerifyBudget(ctx, userID); err != nil {
+			return err
+		}
+		f := VerifyFailure{UserID: userID, CreatedAt: s.d.Now()}
+		if err := db.Conn(ctx, s.d.DB).Create(&f).Error; err != nil {
+			return apperr.Internal(err)
+		}
+		id = f.ID
+		return nil
+	})
+	return id, err
+}
+
+// giveBackVerifyTry removes a counted try that turned out not to be a failure.
+func (s *Service) giveBackVerifyTry(ctx context.Context, id int64) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second) // even when the request just ended
+	defer cancel()
+	if err := db.Conn(ctx, s.d.DB).Where("id = ?", id).Delete(&VerifyFailure{}).Error; err != nil {
+		s.d.Log.ErrorContext(ctx, "give back a verification try", "err", err)
 	}
 }
 

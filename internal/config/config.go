@@ -255,6 +255,9 @@ func Load(path string) (*Config, error) {
 	if cfg.HTTP.Addr == "" {
 		cfg.HTTP.Addr = defaultAddr(cfg.WeChat.Mode)
 	}
+	if _, ok := os.LookupEnv("GOMEMLIMIT"); ok {
+		cfg.Memory.LimitMB = 0 // the Go runtime already applied the operator's limit
+	}
 	cfg.fillDerived()
 	if err := cfg.Validate(); err != nil {
 		return nil, err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -63,8 +64,12 @@ func (s *Server) fail(c *gin.Context, err error) {
 	if status >= 500 {
 		s.d.Log.ErrorContext(c.Request.Context(), "request failed", "code", e.Code, "err", err, "request_id", rid, "route", c.FullPath())
 	}
-	if status == http.StatusServiceUnavailable && c.Writer.Header().Get("Retry-After") == "" {
-		c.Header("Retry-After", retryAfter(e))
+	if c.Writer.Header().Get("Retry-After") == "" {
+		if secs, ok := e.Details["retry_after_seconds"].(int); ok {
+			c.Header("Retry-After", strconv.Itoa(secs))
+		} else if status == http.StatusServiceUnavailable {
+			c.Header("Retry-After", retryAfter(e))
+		}
 	}
 	details := e.Details
 	if details == nil {

@@ -101,7 +101,7 @@ func NewRouter(d Deps) (*gin.Engine, *Server) {
 	student.POST("/collections/:id/subscribe", s.setSubscription)
 
 	admin := r.Group("/admin/api/v1")
-	admin.POST("/login", s.auditStaffLogin(), s.staffLogin)
+	admin.POST("/login", s.requireJSON, s.auditStaffLogin(), s.staffLogin)
 	s.mountPayment(r, student)
 	s.mountAdmin(admin)
 	mountReview(admin, s, d.Reviews, d.Blobs)

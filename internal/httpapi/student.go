@@ -285,7 +285,7 @@ func (s *Server) staffLogin(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	sess, err := s.d.Auth.StaffLogin(c.Request.Context(), strings.TrimSpace(req.Username), req.Password)
+	sess, err := s.d.Auth.StaffLogin(c.Request.Context(), c.ClientIP(), strings.TrimSpace(req.Username), req.Password)
 	if err != nil {
 		s.fail(c, err)
 		return

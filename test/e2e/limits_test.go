@@ -1,8 +1,12 @@
 package e2e
 
 import (
+	"bytes"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -10,6 +14,7 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 
+	"github.com/gradphoto/gradphoto/internal/app"
 	"github.com/gradphoto/gradphoto/internal/config"
 	"github.com/gradphoto/gradphoto/internal/dbtest"
 	"github.com/gradphoto/gradphoto/internal/faultproxy"
@@ -178,4 +183,92 @@ func TestDecodeBombsRefusedByMemory(t *testing.T) {
 	}
 	// The student can go on with an ordinary photo.
 	s.upload("/api/v1/collections/"+id+"/photo", tok, "photo", "photo.jpg", compliantPhoto(t)).must(t, 200)
+}
+
+// Thirty wrong verifications at once from one account: exactly the hour's budget (10)
+// is spent on the roster, the rest are refused, on both databases.
+func TestParallelWrongVerificationsCountedExactly(t *testing.T) {
+	onEachDatabase(t, func(t *testing.T, s *server) {
+		tok := s.login("racer")
+		var wg sync.WaitGroup
+		codes := make([]string, 30)
+		for i := range codes {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				r := s.do("POST", "/api/v1/collections", tok, map[string]string{
+					"school_id": "upc-east", "level": "本科", "name": "不存在", "student_no": fmt.Sprintf("1999%06d", i), "phone": "13800000001",
+				})
+				codes[i] = fmt.Sprint(r.Status, " ", r.errCode())
+			}()
+		}
+		wg.Wait()
+		counts := map[string]int{}
+		for _, c := range codes {
+			counts[c]++
+		}
+		if counts["422 student_not_found"] != 10 || counts["429 too_many_attempts"] != 20 {
+			t.Fatalf("30 parallel wrong verifications answered %v, want 10 student_not_found and 20 too_many_attempts", counts)
+		}
+		// The right details are refused too once the budget is spent.
+		r := s.do("POST", "/api/v1/collections", tok, map[string]string{
+			"school_id": "upc-east", "level": zhangSan.Level, "name": zhangSan.Name, "student_no": zhangSan.No, "phone": zhangSan.Phone,
+		})
+		if r.Status != 429 {
+			t.Fatalf("after the budget: %d %s", r.Status, r.Body)
+		}
+		// A successful verification does not spend the budget.
+		other := s.login("honest")
+		for i := 0; i < 12; i++ {
+			r := s.do("POST", "/api/v1/collections", other, map[string]string{
+				"school_id": "upc-east", "level": liSi.Level, "name": liSi.Name, "student_no": liSi.No, "phone": liSi.Phone,
+			})
+			if r.Status != 200 && r.Status != 201 {
+				t.Fatalf("successful verification %d: %d %s", i+1, r.Status, r.Body)
+			}
+		}
+	})
+}
+
+// Staff login: a client address with too many failures gets 429 for itself only; the
+// account's owner at another address logs in; unknown user and wrong password answer
+// alike; a body not declared JSON is refused (415), so no other site's form can post it.
+func TestStaffLoginThrottledPerAddress(t *testing.T) {
+	s := startServer(t, func(c *config.Config) { c.HTTP.TrustedProxies = []string{"127.0.0.1"} })
+	login := func(from, user, password, ctype string) *response {
+		req, err := http.NewRequest("POST", s.URL+"/admin/api/v1/login", strings.NewReader(fmt.Sprintf(`{"username":%q,"password":%q}`, user, password)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", ctype)
+		req.Header.Set("X-Forwarded-For", from)
+		return s.send(req)
+	}
+	const attacker, owner, json = "203.0.113.9", "198.51.100.7", "application/json"
+	wrong := login(attacker, "admin", "not-the-password", json).must(t, 401)
+	unknown := login(attacker, "no-such-user", "not-the-password", json).must(t, 401)
+	if !bytes.Equal(stripRequestID(wrong.JSON), stripRequestID(unknown.JSON)) {
+		t.Fatalf("wrong password %s and unknown user %s answer differently", wrong.Body, unknown.Body)
+	}
+	for i := 0; i < 8; i++ {
+		login(attacker, "admin", "not-the-password", json).must(t, 401)
+	}
+	r := login(attacker, "admin", app.DemoStaffPassword, json).must(t, 429)
+	if r.errCode() != "rate_limited" || r.Header.Get("Retry-After") == "" {
+		t.Fatalf("the attacker's address: %s (Retry-After %q)", r.Body, r.Header.Get("Retry-After"))
+	}
+	if r := login(owner, "admin", app.DemoStaffPassword, json).must(t, 200); r.JSON["role"] != "admin" {
+		t.Fatalf("the owner from another address: %s", r.Body)
+	}
+	if r := login(owner, "admin", app.DemoStaffPassword, "text/plain").must(t, 415); r.errCode() != "json_required" {
+		t.Fatalf("text/plain login: %s", r.Body)
+	}
+}
+
+// stripRequestID returns the error body without its request id, for comparing answers.
+func stripRequestID(m map[string]any) []byte {
+	e, _ := m["error"].(map[string]any)
+	delete(e, "request_id")
+	b, _ := json.Marshal(m)
+	return b
 }
