@@ -54,11 +54,13 @@ var (
 
 // User is a WeChat user of the mini-program (table users).
 type User struct {
-	ID          string `gorm:"primaryKey;size:40"`
-	OpenID      string `gorm:"column:openid;size:128;not null"`
-	UnionID     string `gorm:"column:unionid;size:128;not null"`
-	CreatedAt   time.Time
-	LastLoginAt time.Time
+	ID      string `gorm:"primaryKey;size:40"`
+	OpenID  string `gorm:"column:openid;size:128;not null"`
+	UnionID string `gorm:"column:unionid;size:128;not null"`
+	// TokenVersion is carried by the student's tokens; raising it ends their sessions.
+	TokenVersion int `gorm:"not null"`
+	CreatedAt    time.Time
+	LastLoginAt  time.Time
 }
 
 func (User) TableName() string { return "users" }
@@ -170,8 +172,43 @@ func (s *Service) WeChatLogin(ctx context.Context, code string) (*Session, error
 	}
 	u = stored
 	exp := now.Add(s.cfg.StudentTokenTTL)
-	tok := s.sign(Principal{Kind: "student", Subject: u.ID, Expires: exp.Unix()})
+	tok := s.sign(Principal{Kind: "student", Subject: u.ID, Version: u.TokenVersion, Expires: exp.Unix()})
 	return &Session{Token: tok, ExpiresAt: exp, UserID: u.ID}, nil
+}
+
+// VerifyStudent checks a student token and that its sessions were not ended (logout):
+// one primary-key read per student request.
+func (s *Service) VerifyStudent(ctx context.Context, token string) (*Principal, error) {
+	p, err := s.Verify(token)
+	if err != nil {
+		return nil, err
+	}
+	if p.Kind != "student" {
+		return nil, ErrWrongKind
+	}
+	var u User
+	err = db.Conn(ctx, s.db).Select("id", "token_version").Where("id = ?", p.Subject).Take(&u).Error
+	if db.IsNotFound(err) {
+		return nil, ErrBadToken
+	}
+	if err != nil {
+		return nil, apperr.Internal(err)
+	}
+	if u.TokenVersion != p.Version {
+		return nil, ErrBadToken
+	}
+	return p, nil
+}
+
+// EndStudentSessions ends every session of the student (logout on one phone ends a
+// token copied elsewhere too).
+func (s *Service) EndStudentSessions(ctx context.Context, userID string) error {
+	err := db.Conn(ctx, s.db).Model(&User{}).Where("id = ?", userID).
+		Update("token_version", gorm.Expr("token_version + 1")).Error
+	if err != nil {
+		return apperr.Internal(err)
+	}
+	return nil
 }
 
 // OpenID returns a student's WeChat openid (payer of their orders, subscribe messages).

@@ -148,13 +148,9 @@ func bearer(c *gin.Context) string {
 // requireStudent admits a valid student token.
 func (s *Server) requireStudent() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		p, err := s.d.Auth.Verify(bearer(c))
+		p, err := s.d.Auth.VerifyStudent(c.Request.Context(), bearer(c))
 		if err != nil {
 			s.fail(c, err)
-			return
-		}
-		if p.Kind != "student" {
-			s.fail(c, auth.ErrWrongKind)
 			return
 		}
 		c.Set(ctxPrincipal, p)

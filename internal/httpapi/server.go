@@ -91,6 +91,7 @@ func NewRouter(d Deps) (*gin.Engine, *Server) {
 	api.GET("/schools", s.searchSchools)
 	api.GET("/info", s.info)
 	student := api.Group("", s.requireStudent())
+	student.POST("/auth/logout", s.studentLogout)
 	student.POST("/collections", s.createCollection)
 	student.GET("/collections", s.listCollections)
 	student.GET("/collections/:id", s.getCollection)

@@ -276,6 +276,15 @@ func (s *Server) readUpload(c *gin.Context, field string) ([]byte, error) {
 	}
 }
 
+// studentLogout ends every session of the calling student.
+func (s *Server) studentLogout(c *gin.Context) {
+	if err := s.d.Auth.EndStudentSessions(c.Request.Context(), principal(c).Subject); err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
 func (s *Server) staffLogin(c *gin.Context) {
 	var req struct {
 		Username string `json:"username"`

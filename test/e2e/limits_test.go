@@ -272,3 +272,48 @@ func stripRequestID(m map[string]any) []byte {
 	b, _ := json.Marshal(m)
 	return b
 }
+
+// Student sessions can be ended: after logout the token (and any copy of it) is refused,
+// and a new login works.
+func TestStudentLogoutEndsSessions(t *testing.T) {
+	onEachDatabase(t, func(t *testing.T, s *server) {
+		tok := s.login("leaver")
+		copyOfTok := tok
+		s.do("GET", "/api/v1/collections", tok, nil).must(t, 200)
+		s.do("POST", "/api/v1/auth/logout", tok, nil).must(t, 204)
+		for _, tk := range []string{tok, copyOfTok} {
+			if r := s.do("GET", "/api/v1/collections", tk, nil).must(t, 401); r.errCode() != "unauthorized" {
+				t.Fatalf("after logout: %s", r.Body)
+			}
+		}
+		again := s.login("leaver")
+		s.do("GET", "/api/v1/collections", again, nil).must(t, 200)
+	})
+}
+
+// Every API answer says nosniff; answers with personal data are not stored by caches;
+// the console's session answer carries the console's own headers.
+func TestSecurityHeaders(t *testing.T) {
+	s := startServer(t)
+	tok := s.login("headers")
+	id := s.verify(tok, zhangSan)
+	staff := s.staffLogin("support")
+	for _, c := range []struct{ path, token string }{
+		{"/api/v1/collections/" + id, tok},
+		{"/api/v1/collections", tok},
+		{"/api/v1/collections/nope", tok}, // an error answer
+		{"/admin/api/v1/lookup?q=" + zhangSan.No, staff},
+		{"/api/v1/schools?q=upc", ""},
+	} {
+		r := s.do("GET", c.path, c.token, nil)
+		if r.Header.Get("X-Content-Type-Options") != "nosniff" || r.Header.Get("Cache-Control") != "no-store" {
+			t.Errorf("GET %s (%d): nosniff %q, Cache-Control %q", c.path, r.Status, r.Header.Get("X-Content-Type-Options"), r.Header.Get("Cache-Control"))
+		}
+	}
+	r := s.do("GET", "/console/session", "", nil)
+	for _, h := range []string{"Content-Security-Policy", "X-Frame-Options", "Referrer-Policy"} {
+		if r.Header.Get(h) == "" {
+			t.Errorf("/console/session lacks %s", h)
+		}
+	}
+}
