@@ -132,6 +132,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		DB: a.DB, Schools: a.Schools, Roster: a.Roster, Phones: a.Auth, Codes: codes, Photos: photos,
 		Blobs: a.Blobs, Now: o.now, Log: log, MaxVerifyFailures: cfg.Auth.MaxVerifyFailures,
 		DefaultPhotoProfile: cfg.Photo.DefaultProfile,
+		Limits:              collection.Limits{DailyUploadBytes: cfg.Storage.DailyUploadBytes, RejectedKeep: cfg.Storage.RejectedKeep},
 	})
 
 	pays, err := newPayments(cfg, a, httpClient, o.now)
@@ -177,6 +178,11 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 				log.ErrorContext(ctx, "purge rejected photos", "err", err)
 			} else if n > 0 {
 				log.InfoContext(ctx, "purged rejected photos", "count", n)
+			}
+			if n, err := a.Collections.PurgeReplacedPhotos(ctx, cfg.Storage.ReplacedRetention); err != nil {
+				log.ErrorContext(ctx, "purge replaced photos", "err", err)
+			} else if n > 0 {
+				log.InfoContext(ctx, "purged replaced photos", "count", n)
 			}
 		})
 	}})

@@ -82,6 +82,8 @@ type Deps struct {
 	MaxVerifyFailures int
 	// DefaultPhotoProfile is used for schools without their own.
 	DefaultPhotoProfile string
+	// Limits bound the disk photo uploads take (retention.go).
+	Limits Limits
 }
 
 // Service implements the collection rules.
@@ -406,6 +408,9 @@ func (s *Service) UploadPhoto(ctx context.Context, userID, id string, data []byt
 	if profile == "" {
 		profile = s.d.DefaultPhotoProfile
 	}
+	if err := s.checkUploadQuota(ctx, userID, int64(len(data))); err != nil {
+		return nil, err
+	}
 	verdict, err := s.d.Photos.Check(ctx, data, profile)
 	if err != nil {
 		return nil, err
@@ -423,6 +428,7 @@ func (s *Service) UploadPhoto(ctx context.Context, userID, id string, data []byt
 		if err := db.Conn(ctx, s.d.DB).Create(&upload).Error; err != nil {
 			return nil, apperr.Internal(err)
 		}
+		s.pruneRejected(ctx, userID)
 		return nil, ErrPhotoRejected.WithDetails(map[string]any{"checks": verdict.Checks})
 	}
 	c, err = s.transition(ctx, userID, id, func(ctx context.Context, c *Collection) error {
@@ -600,7 +606,7 @@ func (s *Service) AckCHSIPhoto(ctx context.Context, userID, id string) error {
 }
 
 // PurgeRejectedPhotos deletes the blobs of failed uploads older than retention, unless the
-// same bytes are some collection's current photo. It returns how many were purged.
+// same bytes are still in use (purgeUpload). It returns how many were purged.
 func (s *Service) PurgeRejectedPhotos(ctx context.Context, retention time.Duration) (int, error) {
 	var ups []PhotoUpload
 	cutoff := s.d.Now().Add(-retention)
@@ -608,22 +614,10 @@ func (s *Service) PurgeRejectedPhotos(ctx context.Context, retention time.Durati
 		Limit(500).Find(&ups).Error; err != nil {
 		return 0, apperr.Internal(err)
 	}
-	n := 0
-	for _, u := range ups {
-		var inUse int64
-		if err := db.Conn(ctx, s.d.DB).Model(&Collection{}).Where("photo_sha256 = ?", u.SHA256).Count(&inUse).Error; err != nil {
-			return n, apperr.Internal(err)
+	for i, u := range ups {
+		if err := s.purgeUpload(ctx, u); err != nil {
+			return i, err
 		}
-		if inUse == 0 {
-			if err := s.d.Blobs.Delete(ctx, PhotoKey(u.SHA256)); err != nil {
-				return n, apperr.ErrUnavailable.Wrap(err)
-			}
-		}
-		now := s.d.Now()
-		if err := db.Conn(ctx, s.d.DB).Model(&PhotoUpload{}).Where("id = ?", u.ID).Update("purged_at", &now).Error; err != nil {
-			return n, apperr.Internal(err)
-		}
-		n++
 	}
-	return n, nil
+	return len(ups), nil
 }
