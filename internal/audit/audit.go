@@ -34,6 +34,7 @@ const (
 	ActionRefundFailed    = "refund_failed"    // refused by the rule, by the order's state or by WeChat Pay
 	ActionSchoolCreate    = "school_create"
 	ActionSchoolUpdate    = "school_update"
+	ActionPaymentAnomaly  = "payment_anomaly" // a payment or refund that disagrees with our orders (system)
 )
 
 // Actor is the staff member a service acts for: their name in the trail, their role
