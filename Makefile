@@ -6,7 +6,7 @@ PKGS  := ./...
 # Fuzz targets run briefly in `make test` (seconds each); longer with FUZZTIME=5m make fuzz.
 FUZZTIME ?= 10s
 
-.PHONY: run build test test-go test-mysql test-miniprogram test-console fuzz bench vet lint clean docker
+.PHONY: run build test test-go test-mysql test-miniprogram test-console fuzz bench vet lint clean docker loadtest
 
 build:
 	$(GO) build -o $(BIN) ./cmd/gradphoto
@@ -51,6 +51,13 @@ test-console:
 ## make bench: the speed and memory benchmarks quoted in README.
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 2s -cpu 1 ./internal/...
+
+## make loadtest: the load and fault suite (README "Load and faults"): starts bin/gradphoto on
+## loopback, mixed student traffic alone and beside 8 decode bombs (p50/p99, peak RSS), then,
+## with GRADPHOTO_TEST_MYSQL_DSN set, a stalled and a dead database behind an in-process proxy.
+## Bounded: about two minutes, then it stops.
+loadtest: build
+	$(GO) run ./test/loadtest -bin $(BIN)
 
 clean:
 	rm -rf bin data
