@@ -54,7 +54,10 @@ func TestWalkthroughActsOnlyOnItsOwnStudent(t *testing.T) {
 	cfg.DB.DSN = filepath.Join(cfg.DataDir, "gradphoto.db")
 	cfg.Storage.LocalDir = filepath.Join(cfg.DataDir, "blobs")
 	cfg.HTTP.Addr = ln.Addr().String()
-	cfg.SetPublicURL("http://" + ln.Addr().String())
+	cfg.HTTP.PublicURL = "http://" + ln.Addr().String()
+	cfg.WeChat.SandboxURL = cfg.HTTP.PublicURL + "/sandbox"
+	cfg.Pay.NotifyURL = cfg.HTTP.PublicURL + "/pay/wechat/notify"
+	cfg.Pay.RefundNotifyURL = cfg.HTTP.PublicURL + "/pay/wechat/refund-notify"
 	cfg.Notify.PollInterval = 50 * time.Millisecond
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := app.New(ctx, &cfg, dbtest.Discard())
@@ -74,6 +77,7 @@ func TestWalkthroughActsOnlyOnItsOwnStudent(t *testing.T) {
 	go func() { done <- a.Serve(ctx, ln) }()
 	t.Cleanup(func() { cancel(); <-done; a.Close() })
 
+	var lastOut string
 	run := func(stopAt string) (*app.DemoStudent, string) {
 		st, err := a.NewDemoStudent(ctx)
 		if err != nil {
@@ -87,12 +91,13 @@ func TestWalkthroughActsOnlyOnItsOwnStudent(t *testing.T) {
 		if err != nil {
 			t.Fatalf("walk-through: %v\n%s", err, out)
 		}
+		lastOut = string(out)
 		return st, string(out)
 	}
 	statusOf := func(st *app.DemoStudent) collection.Status {
 		var c collection.Collection
 		if err := a.DB.Where("student_no = ?", st.StudentNo).Take(&c).Error; err != nil {
-			t.Fatalf("%s: %v", st.StudentNo, err)
+			t.Fatalf("%s: %v; the walk-through printed:\n%s", st.StudentNo, err, lastOut)
 		}
 		return c.Status
 	}
