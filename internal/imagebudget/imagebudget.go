@@ -24,12 +24,15 @@ type Budget struct {
 	sem   *semaphore.Weighted
 	total int64
 	wait  time.Duration
+	// large admits one large decode at a time: a bomb that fits still takes a core for
+	// seconds, and ordinary uploads must keep the other.
+	large chan struct{}
 }
 
 // New returns a budget of total bytes; a decode that cannot be admitted within wait
 // (or before its context ends) gets apperr.ErrBusy.
 func New(total int64, wait time.Duration) *Budget {
-	return &Budget{sem: semaphore.NewWeighted(total), total: total, wait: wait}
+	return &Budget{sem: semaphore.NewWeighted(total), total: total, wait: wait, large: make(chan struct{}, 1)}
 }
 
 // Total is the budget in bytes.
@@ -37,7 +40,7 @@ func (b *Budget) Total() int64 { return b.total }
 
 // large decodes (a quarter of the budget or more) do not queue: x/sync's semaphore
 // serves waiters in order, so one queued bomb would hold every ordinary upload behind
-// it. They retry at this interval instead and give up after the wait.
+// it. They retry at this interval instead, one at a time, and give up after the wait.
 const largePoll = 25 * time.Millisecond
 
 // Acquire reserves n bytes and returns the function that gives them back.
@@ -56,12 +59,19 @@ func (b *Budget) Acquire(ctx context.Context, n int64) (release func(), err erro
 	}
 	t := time.NewTicker(largePoll)
 	defer t.Stop()
-	for !b.sem.TryAcquire(n) {
+	for {
+		select {
+		case b.large <- struct{}{}:
+			if b.sem.TryAcquire(n) {
+				return func() { b.sem.Release(n); <-b.large }, nil
+			}
+			<-b.large
+		default:
+		}
 		select {
 		case <-ctx.Done():
 			return nil, apperr.ErrBusy.Wrap(ctx.Err())
 		case <-t.C:
 		}
 	}
-	return func() { b.sem.Release(n) }, nil
 }

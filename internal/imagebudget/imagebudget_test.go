@@ -48,6 +48,21 @@ func TestBudgetAdmitsByBytes(t *testing.T) {
 	if err := <-done; !errors.Is(err, apperr.ErrBusy) {
 		t.Fatalf("the waiting large decode: %v", err)
 	}
+	// One large decode at a time, even when two would fit.
+	wide := imagebudget.New(1000, 100*time.Millisecond)
+	first, err := wide.Acquire(ctx, 300)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := wide.Acquire(ctx, 300); !errors.Is(err, apperr.ErrBusy) {
+		t.Fatalf("a second large decode beside the first: %v, want busy", err)
+	}
+	first()
+	if second, err := wide.Acquire(ctx, 300); err != nil {
+		t.Fatalf("a large decode after the first ended: %v", err)
+	} else {
+		second()
+	}
 	// Released bytes are admitted again.
 	big()
 	if rel, err := b.Acquire(ctx, 100); err != nil {
