@@ -19,7 +19,9 @@ describe('首页', () => {
     ['in_review', 'paid', '审核中', '/pages/review/review'],
     ['rejected', 'paid', '审核失败', '/pages/review/review'],
     ['approved', 'paid', '审核成功', '/pages/review/review'],
-    ['exported', 'paid', '审核成功（已报送学信网）', '/pages/review/review'],
+    ['exported', 'paid', '审核成功（学校整理报送中）', '/pages/review/review'],
+    ['submitted', 'paid', '已报送学信网', '/pages/review/review'],
+    ['chsi_accepted', 'paid', '学信网已接收', '/pages/review/review'],
   ])('status %s (order %s) reads "%s" and continues on %s', async (status, orderStatus, label, target) => {
     const env = setup();
     const order = orderStatus ? { out_trade_no: 'GP1', amount_fen: 2000, status: orderStatus } : null;
@@ -32,9 +34,9 @@ describe('首页', () => {
 
   test('shows the error in the page when the list cannot be loaded', async () => {
     const env = setup();
-    env.server.respondOnce('GET', /^\/api\/v1\/collections$/, 503, { error: { code: 'unavailable', message: '服务暂时不可用，请稍后再试', details: {} } });
+    env.server.respondOnce('GET', /^\/api\/v1\/collections$/, 500, { error: { code: 'internal', message: '服务器繁忙，请稍后再试', details: {} } });
     const page = await openPage(env, '/pages/index/index');
-    expect(text(page, '.home-error')).toBe('错误：服务暂时不可用，请稍后再试');
+    expect(text(page, '.home-error')).toBe('错误：服务器繁忙，请稍后再试');
   });
 
   test('pull-down refresh reloads and stops the spinner', async () => {
@@ -178,14 +180,14 @@ describe('确认信息', () => {
     expect(text(page, '.chsi-warning')).toMatch(/^注意/);
   });
 
-  test('a 422 student_not_found on confirm shows 信息无法确认 and the advice', async () => {
+  test('a refused confirm (409 wrong_step) shows the message in a modal and stays', async () => {
     const env = setup();
     const c = env.server.addCollection({ owner: 'sandbox-student' });
-    env.server.respondOnce('POST', /\/confirm$/, 422, { error: { code: 'student_not_found', message: '信息无法确认，请联系学校核实您的信息', details: {} } });
+    const message = '当前步骤不能进行此操作，请返回查看采集进度';
+    env.server.respondOnce('POST', /\/confirm$/, 409, { error: { code: 'wrong_step', message, details: {} } });
     const page = await openPage(env, `/pages/confirm/confirm?id=${c.id}`);
     await tap(env, page, '.confirm');
-    expect(text(page, '.not-found-message')).toBe('信息无法确认，请联系学校核实您的信息');
-    expect(text(page, '.not-found')).toContain('请联系学校毕业生信息管理部门');
+    expect(env.wx.calls.showModal[0].content).toBe(message);
     expect(lastNavigation(env.wx)).toBeNull();
   });
 
@@ -265,13 +267,13 @@ describe('上传采集码', () => {
   });
 });
 
-describe('上传照片', () => {
-  async function pickAndUpload(env, page, file) {
-    env.script.chosenFiles.push(file);
-    await tap(env, page, '.choose-media');
-    await tap(env, page, '.upload');
-  }
+async function pickAndUpload(env, page, file) {
+  env.script.chosenFiles.push(file);
+  await tap(env, page, '.choose-media');
+  await tap(env, page, '.upload');
+}
 
+describe('上传照片', () => {
   test('shows the photo rules next to the picker', async () => {
     const env = setup();
     const c = env.server.addCollection({ owner: 'sandbox-student', status: 'code_ok' });
@@ -352,7 +354,7 @@ describe('上传照片', () => {
   test('an error other than photo_rejected is shown in a modal', async () => {
     const env = setup();
     const c = env.server.addCollection({ owner: 'sandbox-student', status: 'code_ok' });
-    env.server.respondOnce('POST', /\/photo$/, 413, { error: { code: 'too_large', message: '照片文件不能超过10MB', details: {} } });
+    env.server.respondOnce('POST', /\/photo$/, 413, { error: { code: 'file_too_large', message: '照片文件不能超过10MB', details: {} } });
     const page = await openPage(env, `/pages/photo/photo?id=${c.id}`);
     await pickAndUpload(env, page, 'wxfile://tmp/huge.jpg');
     expect(env.wx.calls.showModal[0].content).toBe('照片文件不能超过10MB');
@@ -587,6 +589,38 @@ describe('审核状态', () => {
     expect(dl.url).toBe(`http://127.0.0.1:8080/api/v1/collections/${c.id}/photo`);
     expect(dl.header.Authorization).toMatch(/^Bearer /);
     expect(env.wx.calls.previewImage[0].urls).toEqual([`wxfile://tmp/approved-${c.id}.jpg`]);
+  });
+
+  test.each([
+    ['exported', '审核成功（学校整理报送中）', '学校正在整理报送学信网'],
+    ['submitted', '已报送学信网', '请等待学信网比对结果'],
+    ['chsi_accepted', '学信网已接收', '学信网已接收您的照片'],
+  ])('%s reads "%s" honestly and still shows the photo', async (status, label, hint) => {
+    const env = setup();
+    const c = env.server.addCollection({ owner: 'sandbox-student', status, order: paid });
+    const page = await openPage(env, `/pages/review/review?id=${c.id}`);
+    expect(text(page, '.review-state')).toBe(label);
+    expect(text(page, '.approved-hint')).toContain(hint);
+    expect(page.querySelector('.view-photo')).toBeTruthy();
+  });
+
+  test('学信网比对未通过 shows 学信网\'s reason, and the free new photo round goes back to review', async () => {
+    const env = setup();
+    const c = env.server.addCollection({ owner: 'sandbox-student', status: 'chsi_failed', order: paid, chsi_reason: '与身份证照片比对不一致' });
+    const page = await openPage(env, `/pages/review/review?id=${c.id}`);
+    expect(text(page, '.review-state')).toBe('学信网比对未通过：与身份证照片比对不一致，请重新上传照片');
+    expect(text(page, '.chsi-reason')).toContain('与身份证照片比对不一致');
+    expect(page.querySelector('.view-photo')).toBeFalsy();
+    await tap(env, page, '.reupload');
+    expect(lastNavigation(env.wx)).toEqual({ kind: 'navigateTo', url: `/pages/photo/photo?id=${c.id}` });
+    const photo = await openPage(env, `/pages/photo/photo?id=${c.id}`);
+    expect(texts(photo, '.review-reason')).toEqual(['· 学信网比对未通过：与身份证照片比对不一致']);
+    expect(text(photo, '.reupload-notice')).toContain('无需再次支付');
+    await pickAndUpload(env, photo, 'wxfile://tmp/good.jpg');
+    expect(text(photo, '.next')).toBe('使用此照片，提交审核');
+    await tap(env, photo, '.next');
+    expect(lastNavigation(env.wx)).toEqual({ kind: 'redirectTo', url: `/pages/review/review?id=${c.id}` });
+    expect(env.server.requests.some((r) => r.path.endsWith('/order'))).toBe(false);
   });
 
   test('a collection not yet in review is sent to its step', async () => {
