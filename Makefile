@@ -7,15 +7,19 @@ PKGS  := ./...
 FUZZTIME ?= 10s
 FUZZMINIMIZE ?= 10x
 
-.PHONY: run build test test-go test-mysql test-miniprogram test-console fuzz bench vet lint clean docker loadtest
+.PHONY: run build mutate test test-go test-mysql test-miniprogram test-console fuzz bench vet lint clean docker loadtest
 
 build:
 	$(GO) build -o $(BIN) ./cmd/gradphoto
 
-## make run: build, migrate + seed the embedded SQLite database under ./data, serve on :8080 (WeChat sandbox).
+## make run: build, migrate + seed the embedded SQLite database under ./data, serve on 127.0.0.1:8080 (WeChat sandbox).
 run: build
 	$(BIN) seed-demo
 	$(BIN) serve --walkthrough
+
+## make mutate: the money checks' mutation test (each listed check removed in a copy; all must die). Slow: minutes.
+mutate:
+	$(GO) run ./test/mutate
 
 vet:
 	$(GO) vet $(PKGS)
