@@ -132,35 +132,41 @@ This run made a fresh roster student, %[5]s (学号 %[6]s), and a WeChat user no
 used before: the steps act only on that student's collection, however often you run them.
 
   B=%[1]s
-  # 1. log in (any code dev-<x> is a sandbox WeChat user) and find the school
-  TOKEN=$(curl -s -X POST $B/api/v1/auth/wechat-login -H 'Content-Type: application/json' -d '{"code":"%[4]s"}' | jq -r .token)
+  # 1. log in (the sandbox's wx.login hands out single-use codes) and find the school
+  CODE=$(curl -s -X POST $B/sandbox/wx/login -d '{"name":"%[4]s"}' | jq -r .code)
+  TOKEN=$(curl -s -X POST $B/api/v1/auth/wechat-login -d "{\"code\":\"$CODE\"}" | jq -r .token)
   AUTH="Authorization: Bearer $TOKEN"
   curl -s "$B/api/v1/schools?q=石大" | jq '.schools[0]'
   # 2. verify the student against the roster, confirm
-  CID=$(curl -s -X POST $B/api/v1/collections -H "$AUTH" -H 'Content-Type: application/json' \
+  CID=$(curl -s -X POST $B/api/v1/collections -H "$AUTH" \
     -d '{"school_id":"upc-east","level":"%[8]s","name":"%[5]s","student_no":"%[6]s","phone":"%[7]s"}' | jq -r .collection.id)
   curl -s -X POST $B/api/v1/collections/$CID/confirm -H "$AUTH" | jq .collection.status
   # 3. upload a 采集码 screenshot and a photo (demo files from the sandbox)
   curl -s -o code.png $B/sandbox/demo/capture-code.png && curl -s -o photo.jpg $B/sandbox/demo/photo.jpg
   curl -s -X POST $B/api/v1/collections/$CID/capture-code -H "$AUTH" -F image=@code.png | jq .collection.capture_code
   curl -s -X POST $B/api/v1/collections/$CID/photo -H "$AUTH" -F photo=@photo.jpg | jq -c '.collection.status, {failed: [.checks[] | select(.passed | not) | .id]}'
-  # 4. pay: the order, then the sandbox pays it and sends WeChat Pay's signed notification
+  # 4. the student taps 允许 for the review-result messages (one message per acceptance)
+  TMPL=$(curl -s $B/api/v1/info | jq -c .subscribe_template_ids)
+  curl -s -X POST $B/sandbox/wx/subscribe -d "{\"openid\":\"sandbox-%[4]s\",\"tmplIds\":$TMPL}"; echo
+  curl -s -X POST $B/api/v1/collections/$CID/subscribe -H "$AUTH" -d "{\"accepted\":$TMPL}" | jq -c .collection.subscribed
+  # 5. pay: the order, then the sandbox pays it and sends WeChat Pay's signed notification
   OTN=$(curl -s -X POST $B/api/v1/collections/$CID/order -H "$AUTH" | jq -r .order.out_trade_no)
   curl -s -X POST $B/sandbox/pay/transactions/$OTN/succeed; echo; sleep 1
   curl -s $B/api/v1/collections/$CID -H "$AUTH" | jq '.collection.status, .collection.order'
-  # 5. a reviewer approves (or use the console) — only if the queue hands them this
+  # 6. a reviewer approves (or use the console) — only if the queue hands them this
   #    student's photo; another student's is put back untouched
   STAFF=$(curl -s -X POST $B/admin/api/v1/login -H 'Content-Type: application/json' -d '{"username":"reviewer","password":"%[3]s"}' | jq -r .token)
   CLAIM=$(curl -s -X POST $B/admin/api/v1/reviews/claim -H "Authorization: Bearer $STAFF"); RID=$(echo "$CLAIM" | jq -r .review.id)
   if [ "$(echo "$CLAIM" | jq -r .review.collection.id)" = "$CID" ]; then
-    curl -s -X POST $B/admin/api/v1/reviews/$RID/decision -H "Authorization: Bearer $STAFF" -H 'Content-Type: application/json' -d '{"decision":"approve"}' | jq .
+    curl -s -X POST $B/admin/api/v1/reviews/$RID/decision -H "Authorization: Bearer $STAFF" -d '{"decision":"approve"}' | jq .
   else
     echo "the queue's first photo is another student's (older ones wait): not acting on it — approve %[5]s in the console"
     [ "$RID" != null ] && curl -s -X POST $B/admin/api/v1/reviews/$RID/release -H "Authorization: Bearer $STAFF" >/dev/null
   fi
-  # 6. the student gets the SMS (to this run's number only) and the photo
+  # 7. the student gets the SMS (to this run's number only), the WeChat message, the photo
   sleep 3; curl -s "$B/sandbox/sms?phone=%[7]s" | jq '.messages[0].text'
+  curl -s $B/sandbox/subscribe/messages | jq -c '[.messages[] | select(.touser == "sandbox-%[4]s")][-1] | {title, page, data}'
   curl -s -o approved.jpg $B/api/v1/collections/$CID/photo -H "$AUTH" && file approved.jpg
 
-`, base, cfg.DB.Driver, app.DemoStaffPassword, st.Code, st.Name, st.StudentNo, st.Phone, st.Level)
+`, base, cfg.DB.Driver, app.DemoStaffPassword, st.WeChatName, st.Name, st.StudentNo, st.Phone, st.Level)
 }

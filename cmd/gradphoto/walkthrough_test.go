@@ -102,12 +102,12 @@ func TestWalkthroughActsOnlyOnItsOwnStudent(t *testing.T) {
 		return c.Status
 	}
 	// First run, stopped before the review: its student waits in the queue.
-	first, _ := run("# 5.")
+	first, _ := run("# 6.")
 	waitUntil(t, func() bool { return statusOf(first) == collection.StatusInReview })
 	// Second run, whole: a new student; the queue offers the first run's photo, which is
 	// put back, not approved.
 	second, out := run("")
-	if second.StudentNo == first.StudentNo || second.Code == first.Code || second.Phone == first.Phone {
+	if second.StudentNo == first.StudentNo || second.WeChatName == first.WeChatName || second.Phone == first.Phone {
 		t.Fatalf("the second run reuses the first run's student: %+v %+v", first, second)
 	}
 	if !strings.Contains(out, "not acting on it") {

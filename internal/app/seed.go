@@ -81,11 +81,11 @@ func (a *App) SeedDemo(ctx context.Context) error {
 
 // DemoStudent is a roster student made for one run of the printed walk-through.
 type DemoStudent struct {
-	Code      string // the sandbox wx.login code of a WeChat user nobody used before
-	Name      string
-	StudentNo string
-	Phone     string
-	Level     string
+	WeChatName string // the sandbox WeChat user (wx.login name, openid sandbox-<name>) nobody used before
+	Name       string
+	StudentNo  string
+	Phone      string
+	Level      string
 }
 
 // ErrNoDemoData: the walk-through needs the demo school (seed-demo) and the sandbox.
@@ -103,7 +103,7 @@ func (a *App) NewDemoStudent(ctx context.Context) (*DemoStudent, error) {
 	}
 	n := a.now().UnixMilli() % 100_000_000 // 8 digits: a new number each run
 	st := &DemoStudent{
-		Code: fmt.Sprintf("dev-walkthrough-%d", n), Name: "演示同学", StudentNo: fmt.Sprintf("DEMO%08d", n),
+		WeChatName: fmt.Sprintf("walkthrough-%d", n), Name: "演示同学", StudentNo: fmt.Sprintf("DEMO%08d", n),
 		Phone: fmt.Sprintf("166%08d", n), Level: school.LevelBachelor,
 	}
 	row := roster.Row{StudentNo: st.StudentNo, Name: st.Name, Level: st.Level, Phone: st.Phone}
