@@ -7,7 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -223,7 +227,7 @@ func (cc *contractChecker) check(r *http.Request, body []byte, rec *recordingWri
 			cc.failf("%s: not in the document, yet answered %d", what, rec.status)
 			return
 		}
-		cc.checkErrorBody(what, rec)
+		cc.checkRouterAnswer(what, rec)
 		return
 	}
 	opts := &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true, AuthenticationFunc: presentCredentials}
@@ -243,16 +247,21 @@ func (cc *contractChecker) check(r *http.Request, body []byte, rec *recordingWri
 	}
 }
 
-// checkErrorBody checks an answer of an undocumented path against ErrorBody.
-func (cc *contractChecker) checkErrorBody(what string, rec *recordingWriter) {
+// checkRouterAnswer checks the router's own refusal of an undocumented path or method
+// against components/responses NoRoute (404) or MethodNotAllowed (405).
+func (cc *contractChecker) checkRouterAnswer(what string, rec *recordingWriter) {
 	var v any
 	if err := json.Unmarshal(rec.body.Bytes(), &v); err != nil {
 		cc.failf("%s: %d without a JSON error body: %.200s", what, rec.status, rec.body.String())
 		return
 	}
-	schema := cc.doc.Components.Schemas["ErrorBody"].Value
+	name := "NoRoute"
+	if rec.status == http.StatusMethodNotAllowed {
+		name = "MethodNotAllowed"
+	}
+	schema := cc.doc.Components.Responses[name].Value.Content.Get("application/json").Schema.Value
 	if err := schema.VisitJSON(v, openapi3.EnableJSONSchema2020()); err != nil {
-		cc.failf("%s: %d error body breaks ErrorBody: %v", what, rec.status, err)
+		cc.failf("%s: %d breaks components/responses/%s: %v", what, rec.status, name, err)
 	}
 }
 
@@ -308,3 +317,114 @@ func (w *recordingWriter) Flush() {
 
 // Unwrap lets http.ResponseController reach the connection (write deadlines).
 func (w *recordingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// TestContractCheckerCatchesBreaks feeds the checker exchanges that break the document
+// in each way it must notice, and one that does not.
+func TestContractCheckerCatchesBreaks(t *testing.T) {
+	cases := []struct {
+		name, method, target, body string
+		status                     int
+		answer                     string
+		broken                     bool
+	}{
+		{"a documented answer", "GET", "/api/v1/schools?q=x", "", 200,
+			`{"schools":[{"id":"a","name":"A","province":"P","levels":["本科"],"aliases":[],"price_fen":2000,"extra":1}]}`, false},
+		{"a number sent as a string", "GET", "/api/v1/schools", "", 200,
+			`{"schools":[{"id":"a","name":"A","province":"P","levels":[],"aliases":[],"price_fen":"20.00"}]}`, true},
+		{"a required field missing", "GET", "/healthz", "", 200, `{}`, true},
+		{"an undocumented status", "GET", "/api/v1/schools", "", 418, `{"error":{"code":"teapot","message":"x","details":{}}}`, true},
+		{"an undocumented error code", "GET", "/api/v1/schools?limit=0", "", 400,
+			`{"error":{"code":"limit_bad","message":"x","details":{}}}`, true},
+		{"a documented error code", "GET", "/api/v1/schools?limit=0", "", 400,
+			`{"error":{"code":"bad_limit","message":"x","details":{}}}`, false},
+		{"a broken request accepted", "POST", "/api/v1/auth/wechat-login", `{"code":7}`, 200,
+			`{"token":"t","expires_at":"2026-01-01T00:00:00Z","user":{"id":"u"}}`, true},
+		{"a broken request refused", "POST", "/api/v1/auth/wechat-login", `{"code":7}`, 400,
+			`{"error":{"code":"bad_field_type","message":"x","details":{"field":"code"}}}`, false},
+		{"an undocumented route answered", "GET", "/api/v1/nowhere", "", 200, `{}`, true},
+		{"an undocumented route refused", "GET", "/api/v1/nowhere", "", 404,
+			`{"error":{"code":"not_found","message":"x","details":{}}}`, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cc := newContractChecker(t)
+			h := cc.wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json; charset=utf-8")
+				w.WriteHeader(tc.status)
+				io.WriteString(w, tc.answer)
+			}))
+			req := httptest.NewRequest(tc.method, tc.target, strings.NewReader(tc.body))
+			if tc.body != "" {
+				req.Header.Set("Content-Type", "application/json")
+			}
+			h.ServeHTTP(httptest.NewRecorder(), req)
+			if got := len(cc.failures) > 0; got != tc.broken {
+				t.Errorf("broken = %v, want %v (failures: %q)", got, tc.broken, cc.failures)
+			}
+		})
+	}
+}
+
+// codesNotAnswered are apperr codes that never reach an HTTP answer as error.code.
+var codesNotAnswered = map[string]string{
+	"notify_invalid":       "WeChat Pay's callbacks answer in WeChat Pay's terms ({\"code\":\"FAIL\"})",
+	"photo_no_face":        "the export lists such a photo in 未导出.csv instead of failing",
+	"username_invalid":     "gradphoto create-staff only",
+	"password_invalid":     "gradphoto create-staff only",
+	"role_invalid":         "gradphoto create-staff only",
+	"school_scope_invalid": "gradphoto create-staff only",
+}
+
+// TestOpenAPIKnowsEveryErrorCode finds every error code the code base declares
+// (apperr constructors with a literal code) and fails when docs/openapi.yaml names it
+// in no answer: a new error needs its place in the contract, also when no e2e test
+// provokes it.
+func TestOpenAPIKnowsEveryErrorCode(t *testing.T) {
+	doc, _, err := loadContract()
+	if err != nil {
+		t.Fatal(err)
+	}
+	documented := map[string]bool{}
+	addCodes := func(r *openapi3.ResponseRef) {
+		if r != nil && r.Value != nil {
+			for _, c := range errorCodes(r.Value) {
+				documented[c] = true
+			}
+		}
+	}
+	for _, r := range doc.Components.Responses {
+		addCodes(r)
+	}
+	for _, item := range doc.Paths.Map() {
+		for _, op := range item.Operations() {
+			for _, r := range op.Responses.Map() {
+				addCodes(r)
+			}
+		}
+	}
+	declared := regexp.MustCompile(`apperr\.(?:New\([^,()]+,\s*|Invalid\(|NotFound\(|Conflict\(|Forbidden\(|Unauthorized\(|Rejected\(|TooMany\(|Unavailable\()\s*"([a-z0-9_]+)"`)
+	found := 0
+	err = filepath.WalkDir("../../internal", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return err
+		}
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for _, m := range declared.FindAllSubmatch(src, -1) {
+			code := string(m[1])
+			found++
+			if _, ok := codesNotAnswered[code]; !ok && !documented[code] {
+				t.Errorf("%s declares error code %q, which no answer in docs/openapi.yaml lists", path, code)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if found < 50 {
+		t.Fatalf("found only %d declared error codes: has the apperr API changed?", found)
+	}
+}
