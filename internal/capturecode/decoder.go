@@ -12,7 +12,8 @@ import (
 	"time"
 
 	"github.com/makiuchi-d/gozxing"
-	"github.com/makiuchi-d/gozxing/qrcode"
+	qrdecoder "github.com/makiuchi-d/gozxing/qrcode/decoder"
+	"github.com/makiuchi-d/gozxing/qrcode/detector"
 
 	"github.com/gradphoto/gradphoto/internal/apperr"
 )
@@ -190,6 +191,11 @@ func (d *Decoder) DecodeResult(ctx context.Context, data []byte) (Result, error)
 // first success. The order was tuned on testdata (see BENCHMARKS.md): a clean
 // screenshot decodes on the first attempt.
 func scan(ctx context.Context, full *image.Gray) (Result, error) {
+	return scanTraced(ctx, full, nil)
+}
+
+// scanTraced is scan reporting each step's time, for tuning the order (tests only).
+func scanTraced(ctx context.Context, full *image.Gray, trace func(step string, d time.Duration, ok bool)) (Result, error) {
 	s := scanner{ctx: ctx}
 	long := max(full.Rect.Dx(), full.Rect.Dy())
 	// The working image: photos bigger than a screenshot start shrunk.
@@ -219,18 +225,33 @@ func scan(ctx context.Context, full *image.Gray) (Result, error) {
 		// A global threshold copes with smooth shading that the local one splits up.
 		{"full-global", func() (string, bool) { return s.try(work, false, true) }},
 		{"half-global", func() (string, bool) { return s.try(halved(), false, true) }},
+		// Glare, a washed-out or dimmed screen: local contrast normalisation, first on
+		// the halved image (cheap, and averaging has removed the noise it would lift).
+		{"half-normalized", func() (string, bool) { return s.tryBoth(normalize(halved(), 3)) }},
+		// A steep photo of a screen: one axis foreshortened to 0.45–0.75.
+		{"squashed-x", func() (string, bool) { return s.try(squash(work, 3, 5, false), false, false) }},
+		{"squashed-y", func() (string, bool) { return s.try(squash(work, 3, 5, true), false, false) }},
 		// Low contrast (a dim screen photographed), then blur for residual noise,
 		// then coarser averaging for big, noisy photos.
 		{"stretched", func() (string, bool) { return s.tryBoth(stretch(work)) }},
-		{"blurred", func() (string, bool) { return s.tryBoth(blur(work)) }},
+		{"blurred", func() (string, bool) { return s.tryBoth(boxBlur(work, 1)) }},
 		{"third", func() (string, bool) { return s.tryBoth(shrink(work, 3)) }},
 		{"quarter", func() (string, bool) { return s.tryBoth(shrink(work, 4)) }},
+		{"normalized", func() (string, bool) { return s.try(normalize(work, 3), false, false) }},
+		// Defocus: an unsharp mask separates the smeared modules again.
+		{"half-sharpened", func() (string, bool) { return s.try(sharpen(halved(), 2, 6), false, false) }},
+		{"sharpened", func() (string, bool) { return s.try(sharpen(work, 3, 6), false, false) }},
 		// Windows of the full-resolution image, enlarged when small: a small QR among
 		// much clutter, where the whole-image detector locks onto the wrong patterns.
 		{"windows", func() (string, bool) { return s.tryWindows(full) }},
 	}
 	for _, step := range steps {
-		if text, ok := step.run(); ok {
+		start := time.Now()
+		text, ok := step.run()
+		if trace != nil {
+			trace(step.name, time.Since(start), ok)
+		}
+		if ok {
 			return Result{Text: text, Strategy: step.name, Attempts: s.attempts}, nil
 		}
 		if err := ctx.Err(); err != nil {
@@ -314,14 +335,26 @@ func (s *scanner) try(g *image.Gray, invert, global bool) (text string, ok bool)
 	if err != nil {
 		return "", false
 	}
-	hints := map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_TRY_HARDER: true}
-	res, err := qrcode.NewQRCodeReader().Decode(bmp, hints)
+	m, err := bmp.GetBlackMatrix()
 	if err != nil {
+		return "", false
+	}
+	// What qrcode.QRCodeReader does, in steps, so that a grid that does not decode
+	// can be searched again from the same finder patterns (perspective.go).
+	hints := map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_TRY_HARDER: true}
+	info, err := detector.NewFinderPatternFinder(m, nil).Find(hints)
+	if err != nil {
+		return "", false
+	}
+	if dr, err := detector.NewDetector(m).ProcessFinderPatternInfo(info); err == nil {
+		res, err := qrdecoder.NewDecoder().Decode(dr.GetBits(), hints)
+		if err == nil {
+			return res.GetText(), true
+		}
 		var re gozxing.ReaderException // not found, checksum, format: the normal misses
 		if !errors.As(err, &re) {
 			s.cause = err
 		}
-		return "", false
 	}
-	return res.GetText(), true
+	return refineDecode(m, info, hints)
 }

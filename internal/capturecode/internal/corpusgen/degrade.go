@@ -83,6 +83,8 @@ type Photo struct {
 	Moire         bool          // the screen's pixel grid, aliased by the camera
 	Dim           float64       // 0..1: how much darker and flatter the screen looks
 	Seed          uint64
+	// post, when set, changes the optical image before lighting and noise (defocus, glare).
+	post func(*image.RGBA) *image.RGBA
 }
 
 // Apply renders the photo of the screen.
@@ -118,6 +120,9 @@ func (p Photo) Apply(screen *image.RGBA) *image.RGBA {
 	}
 	for i := 0; i < 2 && p.Blur > 0; i++ {
 		dst = boxBlur(dst, p.Blur)
+	}
+	if p.post != nil {
+		dst = p.post(dst)
 	}
 	// Lighting: a gradient across the frame, dimming and flattening, then noise.
 	for y := 0; y < p.Height; y++ {
