@@ -29,6 +29,8 @@ const (
 	// copy: a QR that a student can scan in a 12 MP photo survives halving, and
 	// full-resolution attempts on such a photo would cost seconds.
 	workingSide = 2800
+	// enlargeMaxSide is the longest side that the cascade enlarges whole (×2).
+	enlargeMaxSide = 2000
 )
 
 // Decoder finds and decodes the QR code of a collection-code image. It is safe for
@@ -203,6 +205,9 @@ func scanTraced(ctx context.Context, full *image.Gray, trace func(step string, d
 	if long > workingSide {
 		work = shrink(full, (long+workingSide-1)/workingSide)
 	}
+	// A mostly dark image may hold a light-on-dark code: the later, costlier stages
+	// try the inverted polarity only then (the early ones always do).
+	dark := meanLuma(work) < darkMean
 	var half *image.Gray
 	halved := func() *image.Gray {
 		if half == nil {
@@ -227,23 +232,33 @@ func scanTraced(ctx context.Context, full *image.Gray, trace func(step string, d
 		{"half-global", func() (string, bool) { return s.try(halved(), false, true) }},
 		// Glare, a washed-out or dimmed screen: local contrast normalisation, first on
 		// the halved image (cheap, and averaging has removed the noise it would lift).
-		{"half-normalized", func() (string, bool) { return s.tryBoth(normalize(halved(), 3)) }},
-		// A steep photo of a screen: one axis foreshortened to 0.45–0.75.
+		{"half-normalized", func() (string, bool) { return s.tryLikely(normalize(halved(), 3), dark) }},
+		// A steep photo of a screen (45–65°): one axis foreshortened to 0.4–0.75.
 		{"squashed-x", func() (string, bool) { return s.try(squash(work, 3, 5, false), false, false) }},
 		{"squashed-y", func() (string, bool) { return s.try(squash(work, 3, 5, true), false, false) }},
-		// Low contrast (a dim screen photographed), then blur for residual noise,
-		// then coarser averaging for big, noisy photos.
-		{"stretched", func() (string, bool) { return s.tryBoth(stretch(work)) }},
-		{"blurred", func() (string, bool) { return s.tryBoth(boxBlur(work, 1)) }},
-		{"third", func() (string, bool) { return s.tryBoth(shrink(work, 3)) }},
-		{"quarter", func() (string, bool) { return s.tryBoth(shrink(work, 4)) }},
-		{"normalized", func() (string, bool) { return s.try(normalize(work, 3), false, false) }},
-		// Defocus: an unsharp mask separates the smeared modules again.
-		{"half-sharpened", func() (string, bool) { return s.try(sharpen(halved(), 2, 6), false, false) }},
-		{"sharpened", func() (string, bool) { return s.try(sharpen(work, 3, 6), false, false) }},
-		// Windows of the full-resolution image, enlarged when small: a small QR among
-		// much clutter, where the whole-image detector locks onto the wrong patterns.
-		{"windows", func() (string, bool) { return s.tryWindows(full) }},
+		// Blur for residual noise and defocus halos, an unsharp mask for a defocused
+		// code, then coarser averaging for big, noisy photos.
+		{"blurred", func() (string, bool) { return s.tryLikely(boxBlur(work, 1), dark) }},
+		{"half-sharpened", func() (string, bool) { return s.tryLikely(sharpen(halved(), 2, 6), dark) }},
+		{"third", func() (string, bool) { return s.tryLikely(shrink(work, 3), dark) }},
+		{"quarter", func() (string, bool) { return s.tryLikely(shrink(work, 4), dark) }},
+		// Normalisation at full working resolution: glare over small modules.
+		{"normalized", func() (string, bool) { return s.tryLikely(normalize(work, 3), dark) }},
+		// A small code far away in a photo (2–4 px modules, moiré): the whole image
+		// enlarged, when that stays within ~8 MP; bigger images get windows instead,
+		// where the whole-image detector may also lock onto patterns of the clutter.
+		{"enlarged", func() (string, bool) {
+			if long > enlargeMaxSide {
+				return "", false
+			}
+			return s.tryLikely(enlarge(work), dark)
+		}},
+		{"windows", func() (string, bool) {
+			if long <= enlargeMaxSide {
+				return "", false
+			}
+			return s.tryWindows(full, dark)
+		}},
 	}
 	for _, step := range steps {
 		start := time.Now()
@@ -270,16 +285,36 @@ type scanner struct {
 	attempts int
 }
 
-func (s *scanner) tryBoth(g *image.Gray) (string, bool) {
+// tryLikely tries g as it is, then inverted when the image is dark.
+func (s *scanner) tryLikely(g *image.Gray, dark bool) (string, bool) {
 	if text, ok := s.try(g, false, false); ok {
 		return text, true
+	}
+	if !dark {
+		return "", false
 	}
 	return s.try(g, true, false)
 }
 
+// darkMean is the mean luminance below which an image counts as dark mode.
+const darkMean = 100
+
+// meanLuma is the mean of every 7th pixel: enough to tell a dark page from a light one.
+func meanLuma(g *image.Gray) int {
+	var s, n int
+	for i := 0; i < len(g.Pix); i += 7 {
+		s += int(g.Pix[i])
+		n++
+	}
+	if n == 0 {
+		return 0
+	}
+	return s / n
+}
+
 // tryWindows tries overlapping windows half the size of the image on a 3×3 grid,
 // enlarging windows too small for 2-px modules to resolve.
-func (s *scanner) tryWindows(g *image.Gray) (string, bool) {
+func (s *scanner) tryWindows(g *image.Gray, dark bool) (string, bool) {
 	w, h := g.Rect.Dx(), g.Rect.Dy()
 	ww, wh := w/2, h/2
 	if ww < 64 || wh < 64 {
@@ -298,7 +333,7 @@ func (s *scanner) tryWindows(g *image.Gray) (string, bool) {
 			case long < 1000:
 				win = enlarge(win)
 			}
-			if text, ok := s.tryBoth(win); ok {
+			if text, ok := s.tryLikely(win, dark || meanLuma(win) < darkMean); ok {
 				return text, true
 			}
 		}
@@ -342,9 +377,10 @@ func (s *scanner) try(g *image.Gray, invert, global bool) (text string, ok bool)
 	// What qrcode.QRCodeReader does, in steps, so that a grid that does not decode
 	// can be searched again from the same finder patterns (perspective.go).
 	hints := map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_TRY_HARDER: true}
-	info, err := detector.NewFinderPatternFinder(m, nil).Find(hints)
+	finder := detector.NewFinderPatternFinder(m, nil)
+	info, err := finder.Find(hints)
 	if err != nil {
-		return "", false
+		return refineTriples(m, finder.GetPossibleCenters(), hints)
 	}
 	if dr, err := detector.NewDetector(m).ProcessFinderPatternInfo(info); err == nil {
 		res, err := qrdecoder.NewDecoder().Decode(dr.GetBits(), hints)

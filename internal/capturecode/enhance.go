@@ -45,8 +45,8 @@ func normalize(g *image.Gray, floor int) *image.Gray {
 			cnt[i] += int64(x1 - tx*normTile)
 		}
 	}
-	// Window statistics per tile: mean and a gain that maps ±2 deviations to ±100.
-	// Fixed point: gain is in 1/256.
+	// Window statistics per tile: mean (in 1/16) and a gain (in 1/256) that maps ±2
+	// deviations to ±100.
 	mean := make([]int32, tw*th)
 	gain := make([]int32, tw*th)
 	for ty := 0; ty < th; ty++ {
@@ -60,12 +60,11 @@ func normalize(g *image.Gray, floor int) *image.Gray {
 					n += cnt[i]
 				}
 			}
-			m := s / n
-			variance := s2/n - m*m
-			sd := int64(isqrt(max(variance, 0)))
-			sd = max(sd, int64(floor))
-			mean[ty*tw+tx] = int32(m)
-			gain[ty*tw+tx] = int32(100 * 256 / (2 * sd))
+			// In 1/16 grey levels: the low-contrast cases differ by a few levels.
+			sd16 := isqrt(256 * (s2*n - s*s) / (n * n))
+			sd16 = max(sd16, int64(16*floor), 1)
+			mean[ty*tw+tx] = int32(16 * s / n)
+			gain[ty*tw+tx] = int32(100 * 256 * 16 / (2 * sd16))
 		}
 	}
 	d := newGray(w, h)
@@ -92,7 +91,7 @@ func normalize(g *image.Gray, floor int) *image.Gray {
 			c, e := ty1*tw+tx0, ty1*tw+tx1
 			m := ((mean[a]*(256-fx)+mean[b]*fx)*(256-fy) + (mean[c]*(256-fx)+mean[e]*fx)*fy) >> 16
 			k := ((gain[a]*(256-fx)+gain[b]*fx)>>8*(256-fy) + (gain[c]*(256-fx)+gain[e]*fx)>>8*fy) >> 8
-			v := 128 + ((int32(row[x])-m)*k)>>8
+			v := 128 + ((16*int32(row[x])-m)*k)>>12
 			out[x] = uint8(min(max(v, 0), 255))
 		}
 	}

@@ -208,7 +208,7 @@ func stretch(g *image.Gray) *image.Gray {
 			break
 		}
 	}
-	if hi-lo < 8 {
+	if hi-lo < 2 { // a flat image: nothing to stretch
 		return g
 	}
 	var lut [256]uint8

@@ -51,40 +51,55 @@ func refineDecode(m *gozxing.BitMatrix, info *detector.FinderPatternInfo, hints 
 		dim    int
 		x, y   float64
 		score  float64
-		bottom bool
 	}
 	var best []cand
 	for _, dim := range []int{base, base - 4, base + 4} {
 		if dim < 21 || dim > 177 {
 			continue
 		}
-		checks := functionModules(dim)
-		if checks == nil {
+		align, all := functionModules(dim)
+		if len(align) == 0 {
+			// Version 1 has no alignment pattern to search for: gozxing's guess stands.
 			continue
 		}
 		// The parallelogram guess of the point at module (dim-6.5, dim-6.5), and a
-		// search window around it a quarter of the code wide, coarse then fine.
+		// search window around it, 0.3 of the code wide: coarse, on the alignment
+		// patterns only (the timing patterns hardly move with this point), then fine.
 		k := (float64(dim) - 10) / (float64(dim) - 7)
 		gx := tl.GetX() + k*(tr.GetX()-tl.GetX()) + k*(bl.GetX()-tl.GetX())
 		gy := tl.GetY() + k*(tr.GetY()-tl.GetY()) + k*(bl.GetY()-tl.GetY())
 		radius := 0.3 * math.Max(dTop, dLeft)
-		step := math.Max(ms/2, radius/16)
-		top := cand{score: -1}
+		step := math.Max(ms/2, radius/20)
+		// The three best coarse points (peaks of random data can beat the true one
+		// by a little), each refined on all the fixed modules.
+		var coarse [3]cand
 		for oy := -radius; oy <= radius; oy += step {
 			for ox := -radius; ox <= radius; ox += step {
-				if s := scoreTransform(m, tl, tr, bl, gx+ox, gy+oy, dim, checks); s > top.score {
-					top = cand{dim: dim, x: gx + ox, y: gy + oy, score: s}
+				s := scoreTransform(m, tl, tr, bl, gx+ox, gy+oy, dim, align)
+				for i := range coarse {
+					if coarse[i].dim == 0 || s > coarse[i].score {
+						copy(coarse[i+1:], coarse[i:len(coarse)-1])
+						coarse[i] = cand{dim: dim, x: gx + ox, y: gy + oy, score: s}
+						break
+					}
 				}
 			}
 		}
-		fine := step / 4
-		cx, cy := top.x, top.y
-		for oy := -2 * fine; oy <= 2*fine; oy += fine / 2 {
-			for ox := -2 * fine; ox <= 2*fine; ox += fine / 2 {
-				if s := scoreTransform(m, tl, tr, bl, cx+ox, cy+oy, dim, checks); s > top.score {
-					top = cand{dim: dim, x: cx + ox, y: cy + oy, score: s}
+		top := cand{score: -1}
+		for _, c := range coarse {
+			if c.dim == 0 || c.score < 0.6 {
+				continue
+			}
+			for oy := -step; oy <= step; oy += step / 4 {
+				for ox := -step; ox <= step; ox += step / 4 {
+					if s := scoreTransform(m, tl, tr, bl, c.x+ox, c.y+oy, dim, all); s > top.score {
+						top = cand{dim: dim, x: c.x + ox, y: c.y + oy, score: s}
+					}
 				}
 			}
+		}
+		if top.score < 0 {
+			continue
 		}
 		best = append(best, top)
 	}
@@ -114,19 +129,15 @@ type moduleCheck struct {
 	dark bool
 }
 
-// functionModules lists the timing patterns and the alignment patterns (centre,
-// ring, and the light ring between) of a dim×dim code, or nil for an invalid size.
-func functionModules(dim int) []moduleCheck {
+// functionModules lists the modules of the alignment patterns (centre, the light
+// ring, the dark ring) of a dim×dim code, and those plus the timing patterns; both
+// are empty for an invalid size.
+func functionModules(dim int) (align, all []moduleCheck) {
 	v, err := qrdecoder.Version_GetProvisionalVersionForDimension(dim)
 	if err != nil {
-		return nil
+		return nil, nil
 	}
 	var out []moduleCheck
-	for i := 8; i < dim-8; i++ {
-		out = append(out,
-			moduleCheck{float64(i) + 0.5, 6.5, i%2 == 0},
-			moduleCheck{6.5, float64(i) + 0.5, i%2 == 0})
-	}
 	centres := v.GetAlignmentPatternCenters()
 	for _, ay := range centres {
 		for _, ax := range centres {
@@ -142,7 +153,14 @@ func functionModules(dim int) []moduleCheck {
 			}
 		}
 	}
-	return out
+	align = out
+	all = append([]moduleCheck(nil), out...)
+	for i := 8; i < dim-8; i++ {
+		all = append(all,
+			moduleCheck{float64(i) + 0.5, 6.5, i%2 == 0},
+			moduleCheck{6.5, float64(i) + 0.5, i%2 == 0})
+	}
+	return align, all
 }
 
 // scoreTransform is the share of checks that the image shows when the module at
@@ -167,4 +185,66 @@ func scoreTransform(m *gozxing.BitMatrix, tl, tr, bl gozxing.ResultPoint, x, y f
 		}
 	}
 	return float64(hit) / float64(len(checks))
+}
+
+// maxTriples bounds how many other combinations of finder candidates are searched.
+const maxTriples = 4
+
+// refineTriples is for when gozxing found finder-pattern candidates but rejected
+// every triple: under a steep diagonal view the three finders of one code differ in
+// apparent size by more than its 1.4 limit. It searches the triples of the strongest
+// candidates whose sizes agree within refineDecode's wider limit, most square first.
+func refineTriples(m *gozxing.BitMatrix, cands []*detector.FinderPattern, hints map[gozxing.DecodeHintType]any) (string, bool) {
+	var strong []*detector.FinderPattern
+	for _, c := range cands {
+		if c.GetCount() >= 2 { // seen on at least two scan lines
+			strong = append(strong, c)
+		}
+	}
+	if len(strong) < 3 {
+		return "", false
+	}
+	sort.SliceStable(strong, func(i, j int) bool { return strong[i].GetCount() > strong[j].GetCount() })
+	strong = strong[:min(len(strong), 6)]
+	type triple struct {
+		a, b, c    *detector.FinderPattern
+		distortion float64
+	}
+	var ts []triple
+	for i := 0; i < len(strong); i++ {
+		for j := i + 1; j < len(strong); j++ {
+			for k := j + 1; k < len(strong); k++ {
+				a, b, c := strong[i], strong[j], strong[k]
+				lo := min(a.GetEstimatedModuleSize(), b.GetEstimatedModuleSize(), c.GetEstimatedModuleSize())
+				hi := max(a.GetEstimatedModuleSize(), b.GetEstimatedModuleSize(), c.GetEstimatedModuleSize())
+				if hi > 1.6*lo {
+					continue
+				}
+				// Sides sorted: a right isosceles triangle has d0 = d1 and d2² = 2·d0².
+				d := []float64{gozxing.ResultPoint_Distance(a, b), gozxing.ResultPoint_Distance(b, c), gozxing.ResultPoint_Distance(a, c)}
+				sort.Float64s(d)
+				// Finders of one code are 14+ modules apart.
+				if d[0] < 10*hi {
+					continue
+				}
+				dist := math.Abs(d[2]*d[2]-2*d[1]*d[1])/(d[2]*d[2]) + math.Abs(d[2]*d[2]-2*d[0]*d[0])/(d[2]*d[2])
+				if dist > 1.8 { // 2 is equilateral: no longer a square seen at any angle
+					continue
+				}
+				ts = append(ts, triple{a, b, c, dist})
+			}
+		}
+	}
+	sort.SliceStable(ts, func(i, j int) bool { return ts[i].distortion < ts[j].distortion })
+	for i, t := range ts {
+		if i >= maxTriples {
+			break
+		}
+		p0, p1, p2 := gozxing.ResultPoint_OrderBestPatterns(t.a, t.b, t.c)
+		info := detector.NewFinderPatternInfo(p0.(*detector.FinderPattern), p1.(*detector.FinderPattern), p2.(*detector.FinderPattern))
+		if text, ok := refineDecode(m, info, hints); ok {
+			return text, true
+		}
+	}
+	return "", false
 }
