@@ -29,8 +29,9 @@ const (
 	// copy: a QR that a student can scan in a 12 MP photo survives halving, and
 	// full-resolution attempts on such a photo would cost seconds.
 	workingSide = 2800
-	// enlargeMaxSide is the longest side that the cascade enlarges whole (×2).
-	enlargeMaxSide = 2000
+	// enlargeMaxPixels is the largest image that the cascade enlarges whole (×2, so
+	// at most 8 MB of extra luminance); larger ones are searched in windows.
+	enlargeMaxPixels = 2_000_000
 )
 
 // Decoder finds and decodes the QR code of a collection-code image. It is safe for
@@ -193,11 +194,6 @@ func (d *Decoder) DecodeResult(ctx context.Context, data []byte) (Result, error)
 // first success. The order was tuned on testdata (see BENCHMARKS.md): a clean
 // screenshot decodes on the first attempt.
 func scan(ctx context.Context, full *image.Gray) (Result, error) {
-	return scanTraced(ctx, full, nil)
-}
-
-// scanTraced is scan reporting each step's time, for tuning the order (tests only).
-func scanTraced(ctx context.Context, full *image.Gray, trace func(step string, d time.Duration, ok bool)) (Result, error) {
 	s := scanner{ctx: ctx}
 	long := max(full.Rect.Dx(), full.Rect.Dy())
 	// The working image: photos bigger than a screenshot start shrunk.
@@ -245,28 +241,23 @@ func scanTraced(ctx context.Context, full *image.Gray, trace func(step string, d
 		// Normalisation at full working resolution: glare over small modules.
 		{"normalized", func() (string, bool) { return s.tryLikely(normalize(work, 3), dark) }},
 		// A small code far away in a photo (2–4 px modules, moiré): the whole image
-		// enlarged, when that stays within ~8 MP; bigger images get windows instead,
-		// where the whole-image detector may also lock onto patterns of the clutter.
+		// enlarged, when that stays within enlargeMaxPixels; bigger images get windows
+		// instead, where the whole-image detector may also lock onto the clutter.
 		{"enlarged", func() (string, bool) {
-			if long > enlargeMaxSide {
+			if small := len(work.Pix) <= enlargeMaxPixels; !small {
 				return "", false
 			}
 			return s.tryLikely(enlarge(work), dark)
 		}},
 		{"windows", func() (string, bool) {
-			if long <= enlargeMaxSide {
+			if small := len(work.Pix) <= enlargeMaxPixels; small {
 				return "", false
 			}
 			return s.tryWindows(full, dark)
 		}},
 	}
 	for _, step := range steps {
-		start := time.Now()
-		text, ok := step.run()
-		if trace != nil {
-			trace(step.name, time.Since(start), ok)
-		}
-		if ok {
+		if text, ok := step.run(); ok {
 			return Result{Text: text, Strategy: step.name, Attempts: s.attempts}, nil
 		}
 		if err := ctx.Err(); err != nil {
@@ -380,7 +371,7 @@ func (s *scanner) try(g *image.Gray, invert, global bool) (text string, ok bool)
 	finder := detector.NewFinderPatternFinder(m, nil)
 	info, err := finder.Find(hints)
 	if err != nil {
-		return refineTriples(m, finder.GetPossibleCenters(), hints)
+		return refineTriples(g, m, finder.GetPossibleCenters(), hints)
 	}
 	if dr, err := detector.NewDetector(m).ProcessFinderPatternInfo(info); err == nil {
 		res, err := qrdecoder.NewDecoder().Decode(dr.GetBits(), hints)
@@ -391,6 +382,19 @@ func (s *scanner) try(g *image.Gray, invert, global bool) (text string, ok bool)
 		if !errors.As(err, &re) {
 			s.cause = err
 		}
+		// The grid is right but too many code words are wrong: read again with the
+		// covered ones as erasures (erasure.go).
+		// Points: bottom left, top left, top right and the alignment pattern if found.
+		p := dr.GetPoints()
+		var align *detector.AlignmentPattern
+		if len(p) == 4 {
+			align = detector.NewAlignmentPattern(p[3].GetX(), p[3].GetY(), 1)
+		}
+		dim := dr.GetBits().GetWidth()
+		t := detector.Detector_createTransform(p[1], p[2], p[0], align, dim)
+		if text, ok := decodeErasures(g, m, t, dim, hints); ok {
+			return text, true
+		}
 	}
-	return refineDecode(m, info, hints)
+	return refineDecode(g, m, info, hints)
 }

@@ -1,6 +1,7 @@
 package capturecode
 
 import (
+	"image"
 	"math"
 	"sort"
 
@@ -27,7 +28,7 @@ const refineCandidates = 3
 
 // refineDecode tries to read the code whose finder patterns are info in the binarised
 // image m, searching the perspective; ok is false when nothing decodes.
-func refineDecode(m *gozxing.BitMatrix, info *detector.FinderPatternInfo, hints map[gozxing.DecodeHintType]any) (string, bool) {
+func refineDecode(g *image.Gray, m *gozxing.BitMatrix, info *detector.FinderPatternInfo, hints map[gozxing.DecodeHintType]any) (string, bool) {
 	tl, tr, bl := info.GetTopLeft(), info.GetTopRight(), info.GetBottomLeft()
 	ms := (tl.GetEstimatedModuleSize() + tr.GetEstimatedModuleSize() + bl.GetEstimatedModuleSize()) / 3
 	if ms < 1 {
@@ -48,9 +49,9 @@ func refineDecode(m *gozxing.BitMatrix, info *detector.FinderPatternInfo, hints 
 		(dLeft/bl.GetEstimatedModuleSize()+dLeft/tl.GetEstimatedModuleSize())/4 + 7
 	base := int(math.Round((est-17)/4))*4 + 17
 	type cand struct {
-		dim    int
-		x, y   float64
-		score  float64
+		dim   int
+		x, y  float64
+		score float64
 	}
 	var best []cand
 	for _, dim := range []int{base, base - 4, base + 4} {
@@ -118,6 +119,9 @@ func refineDecode(m *gozxing.BitMatrix, info *detector.FinderPatternInfo, hints 
 		res, err := dec.Decode(bits, hints)
 		if err == nil {
 			return res.GetText(), true
+		}
+		if text, ok := decodeErasures(g, m, t, c.dim, hints); ok {
+			return text, true
 		}
 	}
 	return "", false
@@ -194,7 +198,7 @@ const maxTriples = 4
 // every triple: under a steep diagonal view the three finders of one code differ in
 // apparent size by more than its 1.4 limit. It searches the triples of the strongest
 // candidates whose sizes agree within refineDecode's wider limit, most square first.
-func refineTriples(m *gozxing.BitMatrix, cands []*detector.FinderPattern, hints map[gozxing.DecodeHintType]any) (string, bool) {
+func refineTriples(g *image.Gray, m *gozxing.BitMatrix, cands []*detector.FinderPattern, hints map[gozxing.DecodeHintType]any) (string, bool) {
 	var strong []*detector.FinderPattern
 	for _, c := range cands {
 		if c.GetCount() >= 2 { // seen on at least two scan lines
@@ -242,7 +246,7 @@ func refineTriples(m *gozxing.BitMatrix, cands []*detector.FinderPattern, hints 
 		}
 		p0, p1, p2 := gozxing.ResultPoint_OrderBestPatterns(t.a, t.b, t.c)
 		info := detector.NewFinderPatternInfo(p0.(*detector.FinderPattern), p1.(*detector.FinderPattern), p2.(*detector.FinderPattern))
-		if text, ok := refineDecode(m, info, hints); ok {
+		if text, ok := refineDecode(g, m, info, hints); ok {
 			return text, true
 		}
 	}

@@ -324,7 +324,7 @@ const TagBeyondAll = "beyond-all-engines"
 // beyondAll lists those images, as measured with test/bench/engines-compare.sh.
 var beyondAll = map[string]bool{
 	"glare_4_marked.jpg": true, "glare_5_strong.jpg": true, "glare_6_severe.jpg": true, "glare_8_level-h.jpg": true, "glare_7_level-h-marked.jpg": true,
-	"thumb_7.jpg": true, "steep_55deg_axis35.jpg": true, "defocus_r10.jpg": true,
+	"steep_55deg_axis35.jpg": true, "defocus_r10.jpg": true,
 }
 
 // degradedShot is one graded image: a screen, what happens to it, how it is stored.
