@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/gradphoto/gradphoto/internal/audit"
+	"github.com/gradphoto/gradphoto/internal/capturecode"
 	"github.com/gradphoto/gradphoto/internal/collection"
 	"github.com/gradphoto/gradphoto/internal/httpapi"
 	"github.com/gradphoto/gradphoto/internal/notify"
@@ -12,13 +13,19 @@ import (
 	"github.com/gradphoto/gradphoto/internal/review"
 	"github.com/gradphoto/gradphoto/internal/roster"
 	"github.com/gradphoto/gradphoto/internal/school"
+	"github.com/gradphoto/gradphoto/internal/usecase"
 )
 
 // Compile-time checks of what the staff API is handed.
 var (
 	_ collection.PhotoCropper    = (*photo.Checker)(nil)
+	_ collection.CodeOpener      = (*capturecode.Sealer)(nil)
+	_ collection.Outbox          = (*notify.Outbox)(nil)
 	_ roster.SchoolLevels        = schoolLevels{}
 	_ httpapi.AdminOrders        = (*payment.Service)(nil)
+	_ httpapi.AdminRefunds       = (*usecase.Refunds)(nil)
+	_ usecase.Orders             = (*payment.Service)(nil)
+	_ usecase.RefundRule         = (*collection.Staff)(nil)
 	_ httpapi.AdminReviews       = (*review.Service)(nil)
 	_ httpapi.AdminNotifications = (*notify.Outbox)(nil)
 )
@@ -36,15 +43,22 @@ func (s schoolLevels) SchoolLevels(ctx context.Context, id string) ([]string, er
 
 // wireAdmin builds the audit trail, the roster importer and the staff side of the
 // collection service, and hands them with payment, review and notify to the staff API.
-// cropper is the app's one photo.Checker (its detector is loaded once).
-func (a *App) wireAdmin(cropper collection.PhotoCropper) *httpapi.AdminDeps {
+// cropper is the app's one photo.Checker (its detector is loaded once); codes opens the
+// sealed 采集码 for the export manifests.
+func (a *App) wireAdmin(cropper collection.PhotoCropper, codes collection.CodeOpener) *httpapi.AdminDeps {
 	a.Audit = audit.NewLog(a.DB, a.now, a.Log)
 	a.Importer = roster.NewImporter(a.Roster, schoolLevels{a.Schools}, a.Audit)
 	a.Staff = collection.NewStaff(a.Collections, a.Audit)
-	d := &httpapi.AdminDeps{Staff: a.Staff, Importer: a.Importer, Trail: a.Audit, Cropper: cropper}
+	delivery := collection.Delivery{Codes: codes, Cropper: cropper}
+	if a.Outbox != nil {
+		delivery.Outbox = a.Outbox
+	}
+	a.Staff.SetDelivery(delivery)
+	d := &httpapi.AdminDeps{Staff: a.Staff, Importer: a.Importer, Trail: a.Audit}
 	// Typed nil pointers would make non-nil interfaces: assign only what is built.
 	if a.Payments != nil {
 		d.Orders = a.Payments
+		d.Refunds = usecase.NewRefunds(a.DB, a.Staff, a.Payments, a.Audit)
 	}
 	if a.Reviews != nil {
 		d.Reviews = a.Reviews

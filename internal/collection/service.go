@@ -46,6 +46,10 @@ type PhotoVerdict struct {
 	Passed   bool
 	Checks   json.RawMessage // the check objects of api.md
 	Geometry json.RawMessage // face box, pupils, eye line: the reviewer's overlay (may be nil)
+	// Standard is api.md's {"standardized", "crop", "scale"}; StandardJPEG the
+	// 480×640 standard photo's bytes (nil when the photo has none).
+	Standard     json.RawMessage
+	StandardJPEG []byte
 }
 
 // PhotoChecker runs the photo checks of a profile.
@@ -349,10 +353,12 @@ func (s *Service) SetCaptureCode(ctx context.Context, userID, id string, image [
 	return s.view(ctx, c, nil)
 }
 
-// PhotoResult is an upload's outcome: the collection and the checks.
+// PhotoResult is an upload's outcome: the collection, the checks and how the
+// standard photo was cut.
 type PhotoResult struct {
 	Collection *View
 	Checks     json.RawMessage
+	Standard   json.RawMessage
 }
 
 // UploadPhoto checks a photo; a passing one moves the collection to photo_ok, or, after a
@@ -393,6 +399,16 @@ func (s *Service) UploadPhoto(ctx context.Context, userID, id string, data []byt
 		}
 		return nil, ErrPhotoRejected.WithDetails(map[string]any{"checks": verdict.Checks})
 	}
+	// The standard photo too is stored before the collection names it.
+	var stdSHA *string
+	if len(verdict.StandardJPEG) > 0 {
+		sum := sha256.Sum256(verdict.StandardJPEG)
+		h := hex.EncodeToString(sum[:])
+		if err := s.d.Blobs.Put(ctx, StandardPhotoKey(h), verdict.StandardJPEG); err != nil {
+			return nil, apperr.ErrUnavailable.Wrap(err)
+		}
+		stdSHA = &h
+	}
 	c, err = s.transition(ctx, userID, id, func(ctx context.Context, c *Collection) error {
 		if !photoAllowed(c.Status) {
 			return ErrWrongStep
@@ -401,16 +417,18 @@ func (s *Service) UploadPhoto(ctx context.Context, userID, id string, data []byt
 			return apperr.Internal(err)
 		}
 		c.PhotoSHA256, c.PhotoChecks, c.PhotoAt = &sha, &checks, &now
+		c.PhotoStandardSHA256 = stdSHA
 		c.PhotoGeometry = nil
 		if len(verdict.Geometry) > 0 {
 			g := string(verdict.Geometry)
 			c.PhotoGeometry = &g
 		}
-		if c.Status == StatusRejected {
+		// A rejection by review or by 学信网: the paid service goes on, no new order.
+		if c.Status == StatusRejected || c.Status == StatusCHSIFailed {
 			if s.d.Reviews == nil {
 				return apperr.ErrUnavailable
 			}
-			c.Status = StatusInReview
+			c.Status, c.CHSIReason = StatusInReview, nil
 			return s.d.Reviews.Enqueue(ctx, c.ID, now)
 		}
 		c.Status = StatusPhotoOK
@@ -423,7 +441,11 @@ func (s *Service) UploadPhoto(ctx context.Context, userID, id string, data []byt
 	if err != nil {
 		return nil, err
 	}
-	return &PhotoResult{Collection: v, Checks: verdict.Checks}, nil
+	std := verdict.Standard
+	if len(std) == 0 {
+		std = json.RawMessage(`{"standardized":false,"crop":[0,0,0,0],"scale":0}`)
+	}
+	return &PhotoResult{Collection: v, Checks: verdict.Checks, Standard: std}, nil
 }
 
 // codeAllowed: the code can be set or replaced until payment.
@@ -432,7 +454,7 @@ func codeAllowed(st Status) bool {
 }
 
 func photoAllowed(st Status) bool {
-	return st == StatusCodeOK || st == StatusPhotoOK || st == StatusRejected
+	return st == StatusCodeOK || st == StatusPhotoOK || st == StatusRejected || st == StatusCHSIFailed
 }
 
 // ApprovedPhoto returns the original bytes of the owner's approved photo.
@@ -441,7 +463,7 @@ func (s *Service) ApprovedPhoto(ctx context.Context, userID, id string) ([]byte,
 	if err != nil {
 		return nil, err
 	}
-	if (c.Status != StatusApproved && c.Status != StatusExported) || c.PhotoSHA256 == nil {
+	if !photoApproved(c.Status) || c.PhotoSHA256 == nil {
 		return nil, ErrNotApproved
 	}
 	data, err := storage.ReadAll(ctx, s.d.Blobs, PhotoKey(*c.PhotoSHA256))
@@ -449,6 +471,32 @@ func (s *Service) ApprovedPhoto(ctx context.Context, userID, id string) ([]byte,
 		return nil, apperr.ErrUnavailable.Wrap(err)
 	}
 	return data, nil
+}
+
+// StandardPhoto returns the owner's standard photo (480×640 JPEG), from photo_ok on:
+// the bytes the reviewer judges and the school delivers.
+func (s *Service) StandardPhoto(ctx context.Context, userID, id string) ([]byte, error) {
+	c, err := s.load(ctx, userID, id, false)
+	if err != nil {
+		return nil, err
+	}
+	if c.PhotoStandardSHA256 == nil || !photoTaken(c.Status) {
+		return nil, ErrNoStandardPhoto
+	}
+	data, err := storage.ReadAll(ctx, s.d.Blobs, StandardPhotoKey(*c.PhotoStandardSHA256))
+	if err != nil {
+		return nil, apperr.ErrUnavailable.Wrap(err)
+	}
+	return data, nil
+}
+
+// photoTaken: the collection is at photo_ok or any later step.
+func photoTaken(st Status) bool {
+	switch st {
+	case StatusUnconfirmed, StatusConfirmed, StatusCodeOK:
+		return false
+	}
+	return true
 }
 
 // view builds the API object; sc may be nil.
@@ -460,10 +508,13 @@ func (s *Service) view(ctx context.Context, c *Collection, sc *school.School) (*
 		}
 	}
 	v := &View{
-		ID: c.ID, Status: c.Status, School: SchoolRef{ID: sc.ID, Name: sc.Name}, Level: c.Level,
+		ID: c.ID, Status: c.Status, StatusText: StatusText(c.Status, deref(c.CHSIReason)), School: SchoolRef{ID: sc.ID, Name: sc.Name}, Level: c.Level,
 		Name: c.Name, StudentNo: c.StudentNo, PhoneMasked: roster.MaskPhone(c.Phone),
 		AlreadyHasCHSIPhoto: c.AlreadyHasCHSIPhoto, SubscribeGranted: c.SubscribeGranted, NextStep: nextStep(c.Status),
 		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
+	}
+	if c.Status == StatusCHSIFailed {
+		v.CHSIReason = deref(c.CHSIReason)
 	}
 	if c.AlreadyHasCHSIPhoto {
 		v.Notice = CHSINotice
@@ -477,6 +528,9 @@ func (s *Service) view(ctx context.Context, c *Collection, sc *school.School) (*
 			checks = json.RawMessage("[]")
 		}
 		v.Photo = &PhotoRef{UploadedAt: *c.PhotoAt, Checks: checks}
+		if c.PhotoStandardSHA256 != nil {
+			v.Photo.StandardURL = "/api/v1/collections/" + c.ID + "/photo/standard"
+		}
 	}
 	if s.d.Orders != nil {
 		o, err := s.d.Orders.OrderSummary(ctx, c.ID)
@@ -495,9 +549,27 @@ func (s *Service) view(ctx context.Context, c *Collection, sc *school.School) (*
 	return v, nil
 }
 
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
 // ByID loads a collection without an ownership check (staff and other services).
 func (s *Service) ByID(ctx context.Context, id string) (*Collection, error) {
 	return s.load(ctx, "", id, false)
+}
+
+// LockForDecision locks the collection row in the caller's transaction (FOR UPDATE on
+// MySQL; SQLite's write transaction is the lock) and returns it as it stands. Approval,
+// rejection and refund take it first, so whichever commits first wins and the other
+// sees the result.
+func (s *Service) LockForDecision(ctx context.Context, id string) (*Collection, error) {
+	if !db.InTx(ctx) {
+		return nil, apperr.Internal(fmt.Errorf("collection %s: LockForDecision outside a transaction", id))
+	}
+	return s.load(ctx, "", id, true)
 }
 
 // setStatus moves a collection from one of from to "to" inside the caller's transaction.
@@ -519,9 +591,10 @@ func (s *Service) MarkPaid(ctx context.Context, id string) error {
 }
 
 // Withdraw takes a collection whose payment is being refunded back to photo_ok (from
-// review or after a rejection); approved and exported ones keep their state.
+// review, after a rejection, or after 学信网 refused the photo: its free new round is
+// part of what was paid); approved and delivered ones keep their state.
 func (s *Service) Withdraw(ctx context.Context, id string) error {
-	res := db.Conn(ctx, s.d.DB).Model(&Collection{}).Where("id = ? AND status IN ?", id, []Status{StatusInReview, StatusRejected}).
+	res := db.Conn(ctx, s.d.DB).Model(&Collection{}).Where("id = ? AND status IN ?", id, []Status{StatusInReview, StatusRejected, StatusCHSIFailed}).
 		Updates(map[string]any{"status": StatusPhotoOK, "updated_at": s.d.Now()})
 	if res.Error != nil {
 		return apperr.Internal(res.Error)
@@ -537,11 +610,6 @@ func (s *Service) MarkApproved(ctx context.Context, id string) error {
 // MarkRejected records a negative review decision; the student may upload again.
 func (s *Service) MarkRejected(ctx context.Context, id string) error {
 	return s.setStatus(ctx, id, StatusRejected, StatusInReview)
-}
-
-// MarkExported records that the school exported the approved photo.
-func (s *Service) MarkExported(ctx context.Context, id string) error {
-	return s.setStatus(ctx, id, StatusExported, StatusApproved, StatusExported)
 }
 
 // SetSubscription records whether the student accepted the review-result subscribe

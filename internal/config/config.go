@@ -116,6 +116,8 @@ type Storage struct {
 type Support struct {
 	Phone string `yaml:"phone"`
 	Hours string `yaml:"hours"`
+	// AlertPhone receives an SMS for every payment anomaly (empty: audit trail and log only).
+	AlertPhone string `yaml:"alert_phone"`
 }
 
 type Photo struct {
@@ -154,6 +156,10 @@ type TencentSMS struct {
 	SignName         string `yaml:"sign_name"`
 	TemplateApproved string `yaml:"template_approved"`
 	TemplateRejected string `yaml:"template_rejected"`
+	// TemplateCHSIFailed: "学信网比对未通过：{1}，请登录小程序重新上传照片".
+	TemplateCHSIFailed string `yaml:"template_chsi_failed"`
+	// TemplatePaymentAnomaly: support's alert ({1} order number, {2} what happens to the money).
+	TemplatePaymentAnomaly string `yaml:"template_payment_anomaly"`
 }
 
 type Console struct {
@@ -289,6 +295,7 @@ var envBindings = []envBinding{
 	{"GRADPHOTO_S3_USE_SSL", boolean("GRADPHOTO_S3_USE_SSL", func(c *Config) *bool { return &c.Storage.UseSSL })},
 	{"GRADPHOTO_SUPPORT_PHONE", str(func(c *Config) *string { return &c.Support.Phone })},
 	{"GRADPHOTO_SUPPORT_HOURS", str(func(c *Config) *string { return &c.Support.Hours })},
+	{"GRADPHOTO_SUPPORT_ALERT_PHONE", str(func(c *Config) *string { return &c.Support.AlertPhone })},
 	{"GRADPHOTO_CAPTURE_CODE_KEY", str(func(c *Config) *string { return &c.Capture.EncryptionKey })},
 	{"GRADPHOTO_REVIEW_LEASE", dur("GRADPHOTO_REVIEW_LEASE", func(c *Config) *time.Duration { return &c.Review.Lease })},
 	{"GRADPHOTO_REVIEW_SLA", dur("GRADPHOTO_REVIEW_SLA", func(c *Config) *time.Duration { return &c.Review.SLA })},
@@ -321,6 +328,13 @@ func EnvNames() []string {
 		out[i] = b.name
 	}
 	return out
+}
+
+// Variables lists every GRADPHOTO_* environment variable the program and its tests
+// read: Load's overrides (EnvNames), create-staff's password and the test suites'
+// MySQL server. README's configuration table is checked against it.
+func Variables() []string {
+	return append(EnvNames(), StaffPasswordEnv, EnvTestMySQLDSN)
 }
 
 func applyEnv(c *Config, lookup func(string) (string, bool)) error {
@@ -383,6 +397,9 @@ func portOf(addr string) string {
 func (c *Config) Sandbox() bool { return c.WeChat.Mode == "sandbox" }
 
 // Validate checks every value; the error names the offending key.
+// mobilePattern is a mainland mobile number (the SMS channel's recipients).
+var mobilePattern = regexp.MustCompile(`^1[3-9][0-9]{9}$`)
+
 func (c *Config) Validate() error {
 	var errs []error
 	bad := func(key, format string, a ...any) {
@@ -407,6 +424,9 @@ func (c *Config) Validate() error {
 	}
 	if c.DataDir == "" {
 		bad("data_dir (GRADPHOTO_DATA_DIR)", "must not be empty")
+	}
+	if c.Support.AlertPhone != "" && !mobilePattern.MatchString(c.Support.AlertPhone) {
+		bad("support.alert_phone (GRADPHOTO_SUPPORT_ALERT_PHONE)", "%q is not an 11-digit mobile number", c.Support.AlertPhone)
 	}
 	switch c.DB.Driver {
 	case "sqlite", "mysql":

@@ -28,11 +28,15 @@ import (
 // What the staff API needs from payment, review and notify, declared here so that
 // tests and partial wirings can leave any of them out.
 
-// AdminOrders finds and refunds orders (payment.Service).
+// AdminOrders finds orders (payment.Service).
 type AdminOrders interface {
 	FindOrder(ctx context.Context, outTradeNo string) (*payment.Order, error)
 	OrderForCollection(ctx context.Context, collectionID string) (*payment.Order, error)
-	Refund(ctx context.Context, outTradeNo, reason string) (*payment.Order, error)
+}
+
+// AdminRefunds refunds an order under the refund rule, audited (usecase.Refunds).
+type AdminRefunds interface {
+	Refund(ctx context.Context, who audit.Actor, outTradeNo, reason string) (*payment.Order, error)
 }
 
 // AdminReviews tells review state (review.Service).
@@ -47,13 +51,13 @@ type AdminNotifications interface {
 }
 
 // AdminDeps are the services behind the staff API's school, roster, export, look-up,
-// refund and audit endpoints. Orders, Reviews and Notifications may be nil.
+// refund and audit endpoints. Orders, Refunds, Reviews and Notifications may be nil.
 type AdminDeps struct {
 	Staff         *collection.Staff
 	Importer      *roster.Importer
 	Trail         *audit.Log
-	Cropper       collection.PhotoCropper
 	Orders        AdminOrders
+	Refunds       AdminRefunds
 	Reviews       AdminReviews
 	Notifications AdminNotifications
 	// MaxRosterBytes bounds a roster upload (default 32 MB: 50 000 rows are ~3 MB).
@@ -75,8 +79,13 @@ func (s *Server) mountAdmin(admin gin.IRouter) {
 	sch.GET("/students", s.listStudents)
 	sch.GET("/stats", s.schoolStats)
 	sch.GET("/export", s.exportPhotos)
+	sch.GET("/batches", s.listBatches)
+	sch.POST("/chsi-results", s.importCHSIResults)
+	batch := admin.Group("/batches/:id", s.requireStaff(auth.RoleSchoolAdmin))
+	batch.GET("/download", s.downloadBatch)
+	batch.POST("/submitted", s.batchSubmitted)
 	admin.GET("/lookup", s.requireStaff(auth.RoleSupport), s.lookup)
-	if a.Orders != nil {
+	if a.Refunds != nil {
 		admin.POST("/orders/:out_trade_no/refund", s.requireStaff(auth.RoleSupport), s.staffRefund)
 	}
 	admin.GET("/audit", s.requireStaff(), s.auditList)
@@ -266,30 +275,77 @@ func (s *Server) schoolStats(c *gin.Context) {
 		"paid_total_fen": st.PaidTotalFen, "overdue_reviews": overdue})
 }
 
-// exportPhotos streams the ZIP. Once the first byte is out an error can no longer be
-// an error body: the connection is aborted instead, so that the client sees a failed
-// download rather than a short ZIP (and nothing is marked exported).
+// exportPhotos makes a new export batch and streams its ZIP.
 func (s *Server) exportPhotos(c *gin.Context) {
-	ctx := c.Request.Context()
-	plan, err := s.d.Admin.Staff.PlanExport(ctx, actor(c), c.Param("id"), c.Query("all") == "1" || c.Query("all") == "true")
+	plan, err := s.d.Admin.Staff.PlanExport(c.Request.Context(), actor(c), c.Param("id"), c.Query("all") == "1" || c.Query("all") == "true")
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	// Cropping thousands of photos outlasts the server's write timeout; this response
-	// gets its own, generous one.
+	s.streamBatch(c, plan)
+}
+
+// downloadBatch streams an existing batch's ZIP again, byte for byte.
+func (s *Server) downloadBatch(c *gin.Context) {
+	plan, err := s.d.Admin.Staff.PlanDownload(c.Request.Context(), actor(c), c.Param("id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.streamBatch(c, plan)
+}
+
+// streamBatch writes a batch's ZIP. Once the first byte is out an error can no longer
+// be an error body: the connection is aborted instead, so that the client sees a failed
+// download rather than a short ZIP (the batch stays, to be downloaded again).
+func (s *Server) streamBatch(c *gin.Context, plan *collection.ExportPlan) {
+	ctx := c.Request.Context()
+	// Thousands of photos outlast the server's write timeout; this response gets its own.
 	_ = http.NewResponseController(c.Writer).SetWriteDeadline(time.Now().Add(2 * time.Hour))
 	c.Header("Content-Type", "application/zip")
-	c.Header("Content-Disposition", `attachment; filename="`+plan.FileName(time.Now())+`"`)
+	c.Header("Content-Disposition", `attachment; filename="`+plan.FileName()+`"`)
 	c.Header("Cache-Control", "private, no-store")
+	c.Header("X-Export-Batch", strconv.FormatInt(plan.BatchID(), 10))
 	c.Header("X-Export-Count", strconv.Itoa(plan.Count()))
 	c.Status(http.StatusOK)
-	res, err := plan.WriteZIP(ctx, c.Writer, s.d.Admin.Cropper)
+	res, err := plan.WriteZIP(ctx, c.Writer)
 	if err != nil {
-		s.d.Log.WarnContext(ctx, "export stream failed", "school_id", c.Param("id"), "written", res.Exported, "err", err, "request_id", requestID(c))
+		s.d.Log.WarnContext(ctx, "export stream failed", "batch_id", plan.BatchID(), "written", res.Exported, "err", err, "request_id", requestID(c))
 		panic(http.ErrAbortHandler)
 	}
-	s.d.Log.InfoContext(ctx, "export done", "school_id", c.Param("id"), "exported", res.Exported, "skipped", res.Skipped)
+	s.d.Log.InfoContext(ctx, "export done", "batch_id", plan.BatchID(), "exported", res.Exported, "skipped", res.Skipped)
+}
+
+func (s *Server) listBatches(c *gin.Context) {
+	bs, err := s.d.Admin.Staff.ListBatches(c.Request.Context(), actor(c), c.Param("id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"batches": bs})
+}
+
+func (s *Server) batchSubmitted(c *gin.Context) {
+	b, err := s.d.Admin.Staff.MarkSubmitted(c.Request.Context(), actor(c), c.Param("id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"batch": b})
+}
+
+func (s *Server) importCHSIResults(c *gin.Context) {
+	name, data, err := s.readRosterUpload(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	res, err := s.d.Admin.Staff.ImportCHSIResults(c.Request.Context(), actor(c), c.Param("id"), name, data)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, res)
 }
 
 type lookupOrderJSON struct {
@@ -418,11 +474,9 @@ func (s *Server) lookupOne(ctx context.Context, who audit.Actor, col *collection
 	return r, nil
 }
 
-// staffRefund refunds an order: a reason is required, the refund rule of the
-// collection service decides who may, and the request is in the audit trail before
-// WeChat Pay is asked (no trail, no refund).
+// staffRefund refunds an order: a reason is required; the refund use case applies the
+// rule, audits every attempt and serialises the refund with review decisions.
 func (s *Server) staffRefund(c *gin.Context) {
-	ctx := c.Request.Context()
 	var req struct {
 		Reason string `json:"reason"`
 	}
@@ -439,34 +493,11 @@ func (s *Server) staffRefund(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	who, otn := actor(c), c.Param("out_trade_no")
-	o, err := s.d.Admin.Orders.FindOrder(ctx, otn)
+	refunded, err := s.d.Admin.Refunds.Refund(c.Request.Context(), actor(c), c.Param("out_trade_no"), req.Reason)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	detail := map[string]any{"reason": req.Reason, "amount_fen": o.AmountFen, "collection_id": o.CollectionID, "order_status": o.Status}
-	failed := func(err error) {
-		d := map[string]any{"reason": req.Reason, "collection_id": o.CollectionID, "order_status": o.Status, "code": apperr.As(err).Code}
-		s.d.Admin.Trail.RecordBestEffort(ctx, who, audit.ActionRefundFailed, otn, d)
-		s.fail(c, err)
-	}
-	if err := s.d.Admin.Staff.CheckRefund(ctx, who, o.CollectionID); err != nil {
-		failed(err)
-		return
-	}
-	// No trail, no refund: the request is recorded before WeChat Pay is asked.
-	if err := s.d.Admin.Trail.Record(ctx, who, audit.ActionRefundRequested, otn, detail); err != nil {
-		s.fail(c, err)
-		return
-	}
-	refunded, err := s.d.Admin.Orders.Refund(ctx, otn, req.Reason)
-	if err != nil {
-		failed(err)
-		return
-	}
-	detail["order_status"] = refunded.Status
-	s.d.Admin.Trail.RecordBestEffort(ctx, who, audit.ActionRefund, otn, detail)
 	c.JSON(http.StatusOK, gin.H{"order": toOrderJSON(refunded)})
 }
 

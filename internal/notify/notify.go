@@ -23,13 +23,19 @@ const (
 const (
 	TemplateReviewApproved = "review_approved"
 	TemplateReviewRejected = "review_rejected"
+	TemplateCHSIFailed     = "chsi_failed" // 学信网's comparison refused the delivered photo
+	// TemplatePaymentAnomaly goes to support (support.alert_phone), not to a student.
+	TemplatePaymentAnomaly = "payment_anomaly"
 )
 
 // Parameter names used by the templates.
 const (
 	ParamSchool  = "school"
 	ParamReasons = "reasons"
-	ParamTime    = "time" // when the result was decided, China time, 2006-01-02 15:04
+	ParamReason  = "reason" // 学信网's reason
+	ParamTime    = "time"   // when the result was decided, China time, 2006-01-02 15:04
+	ParamOrder   = "out_trade_no"
+	ParamAction  = "action" // what happens to the money: 已自动退款 | 请人工处理
 )
 
 // Message is one notification to send.
@@ -111,6 +117,10 @@ func Render(template string, params map[string]string) string {
 	case TemplateReviewRejected:
 		return "【毕业照片采集】您提交的" + school + "学信网图像采集照片审核失败（原因：" + params[ParamReasons] +
 			"），请在小程序中重新上传照片，无需再次付费。"
+	case TemplateCHSIFailed:
+		return "【毕业照片采集】学信网比对未通过：" + params[ParamReason] + "，请登录小程序重新上传照片，无需再次付费。"
+	case TemplatePaymentAnomaly:
+		return "【毕业照片采集】支付异常：订单" + params[ParamOrder] + "，" + params[ParamAction] + "，详见管理后台审计记录。"
 	default:
 		return template
 	}

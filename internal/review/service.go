@@ -3,6 +3,7 @@ package review
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -54,8 +55,10 @@ func (s *Service) audit(ctx context.Context, t *Task, actor, action string, deta
 }
 
 // Enqueue opens a review of collectionID, paid (or re-uploaded) at paidAt; the deadline is
-// paidAt + SLA. It is idempotent: while the latest round is pending or approved nothing
-// happens; after a rejection it opens the next round (no new payment).
+// paidAt + SLA. It is idempotent: while the latest round is pending nothing happens;
+// after a rejection, a refund's cancellation or an approval that 学信网 then refused
+// (callers enqueue only a collection they just moved into in_review) it opens the next
+// round, with no new payment.
 func (s *Service) Enqueue(ctx context.Context, collectionID string, paidAt time.Time) error {
 	now := s.clock()
 	return db.Tx(ctx, s.g, func(ctx context.Context) error {
@@ -63,7 +66,7 @@ func (s *Service) Enqueue(ctx context.Context, collectionID string, paidAt time.
 		if err != nil {
 			return err
 		}
-		if last != nil && last.Status != StatusRejected && last.Status != StatusCancelled {
+		if last != nil && last.Status == StatusPending {
 			return nil
 		}
 		subj, err := s.cols.ReviewSubject(ctx, collectionID)
@@ -270,13 +273,25 @@ func (s *Service) Decide(ctx context.Context, reviewer string, taskID int64, d D
 	var out Task
 	err = db.Tx(ctx, s.g, func(ctx context.Context) error {
 		var t Task
-		if err := db.ForUpdate(db.Conn(ctx, s.g).Where("id = ?", taskID)).Take(&t).Error; err != nil {
+		// The collection first (a refund locks it first too), then the task.
+		if err := db.Conn(ctx, s.g).Select("collection_id").Where("id = ?", taskID).Take(&t).Error; err != nil {
 			if db.IsNotFound(err) {
 				return ErrTaskNotFound
 			}
 			return apperr.Internal(fmt.Errorf("review: decide: %w", err))
 		}
+		colStatus, err := s.cols.LockForDecision(ctx, t.CollectionID)
+		if err != nil {
+			return err
+		}
+		if err := db.ForUpdate(db.Conn(ctx, s.g).Where("id = ?", taskID)).Take(&t).Error; err != nil {
+			return apperr.Internal(fmt.Errorf("review: decide: %w", err))
+		}
 		if err := held(&t, reviewer, now); err != nil {
+			if errors.Is(err, ErrAlreadyDecided) {
+				// Decided, or cancelled by a refund that committed first: say what stands.
+				return ErrAlreadyDecided.WithDetails(map[string]any{"review_status": t.Status, "collection_status": colStatus})
+			}
 			return err
 		}
 		status := StatusApproved

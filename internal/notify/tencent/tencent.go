@@ -45,6 +45,8 @@ type Config struct {
 var paramOrder = map[string][]string{
 	notify.TemplateReviewApproved: {notify.ParamSchool},
 	notify.TemplateReviewRejected: {notify.ParamSchool, notify.ParamReasons},
+	notify.TemplateCHSIFailed:     {notify.ParamReason},
+	notify.TemplatePaymentAnomaly: {notify.ParamOrder, notify.ParamAction},
 }
 
 // Sender is a notify.Sender for the sms channel.
