@@ -108,32 +108,33 @@ func correctBlocks(blocks []*qrdecoder.DataBlock, erased []byte, version *qrdeco
 
 // flatModules marks the modules around which g is flat: the range of the image over
 // a window of about 3×3 modules is below a quarter of the code's contrast. nil when
-// the code has no contrast to speak of.
+// the code has no contrast to speak of, or no flat module (then erasures cannot help).
 func flatModules(g *image.Gray, t *common.PerspectiveTransform, dim int) []bool {
 	w, h := g.Rect.Dx(), g.Rect.Dy()
-	at := func(mx, my float64) (int, bool) {
-		p := []float64{mx, my}
-		t.TransformPoints(p)
-		x, y := int(p[0]), int(p[1])
-		if x < 0 || y < 0 || x >= w || y >= h {
-			return 0, false
+	// Samples on a half-module lattice: lattice index k is module coordinate (k−1)/2,
+	// so module centres are at even k = 2·m+2. One transform call for all of them.
+	side := 2*dim + 3
+	pts := make([]float64, 0, 2*side*side)
+	for ky := 0; ky < side; ky++ {
+		for kx := 0; kx < side; kx++ {
+			pts = append(pts, float64(kx-1)/2, float64(ky-1)/2)
 		}
-		return int(g.Pix[y*g.Stride+x]), true
 	}
-	// The code's contrast: the spread of the module centres.
+	t.TransformPoints(pts)
+	lattice := make([]int16, side*side)
 	var hist [256]int
 	n := 0
-	centre := make([]int, dim*dim)
-	for my := 0; my < dim; my++ {
-		for mx := 0; mx < dim; mx++ {
-			v, ok := at(float64(mx)+0.5, float64(my)+0.5)
-			if !ok {
-				v = -1
-			} else {
-				hist[v]++
-				n++
-			}
-			centre[my*dim+mx] = v
+	for k := range lattice {
+		x, y := int(pts[2*k]), int(pts[2*k+1])
+		if pts[2*k] < 0 || pts[2*k+1] < 0 || x >= w || y >= h {
+			lattice[k] = -1
+			continue
+		}
+		v := g.Pix[y*g.Stride+x]
+		lattice[k] = int16(v)
+		if kx, ky := k%side, k/side; kx%2 == 0 && ky%2 == 0 && kx >= 2 && ky >= 2 && kx <= 2*dim && ky <= 2*dim {
+			hist[v]++ // a module centre
+			n++
 		}
 	}
 	if n < dim*dim/2 {
@@ -143,24 +144,28 @@ func flatModules(g *image.Gray, t *common.PerspectiveTransform, dim int) []bool 
 	if hi-lo < 16 {
 		return nil
 	}
-	limit := (hi - lo) / 4
-	// Per module: the range over the module centres and half-module points of its
-	// 3×3 neighbourhood (a 5×5 lattice of samples).
+	limit := int16((hi - lo) / 4)
+	// Per module: the range over the 5×5 lattice points around its centre.
 	flat := make([]bool, dim*dim)
+	any := false
 	for my := 0; my < dim; my++ {
 		for mx := 0; mx < dim; mx++ {
-			lo, hi := 255, 0
-			for sy := -2; sy <= 2; sy++ {
-				for sx := -2; sx <= 2; sx++ {
-					v, ok := at(float64(mx)+0.5+float64(sx)/2, float64(my)+0.5+float64(sy)/2)
-					if !ok {
-						continue
+			var lo, hi int16 = 255, 0
+			for ky := 2 * my; ky <= 2*my+4; ky++ {
+				for _, v := range lattice[ky*side+2*mx : ky*side+2*mx+5] {
+					if v >= 0 {
+						lo, hi = min(lo, v), max(hi, v)
 					}
-					lo, hi = min(lo, v), max(hi, v)
 				}
 			}
-			flat[my*dim+mx] = hi-lo < limit
+			if hi-lo < limit {
+				flat[my*dim+mx] = true
+				any = true
+			}
 		}
+	}
+	if !any {
+		return nil
 	}
 	return flat
 }
