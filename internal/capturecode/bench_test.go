@@ -7,6 +7,7 @@ import (
 	"image/jpeg"
 	"image/png"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -78,9 +79,12 @@ func BenchmarkNotFoundPhoto(b *testing.B) {
 	benchDecodeWant(b, readCorpus(b, "noqr_photo_of_clutter.jpg"), false)
 }
 
-// benchGraded benchmarks one image of the graded set (drawn once per run).
+// graded is the graded set, drawn once for all benchmarks of a run.
+var graded = sync.OnceValues(corpusgen.Degraded)
+
+// benchGraded benchmarks one image of the graded set.
 func benchGraded(b *testing.B, file string, found bool) {
-	cases, err := corpusgen.Degraded()
+	cases, err := graded()
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -69,24 +69,11 @@ func normalize(g *image.Gray, floor int) *image.Gray {
 	}
 	d := newGray(w, h)
 	for y := 0; y < h; y++ {
-		// Interpolate between tile centres: rows of tiles ty0, ty0+1 with weight fy (in 1/256).
-		cy := (y*256+128)/normTile - 128
-		ty0 := min(max(cy>>8, 0), th-1)
-		ty1 := min(ty0+1, th-1)
-		fy := int32(min(max(cy-ty0*256, 0), 256))
-		if cy < 0 {
-			fy = 0
-		}
+		ty0, ty1, fy := tileLerp(y, th)
 		row := g.Pix[y*w : (y+1)*w]
 		out := d.Pix[y*w : (y+1)*w]
 		for x := range out {
-			cx := (x*256+128)/normTile - 128
-			tx0 := min(max(cx>>8, 0), tw-1)
-			tx1 := min(tx0+1, tw-1)
-			fx := int32(min(max(cx-tx0*256, 0), 256))
-			if cx < 0 {
-				fx = 0
-			}
+			tx0, tx1, fx := tileLerp(x, tw)
 			a, b := ty0*tw+tx0, ty0*tw+tx1
 			c, e := ty1*tw+tx0, ty1*tw+tx1
 			m := ((mean[a]*(256-fx)+mean[b]*fx)*(256-fy) + (mean[c]*(256-fx)+mean[e]*fx)*fy) >> 16
@@ -96,6 +83,18 @@ func normalize(g *image.Gray, floor int) *image.Gray {
 		}
 	}
 	return d
+}
+
+// tileLerp locates pixel coordinate p between the centres of tiles t0 and t1 (of n),
+// with the weight f of t1 in 1/256; clamped at the borders.
+func tileLerp(p, n int) (t0, t1 int, f int32) {
+	c := (p*256+128)/normTile - 128
+	t0 = min(max(c>>8, 0), n-1)
+	t1 = min(t0+1, n-1)
+	if c < 0 {
+		return t0, t1, 0
+	}
+	return t0, t1, int32(min(max(c-t0*256, 0), 256))
 }
 
 func isqrt(n int64) int64 {
