@@ -100,7 +100,6 @@ type Collection struct {
 	Status              Status  `gorm:"size:16;not null"`
 	AlreadyHasCHSIPhoto bool    `gorm:"column:already_has_chsi_photo;not null"`
 	CHSIPhotoAck        bool    `gorm:"column:chsi_photo_ack;not null"`
-	SubscribeGranted    bool    `gorm:"not null"`
 	CaptureCodeHash     *string `gorm:"size:64"`
 	CaptureCodeMasked   string  `gorm:"size:64;not null"`
 	CaptureCodeCipher   *string `gorm:"type:text"`
@@ -144,7 +143,7 @@ func (VerifyFailure) TableName() string { return "verify_failures" }
 
 // Models lists the package's GORM models.
 func Models() []any {
-	return []any{&Collection{}, &PhotoUpload{}, &VerifyFailure{}, &Batch{}, &BatchItem{}}
+	return []any{&Collection{}, &PhotoUpload{}, &VerifyFailure{}, &Batch{}, &BatchItem{}, &SubscribeAcceptance{}}
 }
 
 // PhotoKey is the storage key of a photo's original bytes.
@@ -169,11 +168,14 @@ type View struct {
 	Order               *OrderRef       `json:"order"`
 	Review              *ReviewRef      `json:"review"`
 	AlreadyHasCHSIPhoto bool            `json:"already_has_chsi_photo"`
-	SubscribeGranted    bool            `json:"subscribe_granted"`
-	Notice              string          `json:"notice,omitempty"`
-	NextStep            string          `json:"next_step"`
-	CreatedAt           time.Time       `json:"created_at"`
-	UpdatedAt           time.Time       `json:"updated_at"`
+	// Subscribed lists the subscribe templates with an acceptance not yet used up: a
+	// result of each of them will reach the student in WeChat.
+	Subscribed       []string  `json:"subscribed"`
+	SubscribeGranted bool      `json:"subscribe_granted"` // len(Subscribed) > 0
+	Notice           string    `json:"notice,omitempty"`
+	NextStep         string    `json:"next_step"`
+	CreatedAt        time.Time `json:"created_at"`
+	UpdatedAt        time.Time `json:"updated_at"`
 }
 
 type SchoolRef struct {
