@@ -31,7 +31,8 @@ func newReview(cfg *config.Config, a *App, mini *auth.MiniProgram, now func() ti
 		t := cfg.Notify.Tencent
 		sms, err := tencent.New(tencent.Config{Endpoint: t.Endpoint, Region: t.Region, SecretID: t.SecretID, SecretKey: t.SecretKey,
 			SdkAppID: t.SdkAppID, SignName: t.SignName, Templates: map[string]string{
-				notify.TemplateReviewApproved: t.TemplateApproved, notify.TemplateReviewRejected: t.TemplateRejected}}, nil, now)
+				notify.TemplateReviewApproved: t.TemplateApproved, notify.TemplateReviewRejected: t.TemplateRejected,
+				notify.TemplateReminder: t.TemplateReminder}}, nil, now)
 		if err != nil {
 			return nil, err
 		}
@@ -115,5 +116,5 @@ func (r reviewSummaries) ReviewSummary(ctx context.Context, collectionID string)
 		return nil, err // a review cancelled by a refund is no review
 	}
 	deadline := t.Deadline
-	return &collection.ReviewRef{Status: t.Status, Reasons: t.Reasons, DecidedAt: t.DecidedAt, Deadline: &deadline}, nil
+	return &collection.ReviewRef{Status: t.Status, Reasons: t.Reasons, DecidedAt: t.DecidedAt, Deadline: &deadline, Note: t.Note}, nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/gradphoto/gradphoto/internal/review"
 	"github.com/gradphoto/gradphoto/internal/roster"
 	"github.com/gradphoto/gradphoto/internal/school"
+	"github.com/gradphoto/gradphoto/internal/usecase"
 )
 
 // Compile-time checks of what the staff API is handed.
@@ -41,7 +42,9 @@ func (a *App) wireAdmin(cropper collection.PhotoCropper) *httpapi.AdminDeps {
 	a.Audit = audit.NewLog(a.DB, a.now, a.Log)
 	a.Importer = roster.NewImporter(a.Roster, schoolLevels{a.Schools}, a.Audit)
 	a.Staff = collection.NewStaff(a.Collections, a.Audit)
-	d := &httpapi.AdminDeps{Staff: a.Staff, Importer: a.Importer, Trail: a.Audit, Cropper: cropper}
+	d := &httpapi.AdminDeps{Staff: a.Staff, Importer: a.Importer, Trail: a.Audit, Cropper: cropper,
+		Cases: usecase.New(usecase.Deps{DB: a.DB, Auth: a.Auth, Schools: a.Schools, Roster: a.Roster, Collections: a.Collections,
+			Staff: a.Staff, Payments: a.Payments, Reviews: a.Reviews, Outbox: a.Outbox, Trail: a.Audit, Now: a.now})}
 	// Typed nil pointers would make non-nil interfaces: assign only what is built.
 	if a.Payments != nil {
 		d.Orders = a.Payments

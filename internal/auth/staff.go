@@ -21,7 +21,9 @@ type StaffAccount struct {
 	SchoolID     *string `gorm:"size:40"`
 	FailedLogins int     `gorm:"not null"`
 	TokenVersion int     `gorm:"not null"`
+	Disabled     bool    `gorm:"not null"`
 	LockedUntil  *time.Time
+	LastLoginAt  *time.Time
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 }
@@ -64,7 +66,8 @@ func (s *Service) StaffLogin(ctx context.Context, username, password string) (*S
 			failure = ErrLocked
 			return nil
 		}
-		if bcrypt.CompareHashAndPassword([]byte(acc.PasswordHash), []byte(password)) != nil {
+		// A disabled account gets the wrong-password answer: one answer for every refusal.
+		if bcrypt.CompareHashAndPassword([]byte(acc.PasswordHash), []byte(password)) != nil || acc.Disabled {
 			acc.FailedLogins++
 			updates := map[string]any{"failed_logins": acc.FailedLogins, "updated_at": now}
 			if acc.FailedLogins >= s.cfg.StaffMaxFailures {
@@ -76,7 +79,7 @@ func (s *Service) StaffLogin(ctx context.Context, username, password string) (*S
 			return db.Conn(ctx, s.db).Model(&StaffAccount{}).Where("id = ?", acc.ID).Updates(updates).Error
 		}
 		if err := db.Conn(ctx, s.db).Model(&StaffAccount{}).Where("id = ?", acc.ID).
-			Updates(map[string]any{"failed_logins": 0, "locked_until": nil, "updated_at": now}).Error; err != nil {
+			Updates(map[string]any{"failed_logins": 0, "locked_until": nil, "last_login_at": now, "updated_at": now}).Error; err != nil {
 			return err
 		}
 		school := ""
@@ -123,7 +126,7 @@ func (s *Service) VerifyStaff(ctx context.Context, token string) (*Principal, er
 	if acc.SchoolID != nil {
 		school = *acc.SchoolID
 	}
-	if acc.TokenVersion != p.Version || acc.Role != p.Role || school != p.SchoolID {
+	if acc.Disabled || acc.TokenVersion != p.Version || acc.Role != p.Role || school != p.SchoolID {
 		return nil, ErrBadToken
 	}
 	return p, nil

@@ -162,7 +162,8 @@ func (s *Service) Create(ctx context.Context, userID string, in CreateInput) (vi
 		}
 		in.Phone = roster.NormalizePhone(p)
 	}
-	entry, err := s.d.Roster.Match(ctx, roster.Claim{SchoolID: sc.ID, Level: in.Level, Name: in.Name, StudentNo: in.StudentNo, Phone: in.Phone})
+	entry, err := s.d.Roster.Match(ctx, roster.Claim{SchoolID: sc.ID, Level: in.Level, Name: in.Name, StudentNo: in.StudentNo,
+		Phone: in.Phone, MatchPhone: sc.MatchPhone})
 	if errors.Is(err, roster.ErrNoMatch) {
 		s.recordVerifyFailure(ctx, userID)
 		return nil, false, err
@@ -173,8 +174,11 @@ func (s *Service) Create(ctx context.Context, userID string, in CreateInput) (vi
 
 	var c Collection
 	err = db.Tx(ctx, s.d.DB, func(ctx context.Context) error {
-		err := db.Conn(ctx, s.d.DB).Where("roster_entry_id = ?", entry.ID).Take(&c).Error
+		err := db.ForUpdate(db.Conn(ctx, s.d.DB)).Where("roster_entry_id = ?", entry.ID).Take(&c).Error
 		if err == nil {
+			if c.UnboundAt != nil {
+				return s.rebind(ctx, &c, userID, in.Phone, entry.Phone)
+			}
 			if c.UserID != userID {
 				return ErrAlreadyBound
 			}
@@ -226,6 +230,44 @@ func (s *Service) recordVerifyFailure(ctx context.Context, userID string) {
 	}
 }
 
+// rebind gives an unbound collection to the account that verified as its student: the
+// photo, order and review history stay; the contact phone and the subscription are the
+// new account's.
+func (s *Service) rebind(ctx context.Context, c *Collection, userID, phone, rosterPhone string) error {
+	if phone == "" {
+		phone = rosterPhone
+	}
+	c.UserID, c.UnboundAt, c.Phone, c.SubscribeGranted, c.UpdatedAt = userID, nil, phone, false, s.d.Now()
+	if err := db.Conn(ctx, s.d.DB).Save(c).Error; err != nil {
+		return apperr.Internal(err)
+	}
+	return nil
+}
+
+// Unbind frees a collection's roster entry from its WeChat account (support): that
+// account's access to it ends at once, and the next account that verifies as the
+// student takes it over. It returns the collection as it was.
+func (s *Service) Unbind(ctx context.Context, id string) (*Collection, error) {
+	var before Collection
+	err := db.Tx(ctx, s.d.DB, func(ctx context.Context) error {
+		c, err := s.load(ctx, "", id, true)
+		if err != nil {
+			return err
+		}
+		before = *c
+		if c.UnboundAt != nil {
+			return ErrNotBound
+		}
+		now := s.d.Now()
+		return db.Conn(ctx, s.d.DB).Model(&Collection{}).Where("id = ?", id).
+			Updates(map[string]any{"unbound_at": now, "subscribe_granted": false, "updated_at": now}).Error
+	})
+	if err != nil {
+		return nil, apperr.As(err)
+	}
+	return &before, nil
+}
+
 // load returns the caller's collection; another account's is "not found" so that
 // its existence is not revealed.
 func (s *Service) load(ctx context.Context, userID, id string, lock bool) (*Collection, error) {
@@ -238,7 +280,7 @@ func (s *Service) load(ctx context.Context, userID, id string, lock bool) (*Coll
 	}
 	var c Collection
 	err := q.Where("id = ?", id).Take(&c).Error
-	if db.IsNotFound(err) || (err == nil && userID != "" && c.UserID != userID) {
+	if db.IsNotFound(err) || (err == nil && userID != "" && !c.OwnedBy(userID)) {
 		return nil, ErrNotFound
 	}
 	if err != nil {
@@ -259,7 +301,7 @@ func (s *Service) Get(ctx context.Context, userID, id string) (*View, error) {
 // List returns the caller's collections, newest first.
 func (s *Service) List(ctx context.Context, userID string) ([]*View, error) {
 	var cs []Collection
-	if err := db.Conn(ctx, s.d.DB).Where("user_id = ?", userID).Order("created_at DESC").Limit(20).Find(&cs).Error; err != nil {
+	if err := db.Conn(ctx, s.d.DB).Where("user_id = ? AND unbound_at IS NULL", userID).Order("created_at DESC").Limit(20).Find(&cs).Error; err != nil {
 		return nil, apperr.Internal(err)
 	}
 	out := make([]*View, 0, len(cs))
@@ -491,6 +533,9 @@ func (s *Service) view(ctx context.Context, c *Collection, sc *school.School) (*
 			return nil, err
 		}
 		v.Review = r
+		if r != nil {
+			v.ReviewNote = r.Note
+		}
 	}
 	return v, nil
 }
@@ -594,4 +639,24 @@ func (s *Service) PurgeRejectedPhotos(ctx context.Context, retention time.Durati
 		n++
 	}
 	return n, nil
+}
+
+// RosterCorrected copies a corrected roster entry's name, level and 学信网-photo flag
+// to the collection made from it, if any (the export and the staff views read them there).
+func (s *Service) RosterCorrected(ctx context.Context, e *roster.Entry) error {
+	err := db.Conn(ctx, s.d.DB).Model(&Collection{}).Where("roster_entry_id = ?", e.ID).
+		Updates(map[string]any{"name": e.Name, "level": e.Level, "already_has_chsi_photo": e.HasCHSIPhoto, "updated_at": s.d.Now()}).Error
+	if err != nil {
+		return apperr.Internal(err)
+	}
+	return nil
+}
+
+// WithStatus lists up to limit collections in a status, the longest waiting first.
+func (s *Service) WithStatus(ctx context.Context, st Status, limit int) ([]Collection, error) {
+	var out []Collection
+	if err := db.Conn(ctx, s.d.DB).Where("status = ?", st).Order("updated_at").Limit(limit).Find(&out).Error; err != nil {
+		return nil, apperr.Internal(err)
+	}
+	return out, nil
 }

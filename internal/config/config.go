@@ -154,6 +154,7 @@ type TencentSMS struct {
 	SignName         string `yaml:"sign_name"`
 	TemplateApproved string `yaml:"template_approved"`
 	TemplateRejected string `yaml:"template_rejected"`
+	TemplateReminder string `yaml:"template_reminder"` // school reminders ({1} school, {2} what is missing)
 }
 
 type Console struct {

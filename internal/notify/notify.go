@@ -23,6 +23,9 @@ const (
 const (
 	TemplateReviewApproved = "review_approved"
 	TemplateReviewRejected = "review_rejected"
+	// TemplateReminder asks a student to go on with their collection (school reminders);
+	// ParamAction says what is missing.
+	TemplateReminder = "reminder"
 )
 
 // Parameter names used by the templates.
@@ -30,6 +33,7 @@ const (
 	ParamSchool  = "school"
 	ParamReasons = "reasons"
 	ParamTime    = "time" // when the result was decided, China time, 2006-01-02 15:04
+	ParamAction  = "action"
 )
 
 // Message is one notification to send.
@@ -111,6 +115,8 @@ func Render(template string, params map[string]string) string {
 	case TemplateReviewRejected:
 		return "【毕业照片采集】您提交的" + school + "学信网图像采集照片审核失败（原因：" + params[ParamReasons] +
 			"），请在小程序中重新上传照片，无需再次付费。"
+	case TemplateReminder:
+		return "【毕业照片采集】" + school + "提醒您：" + params[ParamAction] + "，请在微信小程序中完成学信网图像采集。"
 	default:
 		return template
 	}
