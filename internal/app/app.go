@@ -57,6 +57,7 @@ type App struct {
 	Staff    *collection.Staff
 
 	now        func() time.Time
+	wrap       func(http.Handler) http.Handler // Serve's handler around Router (tests)
 	payGateway *payment.WeChatGateway
 	// workers run beside the HTTP server in serve (reconciliation, outbox, review SLA).
 	workers []worker
@@ -71,11 +72,18 @@ type worker struct {
 type Option func(*options)
 
 type options struct {
-	now func() time.Time
+	now  func() time.Time
+	wrap func(http.Handler) http.Handler
 }
 
 // WithClock replaces the wall clock.
 func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
+
+// WithHandler wraps the router for Serve (the e2e tests check every exchange against
+// docs/openapi.yaml there, SDK traffic to the sandbox included).
+func WithHandler(wrap func(http.Handler) http.Handler) Option {
+	return func(o *options) { o.wrap = wrap }
+}
 
 // New builds the app: opens the database (not migrating it), storage, WeChat clients,
 // services and the router.
@@ -85,7 +93,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 	for _, f := range opts {
 		f(&o)
 	}
-	a := &App{Config: cfg, Log: log, now: o.now}
+	a := &App{Config: cfg, Log: log, now: o.now, wrap: o.wrap}
 	var err error
 	if a.DB, err = db.Open(ctx, cfg.DB.Driver, cfg.DB.DSN, cfg.DB.MaxOpenConns, log); err != nil {
 		return nil, err
@@ -161,6 +169,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		deps.Sandbox = append(deps.Sandbox, pays.sandbox)
 	}
 	deps.Admin = a.wireAdmin(photos.checker)
+	a.Payments.SetAlerts(paymentAlerts{trail: a.Audit, outbox: a.Outbox, phone: cfg.Support.AlertPhone})
 	a.Router, a.HTTP = httpapi.NewRouter(deps)
 
 	a.workers = append(a.workers, worker{"payment-reconcile", func(ctx context.Context) {
@@ -193,7 +202,11 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		}
 		return err
 	}
-	srv := &http.Server{Handler: a.Router, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute, WriteTimeout: 5 * time.Minute, IdleTimeout: 2 * time.Minute}
+	var handler http.Handler = a.Router
+	if a.wrap != nil {
+		handler = a.wrap(handler)
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute, WriteTimeout: 5 * time.Minute, IdleTimeout: 2 * time.Minute}
 	wctx, stopWorkers := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
 	for _, w := range a.workers {

@@ -10,9 +10,11 @@ import (
 
 	"github.com/wechatpay-apiv3/wechatpay-go/utils"
 
+	"github.com/gradphoto/gradphoto/internal/audit"
 	"github.com/gradphoto/gradphoto/internal/auth"
 	"github.com/gradphoto/gradphoto/internal/collection"
 	"github.com/gradphoto/gradphoto/internal/config"
+	"github.com/gradphoto/gradphoto/internal/notify"
 	"github.com/gradphoto/gradphoto/internal/payment"
 	"github.com/gradphoto/gradphoto/internal/sandbox"
 	"github.com/gradphoto/gradphoto/internal/school"
@@ -134,4 +136,31 @@ func (o orderSummaries) OrderSummary(ctx context.Context, collectionID string) (
 		ref.Refund = &collection.RefundRef{Status: ord.Status, AmountFen: ord.AmountFen, At: ord.RefundedAt}
 	}
 	return ref, nil
+}
+
+// paymentAlerts tells people about payment anomalies, inside the transaction that
+// records them: an audit entry, and an SMS to support through the outbox when
+// support.alert_phone is set.
+type paymentAlerts struct {
+	trail  *audit.Log
+	outbox *notify.Outbox
+	phone  string
+}
+
+func (p paymentAlerts) PaymentAnomaly(ctx context.Context, a payment.Anomaly) error {
+	detail := map[string]any{"source": a.Source, "collection_id": a.CollectionID, "amount_fen": a.AmountFen,
+		"detail": a.Detail, "auto_refund": a.AutoRefund}
+	if err := p.trail.Record(ctx, audit.Actor{Username: "system", Role: "system"}, audit.ActionPaymentAnomaly, a.OutTradeNo, detail); err != nil {
+		return err
+	}
+	if p.phone == "" || p.outbox == nil {
+		return nil
+	}
+	action := "请人工处理"
+	if a.AutoRefund {
+		action = "已自动退款"
+	}
+	return p.outbox.Enqueue(ctx, notify.Message{IdempotencyKey: "payment_anomaly:" + a.Source, Channel: notify.ChannelSMS,
+		Recipient: p.phone, Template: notify.TemplatePaymentAnomaly, CollectionID: a.CollectionID,
+		Params: map[string]string{notify.ParamOrder: a.OutTradeNo, notify.ParamAction: action}})
 }

@@ -32,7 +32,8 @@ func newReview(cfg *config.Config, a *App, mini *auth.MiniProgram, now func() ti
 		sms, err := tencent.New(tencent.Config{Endpoint: t.Endpoint, Region: t.Region, SecretID: t.SecretID, SecretKey: t.SecretKey,
 			SdkAppID: t.SdkAppID, SignName: t.SignName, Templates: map[string]string{
 				notify.TemplateReviewApproved: t.TemplateApproved, notify.TemplateReviewRejected: t.TemplateRejected,
-				notify.TemplateReminder: t.TemplateReminder}}, nil, now)
+				notify.TemplateReminder:       t.TemplateReminder,
+				notify.TemplatePaymentAnomaly: t.TemplatePaymentAnomaly}}, nil, now)
 		if err != nil {
 			return nil, err
 		}

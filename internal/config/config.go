@@ -116,6 +116,8 @@ type Storage struct {
 type Support struct {
 	Phone string `yaml:"phone"`
 	Hours string `yaml:"hours"`
+	// AlertPhone receives an SMS for every payment anomaly (empty: audit trail and log only).
+	AlertPhone string `yaml:"alert_phone"`
 }
 
 type Photo struct {
@@ -155,6 +157,8 @@ type TencentSMS struct {
 	TemplateApproved string `yaml:"template_approved"`
 	TemplateRejected string `yaml:"template_rejected"`
 	TemplateReminder string `yaml:"template_reminder"` // school reminders ({1} school, {2} what is missing)
+	// TemplatePaymentAnomaly: support's alert ({1} order number, {2} what happens to the money).
+	TemplatePaymentAnomaly string `yaml:"template_payment_anomaly"`
 }
 
 type Console struct {
@@ -290,6 +294,7 @@ var envBindings = []envBinding{
 	{"GRADPHOTO_S3_USE_SSL", boolean("GRADPHOTO_S3_USE_SSL", func(c *Config) *bool { return &c.Storage.UseSSL })},
 	{"GRADPHOTO_SUPPORT_PHONE", str(func(c *Config) *string { return &c.Support.Phone })},
 	{"GRADPHOTO_SUPPORT_HOURS", str(func(c *Config) *string { return &c.Support.Hours })},
+	{"GRADPHOTO_SUPPORT_ALERT_PHONE", str(func(c *Config) *string { return &c.Support.AlertPhone })},
 	{"GRADPHOTO_CAPTURE_CODE_KEY", str(func(c *Config) *string { return &c.Capture.EncryptionKey })},
 	{"GRADPHOTO_REVIEW_LEASE", dur("GRADPHOTO_REVIEW_LEASE", func(c *Config) *time.Duration { return &c.Review.Lease })},
 	{"GRADPHOTO_REVIEW_SLA", dur("GRADPHOTO_REVIEW_SLA", func(c *Config) *time.Duration { return &c.Review.SLA })},
@@ -322,6 +327,13 @@ func EnvNames() []string {
 		out[i] = b.name
 	}
 	return out
+}
+
+// Variables lists every GRADPHOTO_* environment variable the program and its tests
+// read: Load's overrides (EnvNames), create-staff's password and the test suites'
+// MySQL server. README's configuration table is checked against it.
+func Variables() []string {
+	return append(EnvNames(), StaffPasswordEnv, EnvTestMySQLDSN)
 }
 
 func applyEnv(c *Config, lookup func(string) (string, bool)) error {
@@ -384,6 +396,9 @@ func portOf(addr string) string {
 func (c *Config) Sandbox() bool { return c.WeChat.Mode == "sandbox" }
 
 // Validate checks every value; the error names the offending key.
+// mobilePattern is a mainland mobile number (the SMS channel's recipients).
+var mobilePattern = regexp.MustCompile(`^1[3-9][0-9]{9}$`)
+
 func (c *Config) Validate() error {
 	var errs []error
 	bad := func(key, format string, a ...any) {
@@ -408,6 +423,9 @@ func (c *Config) Validate() error {
 	}
 	if c.DataDir == "" {
 		bad("data_dir (GRADPHOTO_DATA_DIR)", "must not be empty")
+	}
+	if c.Support.AlertPhone != "" && !mobilePattern.MatchString(c.Support.AlertPhone) {
+		bad("support.alert_phone (GRADPHOTO_SUPPORT_ALERT_PHONE)", "%q is not an 11-digit mobile number", c.Support.AlertPhone)
 	}
 	switch c.DB.Driver {
 	case "sqlite", "mysql":

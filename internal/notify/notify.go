@@ -24,8 +24,10 @@ const (
 	TemplateReviewApproved = "review_approved"
 	TemplateReviewRejected = "review_rejected"
 	// TemplateReminder asks a student to go on with their collection (school reminders);
-	// ParamAction says what is missing.
+	// ParamStep says what is missing.
 	TemplateReminder = "reminder"
+	// TemplatePaymentAnomaly goes to support (support.alert_phone), not to a student.
+	TemplatePaymentAnomaly = "payment_anomaly"
 )
 
 // Parameter names used by the templates.
@@ -33,7 +35,9 @@ const (
 	ParamSchool  = "school"
 	ParamReasons = "reasons"
 	ParamTime    = "time" // when the result was decided, China time, 2006-01-02 15:04
-	ParamAction  = "action"
+	ParamStep    = "step" // what a reminded student still has to do
+	ParamOrder   = "out_trade_no"
+	ParamAction  = "action" // what happens to the money: 已自动退款 | 请人工处理
 )
 
 // Message is one notification to send.
@@ -116,7 +120,9 @@ func Render(template string, params map[string]string) string {
 		return "【毕业照片采集】您提交的" + school + "学信网图像采集照片审核失败（原因：" + params[ParamReasons] +
 			"），请在小程序中重新上传照片，无需再次付费。"
 	case TemplateReminder:
-		return "【毕业照片采集】" + school + "提醒您：" + params[ParamAction] + "，请在微信小程序中完成学信网图像采集。"
+		return "【毕业照片采集】" + school + "提醒您：" + params[ParamStep] + "，请在微信小程序中完成学信网图像采集。"
+	case TemplatePaymentAnomaly:
+		return "【毕业照片采集】支付异常：订单" + params[ParamOrder] + "，" + params[ParamAction] + "，详见管理后台审计记录。"
 	default:
 		return template
 	}

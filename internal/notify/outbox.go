@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/gradphoto/gradphoto/internal/db"
 )
@@ -144,15 +143,16 @@ func (o *Outbox) EnqueueNew(ctx context.Context, m Message) (bool, error) {
 	}
 	queued := false
 	err := db.Tx(ctx, o.g, func(ctx context.Context) error {
-		res := db.Conn(ctx, o.g).Clauses(clause.OnConflict{DoNothing: true}).Create(&row)
+		// A plain insert: the unique key refuses a known key on every database. (MySQL
+		// reports an ON DUPLICATE KEY "do nothing" as one affected row, so that cannot
+		// tell a new message from a known one.) A refused statement leaves the caller's
+		// transaction usable on MySQL and SQLite.
+		res := db.Conn(ctx, o.g).Create(&row)
 		if res.Error != nil {
 			if db.IsDuplicate(res.Error) {
-				return nil
+				return nil // already queued under this key
 			}
 			return fmt.Errorf("notify: enqueue: %w", res.Error)
-		}
-		if res.RowsAffected == 0 || row.ID == 0 {
-			return nil // already queued under this key
 		}
 		queued = true
 		return o.addEvent(ctx, row.ID, 0, "queued", "", now)

@@ -100,10 +100,37 @@ func (f *fakeCollections) marks() []markCall {
 	return append([]markCall(nil), f.marked...)
 }
 
+func (f *fakeCollections) get(id string) Subject {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.subjects[id]
+}
+
 func (f *fakeCollections) add(s Subject) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.subjects[s.CollectionID] = s
+}
+
+// fakeAlerts records the anomalies the service tells, and whether inside its transaction.
+type fakeAlerts struct {
+	mu  sync.Mutex
+	got []Anomaly
+	tx  []bool
+}
+
+func (f *fakeAlerts) PaymentAnomaly(ctx context.Context, a Anomaly) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.got = append(f.got, a)
+	f.tx = append(f.tx, db.InTx(ctx))
+	return nil
+}
+
+func (f *fakeAlerts) list() ([]Anomaly, []bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]Anomaly(nil), f.got...), append([]bool(nil), f.tx...)
 }
 
 type fakeReviews struct {
@@ -158,6 +185,7 @@ type env struct {
 	keys     *sandbox.PayKeys
 	cols     *fakeCollections
 	reviews  *fakeReviews
+	alerts   *fakeAlerts
 	clock    *testClock
 	logs     *syncBuffer
 	sandbox  string // base URL of the sandbox (…/sandbox)
@@ -233,7 +261,7 @@ func newEnv(t testing.TB, dialect string, o envOptions) *env {
 	}
 	e := &env{
 		t: t, g: openDB(t, dialect), keys: keys, clock: &testClock{}, logs: &syncBuffer{},
-		cols: &fakeCollections{subjects: map[string]Subject{}}, reviews: &fakeReviews{},
+		cols: &fakeCollections{subjects: map[string]Subject{}}, reviews: &fakeReviews{}, alerts: &fakeAlerts{},
 		gate: make(chan struct{}), refundOK: true,
 	}
 	close(e.gate) // open unless a test replaces it
@@ -272,6 +300,7 @@ func newEnv(t testing.TB, dialect string, o envOptions) *env {
 	t.Cleanup(e.gw.Close)
 	log := slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	e.svc = NewService(e.g, e.gw, e.cols, e.reviews, Config{AppID: testAppID, MchID: testMchID}, e.clock.Now, log)
+	e.svc.SetAlerts(e.alerts)
 	return e
 }
 

@@ -83,14 +83,39 @@ func (s *Service) parseNotice(ctx context.Context, r *http.Request) (*Notice, er
 
 // recordOnly records a verified notification that changes no order.
 func (s *Service) recordOnly(ctx context.Context, id, event, outTradeNo, outcome, detail string) error {
-	err := db.Conn(ctx, s.g).Create(&Notification{
-		ID: id, EventType: event, OutTradeNo: outTradeNo, Outcome: outcome, Detail: detail, CreatedAt: s.clock(),
-	}).Error
-	if err != nil && !db.IsDuplicate(err) {
+	err := db.Tx(ctx, s.g, func(ctx context.Context) error {
+		if err := db.Conn(ctx, s.g).Create(&Notification{
+			ID: id, EventType: event, OutTradeNo: outTradeNo, Outcome: outcome, Detail: detail, CreatedAt: s.clock(),
+		}).Error; err != nil {
+			if db.IsDuplicate(err) {
+				return errSeen
+			}
+			return err
+		}
+		if outcome != OutcomeAnomaly {
+			return nil
+		}
+		return s.tell(ctx, Anomaly{Source: id, OutTradeNo: outTradeNo, Detail: detail})
+	})
+	if errors.Is(err, errSeen) {
+		return nil
+	}
+	if err != nil {
 		return ErrPayUnavailable.Wrap(fmt.Errorf("payment: record notification: %w", err))
 	}
-	if err == nil && outcome == OutcomeAnomaly {
+	if outcome == OutcomeAnomaly {
 		s.alert(ctx, id, outTradeNo, detail)
+	}
+	return nil
+}
+
+// tell hands an anomaly to the Alerts inside the recording transaction.
+func (s *Service) tell(ctx context.Context, a Anomaly) error {
+	if s.alerts == nil {
+		return nil
+	}
+	if err := s.alerts.PaymentAnomaly(ctx, a); err != nil {
+		return fmt.Errorf("payment: tell anomaly: %w", err)
 	}
 	return nil
 }
@@ -106,12 +131,15 @@ func (s *Service) alert(ctx context.Context, id, outTradeNo, detail string) {
 // (a notification id, or "query:..." from the reconciler). It returns the outcome.
 //
 // A transaction that disagrees with our order (appid, mchid, amount, currency, payer,
-// unknown order, paid after close) is recorded and alerted but not applied, and the
-// notification is answered 200: WeChat resending a signed notification cannot change its
-// content, so a 4xx/5xx would only repeat it for a day and bury the alert in noise. A
-// human resolves it (refund or manual fix); the record keeps the evidence.
+// unknown order) is recorded and alerted but not applied, and the notification is
+// answered 200: WeChat resending a signed notification cannot change its content, so a
+// 4xx/5xx would only repeat it for a day and bury the alert in noise. A human resolves
+// it; the record keeps the evidence. Money taken on an order that cannot keep it (paid
+// after we closed it, or a second paid order of the collection) is refunded
+// automatically: never a second charge kept.
 func (s *Service) applyTransaction(ctx context.Context, id, event string, t *Transaction) (string, error) {
 	var outcome, detail string
+	var refund bool
 	var order Order
 	err := db.Tx(ctx, s.g, func(ctx context.Context) error {
 		q := db.Conn(ctx, s.g)
@@ -123,11 +151,11 @@ func (s *Service) applyTransaction(ctx context.Context, id, event string, t *Tra
 			return err
 		}
 		var err error
-		if outcome, detail, err = s.decideTransaction(q, t, &order); err != nil {
+		if outcome, detail, refund, err = s.decideTransaction(q, t, &order); err != nil {
 			return err
 		}
+		paidAt := parseWeChatTime(t.SuccessTime, now)
 		if outcome == OutcomeApplied {
-			paidAt := parseWeChatTime(t.SuccessTime, now)
 			cid := order.CollectionID
 			res := q.Model(&Order{}).Where("out_trade_no = ? AND status = ?", order.OutTradeNo, StatusCreated).
 				Updates(map[string]any{
@@ -137,9 +165,8 @@ func (s *Service) applyTransaction(ctx context.Context, id, event string, t *Tra
 				})
 			switch {
 			case res.Error != nil && db.IsDuplicate(res.Error):
-				// Two orders of one collection both paid (only possible if one was paid
-				// at WeChat after we had closed it): money taken twice, for a human.
-				outcome, detail = OutcomeAnomaly, "second paid order for the collection"
+				// Two orders of one collection both paid: money taken twice.
+				outcome, detail, refund = OutcomeAnomaly, "second paid order for the collection", true
 			case res.Error != nil:
 				return res.Error
 			case res.RowsAffected == 0:
@@ -154,6 +181,18 @@ func (s *Service) applyTransaction(ctx context.Context, id, event string, t *Tra
 				if err := s.reviews.Enqueue(ctx, order.CollectionID, paidAt); err != nil {
 					return fmt.Errorf("payment: enqueue review: %w", err)
 				}
+			}
+		}
+		if outcome == OutcomeAnomaly {
+			if refund {
+				if err := s.startAutoRefund(ctx, &order, t, paidAt, detail); err != nil {
+					return err
+				}
+				detail += "; refunded automatically"
+			}
+			if err := s.tell(ctx, Anomaly{Source: id, OutTradeNo: t.OutTradeNo, CollectionID: order.CollectionID,
+				AmountFen: order.AmountFen, Detail: detail, AutoRefund: refund}); err != nil {
+				return err
 			}
 		}
 		return q.Model(&Notification{}).Where("id = ?", id).
@@ -171,35 +210,80 @@ func (s *Service) applyTransaction(ctx context.Context, id, event string, t *Tra
 		s.log.InfoContext(ctx, "payment applied", "out_trade_no", t.OutTradeNo, "collection_id", order.CollectionID, "source", sourceKind(id))
 	case OutcomeAnomaly:
 		s.alert(ctx, id, t.OutTradeNo, detail)
+		if refund {
+			// Asked at once; the reconciler asks again if this fails.
+			s.submitAutoRefund(ctx, order.OutTradeNo)
+		}
 	}
 	return outcome, nil
 }
 
-// decideTransaction loads (and locks) the order of t and says what to do with t.
-func (s *Service) decideTransaction(q *gorm.DB, t *Transaction, order *Order) (outcome, detail string, err error) {
+// decideTransaction loads (and locks) the order of t and says what to do with t, and
+// whether the money must go back by itself.
+func (s *Service) decideTransaction(q *gorm.DB, t *Transaction, order *Order) (outcome, detail string, refund bool, err error) {
 	err = db.ForUpdate(q).Where("out_trade_no = ?", t.OutTradeNo).Take(order).Error
 	if db.IsNotFound(err) {
-		return OutcomeAnomaly, "unknown out_trade_no", nil
+		return OutcomeAnomaly, "unknown out_trade_no", false, nil
 	}
 	if err != nil {
-		return "", "", err
+		return "", "", false, err
 	}
 	if problem := s.checkTransaction(order, t); problem != "" {
-		return OutcomeAnomaly, problem, nil
+		return OutcomeAnomaly, problem, false, nil
 	}
 	if t.TradeState != TradeSuccess {
-		return OutcomeIgnored, "trade_state " + t.TradeState, nil
+		return OutcomeIgnored, "trade_state " + t.TradeState, false, nil
 	}
 	switch order.Status {
 	case StatusCreated:
-		return OutcomeApplied, "", nil
+		return OutcomeApplied, "", false, nil
 	case StatusPaid, StatusRefunding, StatusRefunded:
 		if order.TransactionID == t.TransactionID {
-			return OutcomeIgnored, "already applied", nil
+			return OutcomeIgnored, "already applied", false, nil
 		}
-		return OutcomeAnomaly, "second transaction " + t.TransactionID + " for a paid order", nil
+		// WeChat never takes two payments on one out_trade_no: for a human to read.
+		return OutcomeAnomaly, "second transaction " + t.TransactionID + " for a paid order", false, nil
 	default:
-		return OutcomeAnomaly, "paid while the order is " + order.Status, nil
+		// Paid after we closed it (and re-ordered): the student's money goes back.
+		return OutcomeAnomaly, "paid while the order is " + order.Status, true, nil
+	}
+}
+
+// startAutoRefund turns an order whose payment cannot be kept into a refunding one, in
+// the caller's transaction. It never becomes the collection's paid order.
+func (s *Service) startAutoRefund(ctx context.Context, o *Order, t *Transaction, paidAt time.Time, why string) error {
+	now := s.clock()
+	outRefundNo := "R" + o.OutTradeNo
+	reason := "订单已关闭后支付，自动退款"
+	if o.Status == StatusCreated {
+		reason = "重复支付，自动退款"
+	}
+	res := db.Conn(ctx, s.g).Model(&Order{}).Where("out_trade_no = ? AND status IN ?", o.OutTradeNo, []string{StatusCreated, StatusClosed}).
+		Updates(map[string]any{
+			"status": StatusRefunding, "paid_at": paidAt, "transaction_id": t.TransactionID,
+			"payer_total_fen": t.Amount.PayerTotal, "open_collection_id": nil,
+			"out_refund_no": outRefundNo, "refund_reason": reason, "refund_status": RefundProcessing,
+			"refund_requested_at": now, "updated_at": now,
+		})
+	if res.Error != nil {
+		return fmt.Errorf("payment: start automatic refund (%s): %w", why, res.Error)
+	}
+	if res.RowsAffected != 1 {
+		return fmt.Errorf("payment: start automatic refund of %s: order changed", o.OutTradeNo)
+	}
+	s.log.WarnContext(ctx, "automatic refund started", "out_trade_no", o.OutTradeNo, "why", why)
+	return nil
+}
+
+// submitAutoRefund asks WeChat for an automatic refund (best effort: a failure is
+// left to the reconciler, which queries and re-submits the same out_refund_no).
+func (s *Service) submitAutoRefund(ctx context.Context, outTradeNo string) {
+	o, err := s.FindOrder(ctx, outTradeNo)
+	if err == nil {
+		_, err = s.SubmitRefund(ctx, o, false)
+	}
+	if err != nil {
+		s.log.WarnContext(ctx, "automatic refund not submitted, left to the reconciler", "out_trade_no", outTradeNo, "err", err)
 	}
 }
 
@@ -275,6 +359,12 @@ func (s *Service) applyRefund(ctx context.Context, id, event string, r *RefundRe
 			outcome, detail = OutcomeAnomaly, "refund "+r.Status
 		default:
 			outcome, detail = OutcomeIgnored, "refund "+r.Status
+		}
+		if outcome == OutcomeAnomaly {
+			if err := s.tell(ctx, Anomaly{Source: id, OutTradeNo: r.OutTradeNo, CollectionID: o.CollectionID,
+				AmountFen: o.AmountFen, Detail: detail}); err != nil {
+				return err
+			}
 		}
 		return q.Model(&Notification{}).Where("id = ?", id).
 			Updates(map[string]any{"outcome": outcome, "detail": truncateRunes(detail, 250)}).Error

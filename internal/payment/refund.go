@@ -10,31 +10,46 @@ import (
 	"github.com/gradphoto/gradphoto/internal/db"
 )
 
-// Refund refunds a paid order in full (support staff). The order turns refunding at
-// once and refunded when WeChat reports success (answer, notification or reconciler).
-// Refunding a refunding order returns it unchanged.
+// Refund refunds a paid order in full: StartRefund, then SubmitRefund. Staff refunds go
+// through internal/usecase, which runs StartRefund in one transaction with the refund rule.
 func (s *Service) Refund(ctx context.Context, outTradeNo, reason string) (*Order, error) {
-	o, err := s.FindOrder(ctx, outTradeNo)
-	if err != nil {
-		return nil, err
+	o, started, err := s.StartRefund(ctx, outTradeNo, reason)
+	if err != nil || !started {
+		return o, err
 	}
-	switch o.Status {
-	case StatusRefunding:
-		return o, nil
-	case StatusRefunded:
-		return nil, ErrAlreadyRefunded
-	case StatusPaid:
-	default:
-		return nil, ErrNotPaid
-	}
-	now := s.clock()
-	// One full refund per order, so out_refund_no follows from out_trade_no and a
-	// repeated request is the same refund for WeChat too.
-	outRefundNo := "R" + o.OutTradeNo
-	reason = truncateRunes(reason, 80)
-	var changed int64
+	return s.SubmitRefund(ctx, o, true)
+}
+
+// StartRefund decides a full refund, in the transaction ctx carries (or its own): the
+// locked order turns paid → refunding and its collection leaves review (nobody reviews
+// a photo that is not paid for). started is false when the order was already refunding:
+// it is returned unchanged, and nothing is asked of WeChat again.
+func (s *Service) StartRefund(ctx context.Context, outTradeNo, reason string) (o *Order, started bool, err error) {
 	err = db.Tx(ctx, s.g, func(ctx context.Context) error {
-		res := db.Conn(ctx, s.g).Model(&Order{}).Where("out_trade_no = ? AND status = ?", o.OutTradeNo, StatusPaid).
+		var cur Order
+		err := db.ForUpdate(db.Conn(ctx, s.g)).Where("out_trade_no = ?", outTradeNo).Take(&cur).Error
+		if db.IsNotFound(err) {
+			return ErrOrderNotFound
+		}
+		if err != nil {
+			return apperr.Internal(fmt.Errorf("payment: find order: %w", err))
+		}
+		o = &cur
+		switch cur.Status {
+		case StatusRefunding:
+			return nil
+		case StatusRefunded:
+			return ErrAlreadyRefunded
+		case StatusPaid:
+		default:
+			return ErrNotPaid
+		}
+		now := s.clock()
+		// One full refund per order, so out_refund_no follows from out_trade_no and a
+		// repeated request is the same refund for WeChat too.
+		outRefundNo := "R" + cur.OutTradeNo
+		reason = truncateRunes(reason, 80)
+		res := db.Conn(ctx, s.g).Model(&Order{}).Where("out_trade_no = ? AND status = ?", cur.OutTradeNo, StatusPaid).
 			Updates(map[string]any{
 				"status": StatusRefunding, "out_refund_no": outRefundNo, "refund_reason": reason,
 				"refund_status": RefundProcessing, "refund_requested_at": now, "updated_at": now,
@@ -42,31 +57,41 @@ func (s *Service) Refund(ctx context.Context, outTradeNo, reason string) (*Order
 		if res.Error != nil {
 			return apperr.Internal(fmt.Errorf("payment: start refund: %w", res.Error))
 		}
-		if changed = res.RowsAffected; changed == 0 {
-			return nil
+		if res.RowsAffected != 1 {
+			return apperr.Internal(fmt.Errorf("payment: start refund of %s: order changed under its lock", cur.OutTradeNo))
 		}
-		// A refunded student leaves the review queue: nobody reviews a photo that was not paid for.
-		return s.cols.Withdraw(ctx, o.CollectionID)
+		cur.Status, cur.OutRefundNo, cur.RefundReason, cur.RefundStatus, cur.RefundRequestedAt = StatusRefunding, &outRefundNo, reason, RefundProcessing, &now
+		started = true
+		return s.cols.Withdraw(ctx, cur.CollectionID)
 	})
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	if changed == 0 {
-		return s.Refund(ctx, outTradeNo, reason) // changed under us: answer from the new state
+	if started {
+		s.log.InfoContext(ctx, "refund requested", "out_trade_no", o.OutTradeNo)
 	}
-	o.Status, o.OutRefundNo, o.RefundReason, o.RefundStatus, o.RefundRequestedAt = StatusRefunding, &outRefundNo, reason, RefundProcessing, &now
-	s.log.InfoContext(ctx, "refund requested", "out_trade_no", o.OutTradeNo)
+	return o, started, nil
+}
 
+// SubmitRefund asks WeChat Pay for the refund StartRefund decided. A definite refusal
+// (4xx) undoes the decision when revertOnRefusal (the order is paid again and its
+// collection back in review) and answers ErrRefundRefused; an unknown outcome leaves
+// the order refunding for the reconciler.
+func (s *Service) SubmitRefund(ctx context.Context, o *Order, revertOnRefusal bool) (*Order, error) {
+	if o.OutRefundNo == nil {
+		return nil, apperr.Internal(fmt.Errorf("payment: refund of %s was not started", o.OutTradeNo))
+	}
+	outRefundNo := *o.OutRefundNo
 	r, err := s.gw.Refund(ctx, s.refundRequest(o))
 	if err != nil {
 		var ge *GatewayError
 		if errors.As(err, &ge) && ge.StatusCode < 500 {
-			// A definite refusal: nothing is being refunded, the order is paid again.
-			if err := db.Conn(ctx, s.g).Model(&Order{}).Where("out_trade_no = ? AND status = ?", o.OutTradeNo, StatusRefunding).
-				Updates(map[string]any{"status": StatusPaid, "out_refund_no": nil, "refund_status": "", "refund_requested_at": nil, "updated_at": s.clock()}).Error; err != nil {
-				return nil, apperr.Internal(fmt.Errorf("payment: undo refund: %w", err))
-			}
 			s.log.WarnContext(ctx, "refund refused", "out_trade_no", o.OutTradeNo, "code", ge.Code)
+			if revertOnRefusal {
+				if err := s.undoRefund(ctx, o); err != nil {
+					return nil, err
+				}
+			}
 			return nil, ErrRefundRefused.Wrap(err).WithDetails(map[string]any{"wechat_code": ge.Code})
 		}
 		// Unknown outcome (network): the order stays refunding and the reconciler asks
@@ -87,7 +112,37 @@ func (s *Service) Refund(ctx context.Context, outTradeNo, reason string) (*Order
 			return nil, apperr.Internal(fmt.Errorf("payment: save refund id: %w", err))
 		}
 	}
-	return s.FindOrder(ctx, outTradeNo)
+	return s.FindOrder(ctx, o.OutTradeNo)
+}
+
+// undoRefund: WeChat refused, nothing is being refunded. The order is paid again and
+// its collection, withdrawn by StartRefund, goes back into review.
+func (s *Service) undoRefund(ctx context.Context, o *Order) error {
+	err := db.Tx(ctx, s.g, func(ctx context.Context) error {
+		res := db.Conn(ctx, s.g).Model(&Order{}).Where("out_trade_no = ? AND status = ?", o.OutTradeNo, StatusRefunding).
+			Updates(map[string]any{"status": StatusPaid, "out_refund_no": nil, "refund_status": "", "refund_requested_at": nil, "updated_at": s.clock()})
+		if res.Error != nil || res.RowsAffected == 0 {
+			return res.Error // 0 rows: a notification settled it meanwhile
+		}
+		paidAt := s.clock()
+		if o.PaidAt != nil {
+			paidAt = *o.PaidAt
+		}
+		if err := s.cols.MarkPaid(ctx, o.CollectionID, o.OutTradeNo, paidAt); err != nil {
+			if apperr.As(err).Code == apperr.ErrWrongStep.Code {
+				return nil // approved by an admin's override, or moved on: leave it
+			}
+			return err
+		}
+		if s.reviews == nil {
+			return errors.New("payment: no review queue wired")
+		}
+		return s.reviews.Enqueue(ctx, o.CollectionID, paidAt)
+	})
+	if err != nil {
+		return apperr.Internal(fmt.Errorf("payment: undo refund: %w", err))
+	}
+	return nil
 }
 
 func (s *Service) refundRequest(o *Order) RefundRequest {

@@ -51,6 +51,25 @@ type Reviews interface {
 	Enqueue(ctx context.Context, collectionID string, paidAt time.Time) error
 }
 
+// Alerts tells people about money that needs one: internal/app writes the audit trail
+// and queues an SMS to support through the outbox. It is called inside the transaction
+// that records the anomaly, so an anomaly is told exactly once.
+type Alerts interface {
+	PaymentAnomaly(ctx context.Context, a Anomaly) error
+}
+
+// Anomaly is a verified payment or refund that disagrees with our orders.
+type Anomaly struct {
+	Source       string // notification id, or "query:..." from the reconciler
+	OutTradeNo   string
+	CollectionID string // empty when the order is unknown
+	AmountFen    int64
+	Detail       string
+	// AutoRefund: the money was taken on an order that cannot keep it (paid after it was
+	// closed, a second payment of the collection) and is being refunded automatically.
+	AutoRefund bool
+}
+
 // Config holds the service's rules.
 type Config struct {
 	AppID string // checked against every notification
@@ -100,6 +119,7 @@ type Service struct {
 	gw       Gateway
 	cols     Collections
 	reviews  Reviews
+	alerts   Alerts
 	cfg      Config
 	now      func() time.Time
 	log      *slog.Logger
@@ -120,6 +140,9 @@ func NewService(g *gorm.DB, gw Gateway, cols Collections, reviews Reviews, cfg C
 // then no payment is applied (the notification is answered 5xx and retried, the
 // reconciler retries too), so none is lost.
 func (s *Service) SetReviews(r Reviews) { s.reviews = r }
+
+// SetAlerts wires who is told about anomalies (nil: the ALERT log line only).
+func (s *Service) SetAlerts(a Alerts) { s.alerts = a }
 
 func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Millisecond) }
 
@@ -157,7 +180,16 @@ func (s *Service) CreateOrder(ctx context.Context, userID, collectionID string, 
 		if open != nil {
 			// Reuse only what WeChat will still accept as the same order.
 			if open.ExpiresAt.After(s.clock().Add(5*time.Minute)) && open.AmountFen == subj.AmountFen && open.OpenID == subj.OpenID {
-				return s.prepay(ctx, open)
+				o, params, err := s.prepay(ctx, open)
+				if !errors.Is(err, errClosedAtWeChat) {
+					return o, params, err
+				}
+				// WeChat closed it (on its side, or expired early): re-order in this
+				// request, so the student's one tap pays a new order.
+				if _, err := s.markClosed(ctx, open.OutTradeNo); err != nil {
+					return nil, PayParams{}, apperr.Internal(err)
+				}
+				continue
 			}
 			if err := s.closeOpen(ctx, open); err != nil {
 				return nil, PayParams{}, err
@@ -171,12 +203,21 @@ func (s *Service) CreateOrder(ctx context.Context, userID, collectionID string, 
 		if err != nil {
 			return nil, PayParams{}, err
 		}
-		return s.prepay(ctx, o)
+		o, params, err := s.prepay(ctx, o)
+		if errors.Is(err, errClosedAtWeChat) {
+			// A fresh out_trade_no cannot be closed at WeChat: something else is wrong.
+			return nil, PayParams{}, ErrPayUnavailable.Wrap(err)
+		}
+		return o, params, err
 	}
 	return nil, PayParams{}, apperr.ErrWrongStep
 }
 
-var errRaced = errors.New("payment: concurrent order")
+var (
+	errRaced = errors.New("payment: concurrent order")
+	// errClosedAtWeChat: the prepay was answered ORDER_CLOSED.
+	errClosedAtWeChat = errors.New("payment: order closed at WeChat Pay")
+)
 
 func (s *Service) openOrder(ctx context.Context, collectionID string) (*Order, error) {
 	var o Order
@@ -226,6 +267,10 @@ func (s *Service) prepay(ctx context.Context, o *Order) (*Order, PayParams, erro
 			// Paid but not yet notified: settle it now rather than tell the student to pay again.
 			s.syncCreated(ctx, o)
 			return nil, PayParams{}, ErrAlreadyPaid
+		}
+		if isGatewayCode(err, "ORDER_CLOSED") {
+			s.log.InfoContext(ctx, "payment order closed at WeChat", "out_trade_no", o.OutTradeNo)
+			return nil, PayParams{}, fmt.Errorf("%w: %w", errClosedAtWeChat, err)
 		}
 		s.log.ErrorContext(ctx, "payment prepay failed", "out_trade_no", o.OutTradeNo, "err", err)
 		return nil, PayParams{}, ErrPayUnavailable.Wrap(err)
@@ -314,8 +359,13 @@ func newOutTradeNo(now time.Time) string {
 }
 
 func isOrderPaid(err error) bool {
+	return isGatewayCode(err, "ORDERPAID") || isGatewayCode(err, "ORDER_PAID")
+}
+
+// isGatewayCode reports WeChat Pay's error code (core.APIError.Code) behind err.
+func isGatewayCode(err error, code string) bool {
 	var ge *GatewayError
-	return errors.As(err, &ge) && (ge.Code == "ORDERPAID" || ge.Code == "ORDER_PAID")
+	return errors.As(err, &ge) && ge.Code == code
 }
 
 func randomHex(n int) string {

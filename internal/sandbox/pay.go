@@ -273,6 +273,7 @@ func (p *PayServer) prepay(c *gin.Context, body []byte) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if t, ok := p.txs[req.OutTradeNo]; ok {
+		p.expire(t) // past its time_expire WeChat has closed it: ORDER_CLOSED
 		switch {
 		case t.State == "SUCCESS" || t.State == "REFUND":
 			payError(c, http.StatusBadRequest, "ORDERPAID", "该订单已支付")

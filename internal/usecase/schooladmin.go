@@ -162,7 +162,7 @@ func (u *SchoolAdmin) Remind(ctx context.Context, who audit.Actor, schoolID, sta
 			queued, err := u.d.Outbox.EnqueueNew(ctx, notify.Message{
 				IdempotencyKey: "reminder:" + strconv.FormatInt(r.RosterEntryID, 10) + ":" + day,
 				Channel:        notify.ChannelSMS, Recipient: r.Phone, Template: notify.TemplateReminder,
-				Params:       map[string]string{notify.ParamSchool: sc.Name, notify.ParamAction: action},
+				Params:       map[string]string{notify.ParamSchool: sc.Name, notify.ParamStep: action},
 				CollectionID: r.CollectionID,
 			})
 			if err != nil {

@@ -71,8 +71,12 @@ func startServer(t testing.TB, opts ...serverOption) *server {
 	}
 	logs := &logBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	// Every exchange is checked against docs/openapi.yaml; the failures are reported
+	// once the server has stopped (this cleanup runs after the server's).
+	cc := newContractChecker(t)
+	t.Cleanup(func() { cc.report(t) })
 	ctx, cancel := context.WithCancel(context.Background())
-	a, err := app.New(ctx, &cfg, log)
+	a, err := app.New(ctx, &cfg, log, app.WithHandler(cc.wrap))
 	if err != nil {
 		t.Fatal(err)
 	}

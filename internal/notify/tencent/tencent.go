@@ -45,7 +45,8 @@ type Config struct {
 var paramOrder = map[string][]string{
 	notify.TemplateReviewApproved: {notify.ParamSchool},
 	notify.TemplateReviewRejected: {notify.ParamSchool, notify.ParamReasons},
-	notify.TemplateReminder:       {notify.ParamSchool, notify.ParamAction},
+	notify.TemplateReminder:       {notify.ParamSchool, notify.ParamStep},
+	notify.TemplatePaymentAnomaly: {notify.ParamOrder, notify.ParamAction},
 }
 
 // Sender is a notify.Sender for the sms channel.

@@ -1,0 +1,310 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/legacy"
+
+	"github.com/gradphoto/gradphoto/internal/httpapi"
+)
+
+// The HTTP contract is docs/openapi.yaml. Every server the e2e tests start checks every
+// exchange against it (contractChecker), SDK traffic to the sandbox and WeChat Pay's
+// notifications included, and TestOpenAPIRoutes keeps the document and the router in
+// step.
+
+const openAPIPath = "../../docs/openapi.yaml"
+
+var contract struct {
+	once   sync.Once
+	doc    *openapi3.T
+	router routers.Router
+	err    error
+}
+
+// loadContract parses and validates docs/openapi.yaml once per test binary.
+func loadContract() (*openapi3.T, routers.Router, error) {
+	contract.once.Do(func() {
+		loader := openapi3.NewLoader()
+		doc, err := loader.LoadFromFile(openAPIPath)
+		if err != nil {
+			contract.err = fmt.Errorf("load %s: %w", openAPIPath, err)
+			return
+		}
+		if err := doc.Validate(loader.Context); err != nil {
+			contract.err = fmt.Errorf("%s is not valid OpenAPI: %w", openAPIPath, err)
+			return
+		}
+		r, err := legacy.NewRouter(doc)
+		if err != nil {
+			contract.err = fmt.Errorf("route %s: %w", openAPIPath, err)
+			return
+		}
+		contract.doc, contract.router = doc, r
+		// Binary and text bodies are checked for their media type only.
+		for _, ct := range []string{"image/jpeg", "image/png", "image/svg+xml", "application/zip", "text/html", "text/javascript", "text/css"} {
+			openapi3filter.RegisterBodyDecoder(ct, openapi3filter.FileBodyDecoder)
+		}
+	})
+	return contract.doc, contract.router, contract.err
+}
+
+func TestOpenAPIDocumentIsValid(t *testing.T) {
+	doc, _, err := loadContract()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !doc.IsOpenAPI31OrLater() || !strings.HasPrefix(doc.OpenAPI, "3.1.") {
+		t.Fatalf("openapi %q, want 3.1.x", doc.OpenAPI)
+	}
+	// Every operation names its answers; every error answer is the error body with the
+	// codes it can carry.
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			if op.OperationID == "" || len(op.Tags) == 0 {
+				t.Errorf("%s %s: no operationId or tag", method, path)
+			}
+			for status, resp := range op.Responses.Map() {
+				if status == "default" {
+					t.Errorf("%s %s: a default response hides undocumented statuses", method, path)
+				}
+				if status >= "400" && !strings.HasPrefix(path, "/sandbox/") && !strings.HasPrefix(path, "/pay/") && path != "/readyz" {
+					if codes := errorCodes(resp.Value); len(codes) == 0 {
+						t.Errorf("%s %s %s: an error answer without its error codes", method, path, status)
+					}
+				}
+			}
+		}
+	}
+}
+
+// errorCodes returns the error.code enum of an error response.
+func errorCodes(r *openapi3.Response) []string {
+	mt := r.Content.Get("application/json")
+	if mt == nil || mt.Schema == nil {
+		return nil
+	}
+	body := mt.Schema.Value
+	if body == nil || mt.Schema.Ref == "" && body.Properties["error"] == nil {
+		return nil
+	}
+	var out []string
+	for _, s := range append([]*openapi3.SchemaRef{mt.Schema}, body.AllOf...) {
+		e := s.Value.Properties["error"]
+		if e == nil || e.Value.Properties["code"] == nil {
+			continue
+		}
+		for _, v := range e.Value.Properties["code"].Value.Enum {
+			out = append(out, fmt.Sprint(v))
+		}
+	}
+	return out
+}
+
+// TestOpenAPIRoutes fails when the router serves a route the document lacks, or the
+// document describes one the router does not serve (sandbox mode: every route mounted).
+func TestOpenAPIRoutes(t *testing.T) {
+	doc, _, err := loadContract()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := startServer(t)
+	param := regexp.MustCompile(`[:*]([A-Za-z_]+)`)
+	served := map[string]bool{}
+	for _, r := range httpapi.Routes(s.App.Router) {
+		method, path, _ := strings.Cut(r, " ")
+		served[method+" "+param.ReplaceAllString(path, "{$1}")] = true
+	}
+	documented := map[string]bool{}
+	for path, item := range doc.Paths.Map() {
+		for method := range item.Operations() {
+			documented[method+" "+path] = true
+		}
+	}
+	var missing, extra []string
+	for r := range served {
+		if !documented[r] {
+			missing = append(missing, r)
+		}
+	}
+	for r := range documented {
+		if !served[r] {
+			extra = append(extra, r)
+		}
+	}
+	sort.Strings(missing)
+	sort.Strings(extra)
+	for _, r := range missing {
+		t.Errorf("the router serves %s, which docs/openapi.yaml does not describe", r)
+	}
+	for _, r := range extra {
+		t.Errorf("docs/openapi.yaml describes %s, which the router does not serve", r)
+	}
+	if len(served) < 40 {
+		t.Fatalf("only %d routes: is the sandbox mounted?", len(served))
+	}
+}
+
+// contractChecker wraps the server's handler and reports every exchange that breaks
+// the document: a response of a status, type or shape the document does not give that
+// route (error codes included), and a request that breaks the document yet is accepted
+// (anything but a 4xx). Requests that break it on purpose (the tests of bad input) must
+// be refused with a documented 4xx.
+type contractChecker struct {
+	doc    *openapi3.T
+	router routers.Router
+
+	mu       sync.Mutex
+	failures []string
+	checked  int
+}
+
+func newContractChecker(t testing.TB) *contractChecker {
+	doc, router, err := loadContract()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &contractChecker{doc: doc, router: router}
+}
+
+func (cc *contractChecker) failf(format string, args ...any) {
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	cc.failures = append(cc.failures, fmt.Sprintf(format, args...))
+}
+
+// report fails t with every broken exchange (called once the server has stopped).
+func (cc *contractChecker) report(t testing.TB) {
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	for _, f := range cc.failures {
+		t.Errorf("docs/openapi.yaml: %s", f)
+	}
+}
+
+func (cc *contractChecker) wrap(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			cc.failf("%s %s: read request: %v", r.Method, r.URL.Path, err)
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		rec := &recordingWriter{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(rec, r)
+		cc.check(r, body, rec)
+	})
+}
+
+func (cc *contractChecker) check(r *http.Request, body []byte, rec *recordingWriter) {
+	cc.mu.Lock()
+	cc.checked++
+	cc.mu.Unlock()
+	what := r.Method + " " + r.URL.Path
+	req := r.Clone(context.Background())
+	req.Body = io.NopCloser(bytes.NewReader(body))
+	route, params, err := cc.router.FindRoute(req)
+	if err != nil {
+		// Not a documented route: only the router's own refusals may answer.
+		if rec.status != http.StatusNotFound && rec.status != http.StatusMethodNotAllowed {
+			cc.failf("%s: not in the document, yet answered %d", what, rec.status)
+			return
+		}
+		cc.checkErrorBody(what, rec)
+		return
+	}
+	opts := &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true, AuthenticationFunc: presentCredentials}
+	in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route, Options: opts}
+	if err := openapi3filter.ValidateRequest(context.Background(), in); err != nil && (rec.status < 400 || rec.status >= 500) {
+		cc.failf("%s: the request breaks the document (%v), yet was answered %d", what, err, rec.status)
+	}
+	// The request was read by the validation: give the response check a fresh one.
+	in.Request = r.Clone(context.Background())
+	in.Request.Body = io.NopCloser(bytes.NewReader(body))
+	out := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: in, Status: rec.status, Header: rec.Header(),
+		Body: io.NopCloser(bytes.NewReader(rec.body.Bytes())), Options: opts,
+	}
+	if err := openapi3filter.ValidateResponse(context.Background(), out); err != nil {
+		cc.failf("%s: answer %d breaks the document: %v\n  body: %.600s", what, rec.status, err, rec.body.String())
+	}
+}
+
+// checkErrorBody checks an answer of an undocumented path against ErrorBody.
+func (cc *contractChecker) checkErrorBody(what string, rec *recordingWriter) {
+	var v any
+	if err := json.Unmarshal(rec.body.Bytes(), &v); err != nil {
+		cc.failf("%s: %d without a JSON error body: %.200s", what, rec.status, rec.body.String())
+		return
+	}
+	schema := cc.doc.Components.Schemas["ErrorBody"].Value
+	if err := schema.VisitJSON(v, openapi3.EnableJSONSchema2020()); err != nil {
+		cc.failf("%s: %d error body breaks ErrorBody: %v", what, rec.status, err)
+	}
+}
+
+// presentCredentials checks that the credentials a security scheme names are present;
+// whether they are valid is the server's business (401/403, which the document lists).
+func presentCredentials(_ context.Context, in *openapi3filter.AuthenticationInput) error {
+	r, s := in.RequestValidationInput.Request, in.SecurityScheme
+	switch {
+	case s.Type == "http" && s.Scheme == "bearer":
+		if !strings.HasPrefix(r.Header.Get("Authorization"), "Bearer ") {
+			return errors.New("no bearer token")
+		}
+	case s.Type == "apiKey" && s.In == "header":
+		if r.Header.Get(s.Name) == "" {
+			return fmt.Errorf("no %s header", s.Name)
+		}
+	case s.Type == "apiKey" && s.In == "cookie":
+		if _, err := r.Cookie(s.Name); err != nil {
+			return fmt.Errorf("no %s cookie", s.Name)
+		}
+	default:
+		return fmt.Errorf("unknown security scheme %s", in.SecuritySchemeName)
+	}
+	return nil
+}
+
+// recordingWriter passes a response through and keeps a copy for the check.
+type recordingWriter struct {
+	http.ResponseWriter
+	status      int
+	wroteHeader bool
+	body        bytes.Buffer
+}
+
+func (w *recordingWriter) WriteHeader(status int) {
+	if !w.wroteHeader {
+		w.status, w.wroteHeader = status, true
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *recordingWriter) Write(p []byte) (int, error) {
+	w.wroteHeader = true
+	w.body.Write(p)
+	return w.ResponseWriter.Write(p)
+}
+
+func (w *recordingWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// Unwrap lets http.ResponseController reach the connection (write deadlines).
+func (w *recordingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
