@@ -174,7 +174,7 @@ func (s *Service) Create(ctx context.Context, userID string, in CreateInput) (vi
 
 	var c Collection
 	err = db.Tx(ctx, s.d.DB, func(ctx context.Context) error {
-		err := db.ForUpdate(db.Conn(ctx, s.d.DB)).Where("roster_entry_id = ?", entry.ID).Take(&c).Error
+		err := db.Conn(ctx, s.d.DB).Where("roster_entry_id = ?", entry.ID).Take(&c).Error
 		if err == nil {
 			if c.UnboundAt != nil {
 				return s.rebind(ctx, &c, userID, in.Phone, entry.Phone)
@@ -237,10 +237,17 @@ func (s *Service) rebind(ctx context.Context, c *Collection, userID, phone, rost
 	if phone == "" {
 		phone = rosterPhone
 	}
-	c.UserID, c.UnboundAt, c.Phone, c.SubscribeGranted, c.UpdatedAt = userID, nil, phone, false, s.d.Now()
-	if err := db.Conn(ctx, s.d.DB).Save(c).Error; err != nil {
-		return apperr.Internal(err)
+	now := s.d.Now()
+	// Conditional: of two accounts verifying at once, one takes the collection over.
+	res := db.Conn(ctx, s.d.DB).Model(&Collection{}).Where("id = ? AND unbound_at IS NOT NULL", c.ID).
+		Updates(map[string]any{"user_id": userID, "unbound_at": nil, "phone": phone, "subscribe_granted": false, "updated_at": now})
+	if res.Error != nil {
+		return apperr.Internal(res.Error)
 	}
+	if res.RowsAffected != 1 {
+		return ErrAlreadyBound
+	}
+	c.UserID, c.UnboundAt, c.Phone, c.SubscribeGranted, c.UpdatedAt = userID, nil, phone, false, now
 	return nil
 }
 
