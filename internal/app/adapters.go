@@ -62,7 +62,11 @@ func (p *photoChecker) Check(ctx context.Context, data []byte, profile string) (
 	if err != nil {
 		return collection.PhotoVerdict{}, apperr.Internal(err)
 	}
-	return collection.PhotoVerdict{Passed: rep.Passed, Checks: checks, Geometry: geometry}, nil
+	standard, err := json.Marshal(rep.Standard)
+	if err != nil {
+		return collection.PhotoVerdict{}, apperr.Internal(err)
+	}
+	return collection.PhotoVerdict{Passed: rep.Passed, Checks: checks, Geometry: geometry, Standard: standard, StandardJPEG: rep.Standard.JPEG}, nil
 }
 
 // codeReader adapts internal/capturecode to collection.CodeReader: decode, validate, seal.

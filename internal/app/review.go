@@ -85,7 +85,11 @@ func (r *reviewCollections) ReviewSubject(ctx context.Context, collectionID stri
 	subj := review.Subject{CollectionID: c.ID, SchoolID: c.SchoolID, SchoolName: sc.Name, Level: c.Level, Name: c.Name,
 		StudentNo: c.StudentNo, Phone: c.Phone, OpenID: openID, SubscribeGranted: c.SubscribeGranted}
 	if c.PhotoSHA256 != nil {
-		subj.PhotoKey = collection.PhotoKey(*c.PhotoSHA256)
+		subj.OriginalKey = collection.PhotoKey(*c.PhotoSHA256)
+		subj.PhotoKey = subj.OriginalKey
+	}
+	if c.PhotoStandardSHA256 != nil {
+		subj.PhotoKey = collection.StandardPhotoKey(*c.PhotoStandardSHA256)
 	}
 	if c.PhotoChecks != nil && json.Valid([]byte(*c.PhotoChecks)) {
 		subj.Checks = json.RawMessage(*c.PhotoChecks)
@@ -94,6 +98,14 @@ func (r *reviewCollections) ReviewSubject(ctx context.Context, collectionID stri
 		subj.Geometry = json.RawMessage(*c.PhotoGeometry)
 	}
 	return subj, nil
+}
+
+func (r *reviewCollections) LockForDecision(ctx context.Context, collectionID string) (string, error) {
+	c, err := r.cols.LockForDecision(ctx, collectionID)
+	if err != nil {
+		return "", err
+	}
+	return string(c.Status), nil
 }
 
 func (r *reviewCollections) MarkApproved(ctx context.Context, collectionID string, _ time.Time) error {

@@ -20,6 +20,9 @@ var (
 	_ collection.PhotoCropper    = (*photo.Checker)(nil)
 	_ roster.SchoolLevels        = schoolLevels{}
 	_ httpapi.AdminOrders        = (*payment.Service)(nil)
+	_ httpapi.AdminRefunds       = (*usecase.Refunds)(nil)
+	_ usecase.Orders             = (*payment.Service)(nil)
+	_ usecase.RefundRule         = (*collection.Staff)(nil)
 	_ httpapi.AdminReviews       = (*review.Service)(nil)
 	_ httpapi.AdminNotifications = (*notify.Outbox)(nil)
 )
@@ -48,6 +51,7 @@ func (a *App) wireAdmin(cropper collection.PhotoCropper) *httpapi.AdminDeps {
 	// Typed nil pointers would make non-nil interfaces: assign only what is built.
 	if a.Payments != nil {
 		d.Orders = a.Payments
+		d.Refunds = usecase.NewRefunds(a.DB, a.Staff, a.Payments, a.Audit)
 	}
 	if a.Reviews != nil {
 		d.Reviews = a.Reviews

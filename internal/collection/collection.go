@@ -45,7 +45,9 @@ var (
 	ErrPhotoRejected = apperr.Rejected("photo_rejected", "照片不符合标准，请按提示修改后重新上传")
 	ErrNotApproved   = apperr.NotFound("photo_not_available", "照片审核通过后才能查看")
 	ErrNotBound      = apperr.Conflict("not_bound", "该学生信息目前未绑定微信账号")
-	ErrTooManyTries  = apperr.TooMany("too_many_attempts", "信息校验失败次数过多，请一小时后再试或联系学校核实信息")
+	// ErrNoStandardPhoto: no accepted photo yet, or one uploaded before standard photos existed.
+	ErrNoStandardPhoto = apperr.NotFound("standard_photo_not_available", "还没有通过检测的照片，请先上传照片")
+	ErrTooManyTries    = apperr.TooMany("too_many_attempts", "信息校验失败次数过多，请一小时后再试或联系学校核实信息")
 )
 
 // CHSINotice explains already_has_chsi_photo to the student before they pay.
@@ -155,6 +157,8 @@ type CaptureCodeRef struct {
 type PhotoRef struct {
 	UploadedAt time.Time       `json:"uploaded_at"`
 	Checks     json.RawMessage `json:"checks"`
+	// StandardURL serves the 480×640 standard photo; empty for a photo without one.
+	StandardURL string `json:"standard_url,omitempty"`
 }
 
 // OrderRef is filled from the payment package.

@@ -46,6 +46,10 @@ type PhotoVerdict struct {
 	Passed   bool
 	Checks   json.RawMessage // the check objects of api.md
 	Geometry json.RawMessage // face box, pupils, eye line: the reviewer's overlay (may be nil)
+	// Standard is api.md's {"standardized", "crop", "scale"}; StandardJPEG the
+	// 480×640 standard photo's bytes (nil when the photo has none).
+	Standard     json.RawMessage
+	StandardJPEG []byte
 }
 
 // PhotoChecker runs the photo checks of a profile.
@@ -398,10 +402,12 @@ func (s *Service) SetCaptureCode(ctx context.Context, userID, id string, image [
 	return s.view(ctx, c, nil)
 }
 
-// PhotoResult is an upload's outcome: the collection and the checks.
+// PhotoResult is an upload's outcome: the collection, the checks and how the
+// standard photo was cut.
 type PhotoResult struct {
 	Collection *View
 	Checks     json.RawMessage
+	Standard   json.RawMessage
 }
 
 // UploadPhoto checks a photo; a passing one moves the collection to photo_ok, or, after a
@@ -442,6 +448,16 @@ func (s *Service) UploadPhoto(ctx context.Context, userID, id string, data []byt
 		}
 		return nil, ErrPhotoRejected.WithDetails(map[string]any{"checks": verdict.Checks})
 	}
+	// The standard photo too is stored before the collection names it.
+	var stdSHA *string
+	if len(verdict.StandardJPEG) > 0 {
+		sum := sha256.Sum256(verdict.StandardJPEG)
+		h := hex.EncodeToString(sum[:])
+		if err := s.d.Blobs.Put(ctx, StandardPhotoKey(h), verdict.StandardJPEG); err != nil {
+			return nil, apperr.ErrUnavailable.Wrap(err)
+		}
+		stdSHA = &h
+	}
 	c, err = s.transition(ctx, userID, id, func(ctx context.Context, c *Collection) error {
 		if !photoAllowed(c.Status) {
 			return ErrWrongStep
@@ -450,6 +466,7 @@ func (s *Service) UploadPhoto(ctx context.Context, userID, id string, data []byt
 			return apperr.Internal(err)
 		}
 		c.PhotoSHA256, c.PhotoChecks, c.PhotoAt = &sha, &checks, &now
+		c.PhotoStandardSHA256 = stdSHA
 		c.PhotoGeometry = nil
 		if len(verdict.Geometry) > 0 {
 			g := string(verdict.Geometry)
@@ -472,7 +489,11 @@ func (s *Service) UploadPhoto(ctx context.Context, userID, id string, data []byt
 	if err != nil {
 		return nil, err
 	}
-	return &PhotoResult{Collection: v, Checks: verdict.Checks}, nil
+	std := verdict.Standard
+	if len(std) == 0 {
+		std = json.RawMessage(`{"standardized":false,"crop":[0,0,0,0],"scale":0}`)
+	}
+	return &PhotoResult{Collection: v, Checks: verdict.Checks, Standard: std}, nil
 }
 
 // codeAllowed: the code can be set or replaced until payment.
@@ -498,6 +519,32 @@ func (s *Service) ApprovedPhoto(ctx context.Context, userID, id string) ([]byte,
 		return nil, apperr.ErrUnavailable.Wrap(err)
 	}
 	return data, nil
+}
+
+// StandardPhoto returns the owner's standard photo (480×640 JPEG), from photo_ok on:
+// the bytes the reviewer judges and the school delivers.
+func (s *Service) StandardPhoto(ctx context.Context, userID, id string) ([]byte, error) {
+	c, err := s.load(ctx, userID, id, false)
+	if err != nil {
+		return nil, err
+	}
+	if c.PhotoStandardSHA256 == nil || !photoTaken(c.Status) {
+		return nil, ErrNoStandardPhoto
+	}
+	data, err := storage.ReadAll(ctx, s.d.Blobs, StandardPhotoKey(*c.PhotoStandardSHA256))
+	if err != nil {
+		return nil, apperr.ErrUnavailable.Wrap(err)
+	}
+	return data, nil
+}
+
+// photoTaken: the collection is at photo_ok or any later step.
+func photoTaken(st Status) bool {
+	switch st {
+	case StatusUnconfirmed, StatusConfirmed, StatusCodeOK:
+		return false
+	}
+	return true
 }
 
 // view builds the API object; sc may be nil.
@@ -526,6 +573,9 @@ func (s *Service) view(ctx context.Context, c *Collection, sc *school.School) (*
 			checks = json.RawMessage("[]")
 		}
 		v.Photo = &PhotoRef{UploadedAt: *c.PhotoAt, Checks: checks}
+		if c.PhotoStandardSHA256 != nil {
+			v.Photo.StandardURL = "/api/v1/collections/" + c.ID + "/photo/standard"
+		}
 	}
 	if s.d.Orders != nil {
 		o, err := s.d.Orders.OrderSummary(ctx, c.ID)
@@ -550,6 +600,17 @@ func (s *Service) view(ctx context.Context, c *Collection, sc *school.School) (*
 // ByID loads a collection without an ownership check (staff and other services).
 func (s *Service) ByID(ctx context.Context, id string) (*Collection, error) {
 	return s.load(ctx, "", id, false)
+}
+
+// LockForDecision locks the collection row in the caller's transaction (FOR UPDATE on
+// MySQL; SQLite's write transaction is the lock) and returns it as it stands. Approval,
+// rejection and refund take it first, so whichever commits first wins and the other
+// sees the result.
+func (s *Service) LockForDecision(ctx context.Context, id string) (*Collection, error) {
+	if !db.InTx(ctx) {
+		return nil, apperr.Internal(fmt.Errorf("collection %s: LockForDecision outside a transaction", id))
+	}
+	return s.load(ctx, "", id, true)
 }
 
 // setStatus moves a collection from one of from to "to" inside the caller's transaction.

@@ -408,18 +408,44 @@ func (st *Staff) View(ctx context.Context, c *Collection) (*View, error) {
 	return st.s.view(ctx, c, nil)
 }
 
-// CheckRefund applies the refund rule: support and admins refund; once the photo is
-// approved (the service was delivered) only an admin may.
+// CheckRefund tells whether who may refund the collection as it stands now (support's
+// look-up shows it); the refund itself decides under LockRefund.
 func (st *Staff) CheckRefund(ctx context.Context, who audit.Actor, collectionID string) error {
-	if who.Role != auth.RoleSupport && who.Role != auth.RoleAdmin {
-		return apperr.ErrForbidden
+	if err := refundRole(who); err != nil {
+		return err
 	}
 	c, err := st.s.ByID(ctx, collectionID)
 	if err != nil {
 		return err
 	}
+	return refundRule(who, c)
+}
+
+// LockRefund locks the collection in the caller's transaction (the lock a review
+// decision takes first) and applies the refund rule to it as it stands.
+func (st *Staff) LockRefund(ctx context.Context, who audit.Actor, collectionID string) error {
+	if err := refundRole(who); err != nil {
+		return err
+	}
+	c, err := st.s.LockForDecision(ctx, collectionID)
+	if err != nil {
+		return err
+	}
+	return refundRule(who, c)
+}
+
+func refundRole(who audit.Actor) error {
+	if who.Role != auth.RoleSupport && who.Role != auth.RoleAdmin {
+		return apperr.ErrForbidden
+	}
+	return nil
+}
+
+// refundRule: support and admins refund; once the photo is approved (the service was
+// delivered) only an admin may.
+func refundRule(who audit.Actor, c *Collection) error {
 	if (c.Status == StatusApproved || c.Status == StatusExported) && who.Role != auth.RoleAdmin {
-		return ErrRefundApproved
+		return ErrRefundApproved.WithDetails(map[string]any{"collection_status": c.Status})
 	}
 	return nil
 }

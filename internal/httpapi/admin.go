@@ -29,11 +29,15 @@ import (
 // What the staff API needs from payment, review and notify, declared here so that
 // tests and partial wirings can leave any of them out.
 
-// AdminOrders finds and refunds orders (payment.Service).
+// AdminOrders finds orders (payment.Service).
 type AdminOrders interface {
 	FindOrder(ctx context.Context, outTradeNo string) (*payment.Order, error)
 	OrderForCollection(ctx context.Context, collectionID string) (*payment.Order, error)
-	Refund(ctx context.Context, outTradeNo, reason string) (*payment.Order, error)
+}
+
+// AdminRefunds refunds an order under the refund rule, audited (usecase.Refunds).
+type AdminRefunds interface {
+	Refund(ctx context.Context, who audit.Actor, outTradeNo, reason string) (*payment.Order, error)
 }
 
 // AdminReviews tells review state (review.Service).
@@ -48,13 +52,14 @@ type AdminNotifications interface {
 }
 
 // AdminDeps are the services behind the staff API's school, roster, export, look-up,
-// refund and audit endpoints. Orders, Reviews and Notifications may be nil.
+// refund and audit endpoints. Orders, Refunds, Reviews and Notifications may be nil.
 type AdminDeps struct {
 	Staff         *collection.Staff
 	Importer      *roster.Importer
 	Trail         *audit.Log
 	Cropper       collection.PhotoCropper
 	Orders        AdminOrders
+	Refunds       AdminRefunds
 	Reviews       AdminReviews
 	Notifications AdminNotifications
 	// Cases are the use cases that cross domains (support, school administrators, staff accounts).
@@ -80,7 +85,7 @@ func (s *Server) mountAdmin(admin gin.IRouter) {
 	sch.GET("/export", s.exportPhotos)
 	admin.GET("/lookup", s.requireStaff(auth.RoleSupport), s.lookup)
 	s.mountSeason(admin)
-	if a.Orders != nil {
+	if a.Refunds != nil {
 		admin.POST("/orders/:out_trade_no/refund", s.requireStaff(auth.RoleSupport), s.staffRefund)
 	}
 	admin.GET("/audit", s.requireStaff(), s.auditList)
@@ -366,11 +371,9 @@ func toLookupReviewJSON(t *review.Task) *lookupReviewJSON {
 		DecidedBy: t.DecidedBy, DecidedAt: t.DecidedAt, Deadline: t.Deadline}
 }
 
-// staffRefund refunds an order: a reason is required, the refund rule of the
-// collection service decides who may, and the request is in the audit trail before
-// WeChat Pay is asked (no trail, no refund).
+// staffRefund refunds an order: a reason is required; the refund use case applies the
+// rule, audits every attempt and serialises the refund with review decisions.
 func (s *Server) staffRefund(c *gin.Context) {
-	ctx := c.Request.Context()
 	var req struct {
 		Reason string `json:"reason"`
 	}
@@ -387,34 +390,11 @@ func (s *Server) staffRefund(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	who, otn := actor(c), c.Param("out_trade_no")
-	o, err := s.d.Admin.Orders.FindOrder(ctx, otn)
+	refunded, err := s.d.Admin.Refunds.Refund(c.Request.Context(), actor(c), c.Param("out_trade_no"), req.Reason)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	detail := map[string]any{"reason": req.Reason, "amount_fen": o.AmountFen, "collection_id": o.CollectionID, "order_status": o.Status}
-	failed := func(err error) {
-		d := map[string]any{"reason": req.Reason, "collection_id": o.CollectionID, "order_status": o.Status, "code": apperr.As(err).Code}
-		s.d.Admin.Trail.RecordBestEffort(ctx, who, audit.ActionRefundFailed, otn, d)
-		s.fail(c, err)
-	}
-	if err := s.d.Admin.Staff.CheckRefund(ctx, who, o.CollectionID); err != nil {
-		failed(err)
-		return
-	}
-	// No trail, no refund: the request is recorded before WeChat Pay is asked.
-	if err := s.d.Admin.Trail.Record(ctx, who, audit.ActionRefundRequested, otn, detail); err != nil {
-		s.fail(c, err)
-		return
-	}
-	refunded, err := s.d.Admin.Orders.Refund(ctx, otn, req.Reason)
-	if err != nil {
-		failed(err)
-		return
-	}
-	detail["order_status"] = refunded.Status
-	s.d.Admin.Trail.RecordBestEffort(ctx, who, audit.ActionRefund, otn, detail)
 	c.JSON(http.StatusOK, gin.H{"order": toOrderJSON(refunded)})
 }
 

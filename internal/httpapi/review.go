@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -33,6 +34,7 @@ func mountReview(admin gin.IRouter, s *Server, reviews *review.Service, blobs st
 	g.GET("/reasons", h.reasons)
 	g.POST("/claim", h.claim)
 	g.GET("/:id/photo", h.photo)
+	g.GET("/:id/photo/original", h.photo)
 	g.POST("/:id/release", h.release)
 	g.POST("/:id/decision", h.decide)
 }
@@ -60,13 +62,15 @@ type claimJSON struct {
 	ID         int64           `json:"id"`
 	Round      int             `json:"round"`
 	Collection claimCollection `json:"collection"`
-	PhotoURL   string          `json:"photo_url"`
-	Checks     json.RawMessage `json:"checks"`
-	Geometry   json.RawMessage `json:"geometry"` // photo.Geometry, null when unknown
-	LeaseUntil *time.Time      `json:"lease_expires_at"`
-	Deadline   time.Time       `json:"deadline"`
-	PaidAt     time.Time       `json:"paid_at"`
-	Reasons    []string        `json:"reasons_checklist"`
+	PhotoURL   string          `json:"photo_url"` // the standard photo (the original for photos without one)
+	// OriginalURL is the upload byte for byte, for the console's toggle.
+	OriginalURL string          `json:"original_photo_url"`
+	Checks      json.RawMessage `json:"checks"`
+	Geometry    json.RawMessage `json:"geometry"` // photo.Geometry, null when unknown
+	LeaseUntil  *time.Time      `json:"lease_expires_at"`
+	Deadline    time.Time       `json:"deadline"`
+	PaidAt      time.Time       `json:"paid_at"`
+	Reasons     []string        `json:"reasons_checklist"`
 }
 
 type claimCollection struct {
@@ -116,8 +120,9 @@ func (h *reviewHandlers) claim(c *gin.Context) {
 		Collection: claimCollection{ID: cl.Subject.CollectionID,
 			School: map[string]string{"id": cl.Subject.SchoolID, "name": cl.Subject.SchoolName},
 			Level:  cl.Subject.Level, Name: cl.Subject.Name, StudentNo: cl.Subject.StudentNo},
-		PhotoURL: fmt.Sprintf("/admin/api/v1/reviews/%d/photo", cl.Task.ID),
-		Checks:   checks, Geometry: geometry, LeaseUntil: cl.Task.LeaseExpiresAt, Deadline: cl.Task.Deadline, PaidAt: cl.Task.PaidAt,
+		PhotoURL:    fmt.Sprintf("/admin/api/v1/reviews/%d/photo", cl.Task.ID),
+		OriginalURL: fmt.Sprintf("/admin/api/v1/reviews/%d/photo/original", cl.Task.ID),
+		Checks:      checks, Geometry: geometry, LeaseUntil: cl.Task.LeaseExpiresAt, Deadline: cl.Task.Deadline, PaidAt: cl.Task.PaidAt,
 		Reasons: review.Reasons,
 	}})
 }
@@ -133,11 +138,15 @@ func (h *reviewHandlers) photo(c *gin.Context) {
 		h.s.fail(c, err)
 		return
 	}
-	if h.blobs == nil || subj.PhotoKey == "" {
+	key := subj.PhotoKey
+	if strings.HasSuffix(c.FullPath(), "/original") {
+		key = subj.OriginalKey
+	}
+	if h.blobs == nil || key == "" {
 		h.s.fail(c, apperr.ErrNotFound)
 		return
 	}
-	rc, err := h.blobs.Get(c.Request.Context(), subj.PhotoKey)
+	rc, err := h.blobs.Get(c.Request.Context(), key)
 	if err != nil {
 		h.s.fail(c, apperr.ErrUnavailable.Wrap(err))
 		return

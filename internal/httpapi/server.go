@@ -94,6 +94,7 @@ func NewRouter(d Deps) (*gin.Engine, *Server) {
 	student.POST("/collections/:id/capture-code", s.limit(uploads, byPrincipal), s.uploadCaptureCode)
 	student.POST("/collections/:id/photo", s.limit(uploads, byPrincipal), s.uploadPhoto)
 	student.GET("/collections/:id/photo", s.downloadPhoto)
+	student.GET("/collections/:id/photo/standard", s.standardPhoto)
 	student.POST("/collections/:id/subscribe", s.setSubscription)
 
 	admin := r.Group("/admin/api/v1")

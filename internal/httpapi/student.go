@@ -192,7 +192,18 @@ func (s *Server) uploadPhoto(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"collection": res.Collection, "checks": res.Checks})
+	c.JSON(http.StatusOK, gin.H{"collection": res.Collection, "checks": res.Checks, "standard": res.Standard})
+}
+
+// standardPhoto serves the owner's 480×640 standard photo.
+func (s *Server) standardPhoto(c *gin.Context) {
+	data, err := s.d.Collections.StandardPhoto(c.Request.Context(), principal(c).Subject, c.Param("id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Header("Cache-Control", "private, no-store")
+	c.Data(http.StatusOK, "image/jpeg", data)
 }
 
 // setSubscription records the answer of wx.requestSubscribeMessage for the review result.

@@ -8,12 +8,13 @@ import (
 // analysis holds every measurement of one photo, in work-raster pixels unless
 // named a fraction. report turns it into checks against a profile.
 type analysis struct {
-	r       *raster
-	W, H    int // original size, upright
-	faces   []face
-	main    face
-	hasFace bool
-	lm      landmarks
+	r         *raster
+	W, H      int // original size, upright
+	faces     []face
+	faceCount int // faces at least a third of the subject's width, subject included
+	main      face
+	hasFace   bool
+	lm        landmarks
 
 	ipd      float64 // inter-pupil distance
 	eyeY     float64
@@ -49,19 +50,43 @@ const (
 	bgTolerance      = 15 // ΔE*ab from the background colour still counted as background
 )
 
-func (c *Checker) analyse(r *raster, W, H int, p Profile) *analysis {
+// locate finds the faces, the subject's landmarks and head top on r: what the
+// standard crop is chosen from.
+func (c *Checker) locate(r *raster, W, H int, p Profile) *analysis {
 	a := &analysis{r: r, W: W, H: H, headTop: -1}
 	a.faces = c.det.faces(r, p.MinFaceScore)
 	if len(a.faces) > 0 {
-		// The biggest face is the subject; others are bystanders or posters.
+		// The biggest face is the subject; another face counts when it is at least
+		// a third of its width (a face on a poster far behind does not).
 		a.main = a.faces[0]
 		for _, f := range a.faces[1:] {
 			if f.size > a.main.size {
 				a.main = f
 			}
 		}
+		for _, f := range a.faces {
+			if f.size*3 >= a.main.size {
+				a.faceCount++
+			}
+		}
 		a.hasFace = true
-		a.lm = c.det.landmarks(r, a.main)
+	}
+	c.findLandmarks(a)
+	return a
+}
+
+// locateOn is locate on the standard photo, with the subject already found on the
+// original and mapped onto it: the face count is the original's (a crop must not
+// hide a second person).
+func (c *Checker) locateOn(r *raster, main face, faceCount int) *analysis {
+	a := &analysis{r: r, W: r.w, H: r.h, headTop: -1, main: main, hasFace: true, faceCount: faceCount}
+	c.findLandmarks(a)
+	return a
+}
+
+func (c *Checker) findLandmarks(a *analysis) {
+	if a.hasFace {
+		a.lm = c.det.landmarks(a.r, a.main)
 		a.faceWidth = a.main.size * faceWidthPerSize
 	}
 	if a.lm.pupilsOK {
@@ -81,6 +106,10 @@ func (c *Checker) analyse(r *raster, W, H int, p Profile) *analysis {
 	if a.hasFace {
 		a.findHeadTop()
 	}
+}
+
+// measure takes every other measurement, once the head is located.
+func (a *analysis) measure(p Profile) {
 	a.backgroundBand(p)
 	a.faceMeasures()
 	a.clothing()
@@ -91,7 +120,19 @@ func (c *Checker) analyse(r *raster, W, H int, p Profile) *analysis {
 	if a.lm.mouthOK {
 		a.mouth()
 	}
-	return a
+}
+
+// head is the located head in original pixels, for the crop. Without a head top
+// (hair the colour of the background), the top is estimated from the eyes: in a
+// face the hair top lies about as far above the eyes as the chin below them.
+func (a *analysis) head() head {
+	sx := float64(a.W) / float64(a.r.w)
+	sy := float64(a.H) / float64(a.r.h)
+	top := a.headTop
+	if top < 0 {
+		top = max(0, a.eyeY-(a.chinY-a.eyeY))
+	}
+	return head{top: top * sy, chin: a.chinY * sy, eyes: a.eyeY * sy, centre: a.centreX() * sx, faceWidth: a.faceWidth * sx}
 }
 
 // centreX is the face's horizontal centre: the pupil midpoint when found (more

@@ -127,12 +127,15 @@ func failUnreadableDimensions() Check {
 	return verdict(CheckDimensions, false, 0, "", "无法读取照片尺寸")
 }
 
+// checkDimensions: the original must hold a standard crop (min_width×min_height,
+// enlarged at most max_upscale times) and stay under the decompression-bomb guard.
 func checkDimensions(w, h int, p Profile) Check {
-	limit := fmt.Sprintf("≥ %.0f×%.0f，≤ %.0f MP", p.MinWidth, p.MinHeight, p.MaxMegapixels)
+	minW, minH := math.Ceil(p.MinWidth/p.MaxUpscale), math.Ceil(p.MinHeight/p.MaxUpscale)
+	limit := fmt.Sprintf("≥ %.0f×%.0f，≤ %.0f MP", minW, minH, p.MaxMegapixels)
 	mp := float64(w) * float64(h) / 1e6
 	switch {
-	case float64(w) < p.MinWidth || float64(h) < p.MinHeight:
-		return verdict(CheckDimensions, false, mp, limit, fmt.Sprintf("照片尺寸为%d×%d像素，需至少%.0f×%.0f像素（宽×高）", w, h, p.MinWidth, p.MinHeight))
+	case float64(w) < minW || float64(h) < minH:
+		return verdict(CheckDimensions, false, mp, limit, fmt.Sprintf("照片像素太少（%d×%d），至少需要%.0f×%.0f像素（宽×高）：请上传手机或相机拍摄的原图，不要截图或压缩", w, h, minW, minH))
 	case mp > p.MaxMegapixels:
 		return verdict(CheckDimensions, false, mp, limit, fmt.Sprintf("照片像素过大（%d×%d），不能超过%.0f百万像素", w, h, p.MaxMegapixels))
 	}
@@ -174,10 +177,10 @@ func (a *analysis) report(rep *Report, p Profile) {
 	}
 	// single_face
 	{
-		n := float64(len(a.faces))
+		n := float64(a.faceCount)
 		msg := "照片中未检测到人脸，请上传本人正面免冠照片"
 		if n > 1 {
-			msg = fmt.Sprintf("照片中检测到%d张人脸，只能有本人一人", len(a.faces))
+			msg = fmt.Sprintf("照片中检测到%d张人脸，只能有本人一人", a.faceCount)
 		}
 		rep.add(verdict(CheckSingleFace, n == 1, n, "= 1", msg))
 	}

@@ -16,10 +16,10 @@ var cascadeFS embed.FS
 // one detector serves every goroutine.
 type detector struct {
 	face  *pigo.Pigo
-	pupil *pigo.PuplocCascade
-	nose  *pigo.PuplocCascade // lp93
-	upper *pigo.PuplocCascade // lp81, upper lip centre
-	lower *pigo.PuplocCascade // lp82, lower lip centre
+	pupil *locCascade
+	nose  *locCascade // lp93
+	upper *locCascade // lp81, upper lip centre
+	lower *locCascade // lp82, lower lip centre
 }
 
 func newDetector() (*detector, error) {
@@ -38,22 +38,22 @@ func newDetector() (*detector, error) {
 	if d.face, err = pigo.NewPigo().Unpack(ff); err != nil {
 		return nil, fmt.Errorf("unpack facefinder: %w", err)
 	}
-	unpackLoc := func(name string) (*pigo.PuplocCascade, error) {
+	unpack := func(name string) (*locCascade, error) {
 		b, err := read(name)
 		if err != nil {
 			return nil, err
 		}
-		c, err := pigo.NewPuplocCascade().UnpackCascade(b)
+		c, err := unpackLoc(b)
 		if err != nil {
 			return nil, fmt.Errorf("unpack %s: %w", name, err)
 		}
 		return c, nil
 	}
 	for _, x := range []struct {
-		dst  **pigo.PuplocCascade
+		dst  **locCascade
 		name string
 	}{{&d.pupil, "puploc"}, {&d.nose, "lps/lp93"}, {&d.upper, "lps/lp81"}, {&d.lower, "lps/lp82"}} {
-		if *x.dst, err = unpackLoc(x.name); err != nil {
+		if *x.dst, err = unpack(x.name); err != nil {
 			return nil, err
 		}
 	}
@@ -78,14 +78,6 @@ type landmarks struct {
 }
 
 type pt struct{ x, y float64 }
-
-// Landmarks are the median of randomly perturbed runs. It must be exactly 63:
-// pigo's pooled buffers hold 63 and it sorts all of them, so a smaller count
-// mixes in stale values of an earlier call.
-const (
-	pupilPerturbs    = 63
-	landmarkPerturbs = 63
-)
 
 // faces runs the detector and returns clusters with a score of at least minScore,
 // best first; detections centred inside a better one are dropped (pigo sometimes
@@ -130,39 +122,35 @@ func (d *detector) faces(r *raster, minScore float64) []face {
 	return kept
 }
 
-// landmarks localises the pupils, the nose and the lips of f.
+// landmarks localises the pupils, the nose and the lips of f, each the median of
+// fixed perturbations (loc.go), so the same pixels give the same landmarks.
 func (d *detector) landmarks(r *raster, f face) landmarks {
-	img := pigo.ImageParams{Pixels: r.grey, Rows: r.h, Cols: r.w, Dim: r.w}
+	img := grey{pix: r.grey, w: r.w, h: r.h}
 	var lm landmarks
-	eye := func(dir float64) *pigo.Puploc {
-		return d.pupil.RunDetector(pigo.Puploc{
-			Row:      int(f.row - 0.085*f.size),
-			Col:      int(f.col + dir*0.185*f.size),
-			Scale:    float32(f.size * 0.4),
-			Perturbs: pupilPerturbs,
-		}, img, 0, false)
+	eye := func(dir float64) (pt, bool) {
+		y, x := d.pupil.locate(f.row-0.085*f.size, f.col+dir*0.185*f.size, f.size*0.4, img, false)
+		return pt{x, y}, y > 0 && x > 0 && y < float64(r.h) && x < float64(r.w)
 	}
-	le, re := eye(-1), eye(+1)
-	if le.Row <= 0 || le.Col <= 0 || re.Row <= 0 || re.Col <= 0 {
+	le, okL := eye(-1)
+	re, okR := eye(+1)
+	if !okL || !okR {
 		return lm
 	}
-	lm.left = pt{float64(le.Col), float64(le.Row)}
-	lm.right = pt{float64(re.Col), float64(re.Row)}
-	lm.pupilsOK = true
+	lm.left, lm.right, lm.pupilsOK = le, re, true
 	if lm.left.x > lm.right.x {
 		lm.left, lm.right = lm.right, lm.left
 	}
-	point := func(c *pigo.PuplocCascade, flip bool) (pt, bool) {
-		p := c.GetLandmarkPoint(le, re, img, landmarkPerturbs, flip)
-		if p.Row <= 0 || p.Col <= 0 {
-			return pt{}, false
-		}
-		return pt{float64(p.Col), float64(p.Row)}, true
+	// pigo's GetLandmarkPoint start: below the pupil midpoint by a quarter of
+	// their distance, at three times that distance as scale (what lps was trained on).
+	dist := math.Hypot(le.x-re.x, le.y-re.y)
+	point := func(c *locCascade) (pt, bool) {
+		y, x := c.locate((le.y+re.y)/2+0.25*dist, (le.x+re.x)/2+0.15*dist, 3*dist, img, false)
+		return pt{x, y}, y > 0 && x > 0 && y < float64(r.h) && x < float64(r.w)
 	}
-	lm.nose, lm.noseOK = point(d.nose, false)
+	lm.nose, lm.noseOK = point(d.nose)
 	var ok1, ok2 bool
-	lm.upperLip, ok1 = point(d.upper, false)
-	lm.lower, ok2 = point(d.lower, false)
+	lm.upperLip, ok1 = point(d.upper)
+	lm.lower, ok2 = point(d.lower)
 	lm.mouthOK = ok1 && ok2
 	return lm
 }

@@ -58,7 +58,8 @@ type Check struct {
 	Severity string  `json:"severity"` // "error" | "warning"
 	Value    float64 `json:"value"`
 	Limit    string  `json:"limit"`
-	Message  string  `json:"message"` // Chinese, student-facing
+	Message  string  `json:"message"` // Chinese, student-facing: the defect and what to do
+	Detail   string  `json:"detail"`  // the measurement with units, for staff
 }
 
 // Point is a position in original image pixels.
@@ -93,7 +94,8 @@ type Geometry struct {
 type Report struct {
 	Passed   bool     `json:"passed"` // no check of severity "error" failed
 	Checks   []Check  `json:"checks"`
-	Geometry Geometry `json:"geometry"`
+	Geometry Geometry `json:"geometry"` // in the standard photo's pixels when standardised
+	Standard Standard `json:"standard"`
 }
 
 // Failed returns the checks that did not pass, errors first.
@@ -155,10 +157,15 @@ type decoded struct {
 	orientation int // EXIF, 1–8
 }
 
-// Check runs every check of p on data. It returns an error only when ctx is done;
-// anything it cannot judge (not a JPEG, truncated, CMYK, too large a header) is a
-// Report whose format_jpeg or dimensions check fails, so a student always gets a
-// reason in the same shape.
+// Check standardises data and runs every check of p on it. It returns an error
+// only when ctx is done; anything it cannot judge (not a JPEG, truncated, CMYK, too
+// large a header) is a Report whose format_jpeg or dimensions check fails, so a
+// student always gets a reason in the same shape.
+//
+// The face is found on the upright original, the standard 480×640 crop is cut from
+// it (Report.Standard), and every geometry and appearance check is judged on that
+// standard photo; when no standard crop exists the original is judged and the
+// geometry check that makes the crop impossible says why.
 func (c *Checker) Check(ctx context.Context, data []byte, p Profile) (*Report, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -176,16 +183,77 @@ func (c *Checker) Check(ctx context.Context, data []byte, p Profile) (*Report, e
 	r := c.pool.Get().(*raster)
 	defer c.pool.Put(r)
 	r.load(dec.img, dec.orientation)
-	dec.img = nil // let the full-size image go before the detector allocates
-
-	a := c.analyse(r, dec.width, dec.height, p)
+	a := c.locate(r, dec.width, dec.height, p)
+	var problem *cropProblem
+	var std image.Image
+	if a.hasFace && a.lm.pupilsOK {
+		hd := a.head()
+		if win, ok := chooseWindow(hd, dec.width, dec.height, p, relax{}); ok {
+			img, err := render(dec.img, dec.orientation, win)
+			if err != nil {
+				return nil, err
+			}
+			jpg, err := encodeStandard(img)
+			if err != nil {
+				return nil, err
+			}
+			std = img
+			rep.Standard = Standard{Standardized: true, Crop: [4]int{win.x, win.y, win.w, win.h},
+				Scale: round(StandardHeight/float64(win.h), 4), JPEG: jpg}
+		} else {
+			pr := diagnose(hd, dec.width, dec.height, p)
+			problem = &pr
+		}
+	}
+	dec.img = nil // let the full-size image go before the standard photo is judged
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if std != nil {
+		// Judged on the standard pixels as encoded (quality 95: the stored JPEG
+		// differs from them by less than the checks can see).
+		r2 := c.pool.Get().(*raster)
+		defer c.pool.Put(r2)
+		r2.load(std, 1)
+		a = c.locateOn(r2, a.onStandard(rep.Standard.Crop), a.faceCount)
+		rep.add(verdict(CheckAspectRatio, true, float64(StandardWidth)/StandardHeight, fmt.Sprintf("%.2f ± %.2f", p.Aspect, p.AspectTol), ""))
+	} else {
+		rep.add(checkAspect(dec.width, dec.height, p))
+	}
+	a.measure(p)
 	a.report(rep, p)
+	if problem != nil {
+		rep.override(*problem)
+	}
 	rep.add(checkNotEdited(data))
 	rep.finish()
 	return rep, nil
+}
+
+// onStandard maps the subject's face from the original's work raster into the
+// standard photo cut at crop.
+func (a *analysis) onStandard(crop [4]int) face {
+	sx := float64(a.W) / float64(a.r.w)
+	sy := float64(a.H) / float64(a.r.h)
+	k := float64(StandardHeight) / float64(crop[3])
+	f := a.main
+	return face{row: (f.row*sy - float64(crop[1])) * k, col: (f.col*sx - float64(crop[0])) * k, size: f.size * sx * k, score: f.score}
+}
+
+// override fails the geometry check that makes a standard crop impossible, with
+// the reason.
+func (r *Report) override(pr cropProblem) {
+	for i, c := range r.Checks {
+		if c.ID == pr.check {
+			r.Checks[i].Passed = false
+			r.Checks[i].Message = pr.msg
+			if pr.minHead > 0 {
+				r.Checks[i].Detail = fmt.Sprintf("无标准裁剪：头部高度需≥%d像素（最大放大%.2f倍）；%s", pr.minHead, DefaultProfile().MaxUpscale, c.Detail)
+			} else {
+				r.Checks[i].Detail = "无标准裁剪；" + c.Detail
+			}
+		}
+	}
 }
 
 func (r *Report) add(cs ...Check) { r.Checks = append(r.Checks, cs...) }
@@ -251,6 +319,6 @@ func (c *Checker) decode(data []byte, p Profile, rep *Report) (decoded, bool) {
 		rep.add(failFormat("cmyk"), aspect)
 		return decoded{}, false
 	}
-	rep.add(passFormat(), aspect)
+	rep.add(passFormat()) // aspect_ratio is judged once the standard crop is known
 	return decoded{img: img, width: cfg.Width, height: cfg.Height, orientation: o}, true
 }

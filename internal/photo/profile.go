@@ -22,6 +22,12 @@ type Profile struct {
 	Aspect        float64 `json:"aspect"`         // aspect_ratio: width / height
 	AspectTol     float64 `json:"aspect_tolerance"`
 
+	// The standard crop (photo-spec.md "Standard crop"): the aims, and how much
+	// the window may be enlarged to reach min_width×min_height.
+	StdHeadHeight float64 `json:"std_head_height"` // head (hair top to chin) / frame height
+	StdHeadTop    float64 `json:"std_head_top"`    // hair top / frame height
+	MaxUpscale    float64 `json:"max_upscale"`
+
 	MinChroma float64 `json:"min_chroma"` // color_mode: mean C*ab of the face (whole image without a face)
 
 	MinFaceScore float64 `json:"min_face_score"` // single_face: pigo cluster score counted as a face
@@ -75,6 +81,9 @@ func DefaultProfile() Profile {
 		MaxMegapixels: 40,
 		Aspect:        0.75,
 		AspectTol:     0.02,
+		StdHeadHeight: 0.5,
+		StdHeadTop:    80.0 / 640,
+		MaxUpscale:    1.25,
 
 		MinChroma: 6,
 
@@ -124,6 +133,7 @@ func (p *Profile) limits() map[string]*float64 {
 		"min_file_bytes": &p.MinFileBytes, "max_file_bytes": &p.MaxFileBytes,
 		"min_width": &p.MinWidth, "min_height": &p.MinHeight, "max_megapixels": &p.MaxMegapixels,
 		"aspect": &p.Aspect, "aspect_tolerance": &p.AspectTol,
+		"std_head_height": &p.StdHeadHeight, "std_head_top": &p.StdHeadTop, "max_upscale": &p.MaxUpscale,
 		"min_chroma":     &p.MinChroma,
 		"min_face_score": &p.MinFaceScore, "max_yaw": &p.MaxYaw,
 		"max_center_offset": &p.MaxCenterOffset,
@@ -184,6 +194,9 @@ func Profiles(overrides map[string]map[string]float64) (map[string]Profile, erro
 				return nil, fmt.Errorf("photo profile %q: unknown limit key %q (known: %s)", name, k, strings.Join(LimitKeys(), ", "))
 			}
 			*f = overrides[name][k]
+		}
+		if p.MaxUpscale < 1 || p.StdHeadHeight <= 0 {
+			return nil, fmt.Errorf("photo profile %q: max_upscale must be ≥ 1 and std_head_height > 0", name)
 		}
 		out[name] = p
 	}

@@ -101,10 +101,11 @@ type Subject struct {
 	Level        string          `json:"level"`
 	Name         string          `json:"name"`
 	StudentNo    string          `json:"student_no"`
-	PhotoKey     string          `json:"photo_key"` // storage key of the photo under review
-	Checks       json.RawMessage `json:"checks"`    // the machine checks (api.md check objects)
-	Phone        string          `json:"-"`         // SMS recipient; empty: no SMS
-	OpenID       string          `json:"-"`         // subscribe-message recipient
+	PhotoKey     string          `json:"photo_key"`    // storage key of the photo under review: the standard photo when there is one
+	OriginalKey  string          `json:"original_key"` // storage key of the upload as sent
+	Checks       json.RawMessage `json:"checks"`       // the machine checks (api.md check objects)
+	Phone        string          `json:"-"`            // SMS recipient; empty: no SMS
+	OpenID       string          `json:"-"`            // subscribe-message recipient
 	// SubscribeGranted: the student accepted the result's subscribe message in the mini-program.
 	SubscribeGranted bool `json:"-"`
 	// Geometry is photo.Geometry as JSON (face box, pupils, eye line), drawn over the
@@ -116,6 +117,10 @@ type Subject struct {
 // transactions (ctx carries them).
 type Collections interface {
 	ReviewSubject(ctx context.Context, collectionID string) (Subject, error)
+	// LockForDecision locks the collection row in the caller's transaction and returns its
+	// status. Every decision on a collection (approve, reject, refund) takes this lock
+	// first, so they are serialised and a later one sees what the earlier one committed.
+	LockForDecision(ctx context.Context, collectionID string) (status string, err error)
 	MarkApproved(ctx context.Context, collectionID string, at time.Time) error
 	MarkRejected(ctx context.Context, collectionID string, reasons []string, at time.Time) error
 }

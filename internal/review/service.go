@@ -3,6 +3,7 @@ package review
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -270,13 +271,25 @@ func (s *Service) Decide(ctx context.Context, reviewer string, taskID int64, d D
 	var out Task
 	err = db.Tx(ctx, s.g, func(ctx context.Context) error {
 		var t Task
-		if err := db.ForUpdate(db.Conn(ctx, s.g).Where("id = ?", taskID)).Take(&t).Error; err != nil {
+		// The collection first (a refund locks it first too), then the task.
+		if err := db.Conn(ctx, s.g).Select("collection_id").Where("id = ?", taskID).Take(&t).Error; err != nil {
 			if db.IsNotFound(err) {
 				return ErrTaskNotFound
 			}
 			return apperr.Internal(fmt.Errorf("review: decide: %w", err))
 		}
+		colStatus, err := s.cols.LockForDecision(ctx, t.CollectionID)
+		if err != nil {
+			return err
+		}
+		if err := db.ForUpdate(db.Conn(ctx, s.g).Where("id = ?", taskID)).Take(&t).Error; err != nil {
+			return apperr.Internal(fmt.Errorf("review: decide: %w", err))
+		}
 		if err := held(&t, reviewer, now); err != nil {
+			if errors.Is(err, ErrAlreadyDecided) {
+				// Decided, or cancelled by a refund that committed first: say what stands.
+				return ErrAlreadyDecided.WithDetails(map[string]any{"review_status": t.Status, "collection_status": colStatus})
+			}
 			return err
 		}
 		status := StatusApproved

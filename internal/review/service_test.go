@@ -15,6 +15,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/gradphoto/gradphoto/internal/apperr"
+	"github.com/gradphoto/gradphoto/internal/db"
 	"github.com/gradphoto/gradphoto/internal/notify"
 )
 
@@ -76,6 +77,13 @@ func (f *fakeCollections) mark(id, status string, reasons []string, at time.Time
 	}
 	f.marks = append(f.marks, markCall{id, status, reasons, at})
 	return nil
+}
+
+func (f *fakeCollections) LockForDecision(ctx context.Context, id string) (string, error) {
+	if !db.InTx(ctx) {
+		return "", errors.New("LockForDecision outside a transaction")
+	}
+	return "in_review", nil
 }
 
 func (f *fakeCollections) MarkApproved(_ context.Context, id string, at time.Time) error {

@@ -1,8 +1,10 @@
 // Package usecase holds the rules that cross domains — what support, school
 // administrators and admins do to a student's collection, order, review, messages and
 // the audit trail at once — between the HTTP handlers (which only translate) and the
-// domain packages (which each own one thing). Every use case checks the actor's role
-// and school scope itself and records what it changed, who, when and why.
+// domain packages (which each own one thing). It takes such decisions in one
+// transaction, so that a rule is checked against the very state it changes. Every use
+// case checks the actor's role and school scope itself and records what it changed,
+// who, when and why.
 package usecase
 
 import (

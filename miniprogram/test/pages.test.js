@@ -302,7 +302,7 @@ describe('上传照片', () => {
     await pickAndUpload(env, page, 'wxfile://tmp/good.jpg');
     expect(text(page, '.accepted')).toContain('已通过自动检测');
     expect(allText(page)).toContain('照片疑似经过美颜或修图软件处理');
-    expect(text(page, '.next')).toBe('下一步：支付');
+    expect(text(page, '.next')).toBe('使用此照片，下一步：支付');
     await tap(env, page, '.next');
     expect(lastNavigation(env.wx)).toEqual({ kind: 'redirectTo', url: `/pages/pay/pay?id=${c.id}` });
   });
@@ -319,10 +319,34 @@ describe('上传照片', () => {
     expect(texts(page, '.review-reason')).toEqual(['· 双耳外露', '· 不戴耳环项链等饰品']);
     expect(text(page, '.reupload-notice')).toContain('无需再次支付');
     await pickAndUpload(env, page, 'wxfile://tmp/good.jpg');
-    expect(text(page, '.next')).toBe('提交审核，查看状态');
+    expect(text(page, '.next')).toBe('使用此照片，提交审核');
     await tap(env, page, '.next');
     expect(lastNavigation(env.wx)).toEqual({ kind: 'redirectTo', url: `/pages/review/review?id=${c.id}` });
     expect(env.server.requests.some((r) => r.path.endsWith('/order'))).toBe(false);
+  });
+
+  test('an accepted photo is shown as the standard photo, with 重新选择 and 使用此照片', async () => {
+    const env = setup();
+    const c = env.server.addCollection({ owner: 'sandbox-student', status: 'code_ok' });
+    const page = await openPage(env, `/pages/photo/photo?id=${c.id}`);
+    await pickAndUpload(env, page, 'wxfile://tmp/good.jpg');
+    const dl = env.wx.calls.downloadFile[0];
+    expect(dl.url).toBe(`http://127.0.0.1:8080/api/v1/collections/${c.id}/photo/standard`);
+    expect(dl.header.Authorization).toMatch(/^Bearer /);
+    expect(page.querySelector('.standard-photo')).toBeTruthy();
+    expect(page.instance.data.standardPath).toBe(`wxfile://tmp/standard-${c.id}.jpg`);
+    expect(page.querySelector('.photo-preview')).toBeFalsy(); // the upload as picked is not what is shown
+    await tap(env, page, '.standard-photo');
+    expect(env.wx.calls.previewImage[0].urls).toEqual([`wxfile://tmp/standard-${c.id}.jpg`]);
+    // 重新选择 goes back to the picker, without the standard photo.
+    await tap(env, page, '.change');
+    expect(page.querySelector('.standard-photo')).toBeFalsy();
+    expect(page.querySelector('.choose-media')).toBeTruthy();
+    // A second accepted upload, then 使用此照片 goes on to payment.
+    await pickAndUpload(env, page, 'wxfile://tmp/good2.jpg');
+    expect(page.querySelector('.standard-photo')).toBeTruthy();
+    await tap(env, page, '.next');
+    expect(lastNavigation(env.wx)).toEqual({ kind: 'redirectTo', url: `/pages/pay/pay?id=${c.id}` });
   });
 
   test('an error other than photo_rejected is shown in a modal', async () => {

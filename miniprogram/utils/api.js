@@ -21,6 +21,7 @@ const PATHS = Object.freeze({
   createOrder: { method: 'POST', path: '/api/v1/collections/:id/order' },
   subscribe: { method: 'POST', path: '/api/v1/collections/:id/subscribe' },
   approvedPhoto: { method: 'GET', path: '/api/v1/collections/:id/photo', download: true },
+  standardPhoto: { method: 'GET', path: '/api/v1/collections/:id/photo/standard', download: true },
 });
 
 const MESSAGES = {
@@ -370,6 +371,8 @@ function createClient({ wx, config, sleep }) {
     setSubscription: (id, accepted, opts = {}) =>
       request('subscribe', Object.assign({ params: { id }, data: { accepted: !!accepted } }, opts)).then((b) => b.collection),
     downloadApprovedPhoto: (id, opts = {}) => download('approvedPhoto', Object.assign({ params: { id } }, opts)),
+    /** The 480×640 standard photo the server cut from the upload (what the reviewer and 学信网 see). */
+    downloadStandardPhoto: (id, opts = {}) => download('standardPhoto', Object.assign({ params: { id } }, opts)),
   };
 }
 

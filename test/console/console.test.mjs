@@ -143,6 +143,15 @@ browserTest('reviewer: claim, reject with a reason, next, approve, queue empty',
   assert.match(await page.locator('#checks tbody').textContent(), /眼睛位置/);
   assert.match(await page.locator('#lease').textContent(), /^\d+:\d\d$/);
   assert.equal(await page.locator('#reasons li').count(), 10);
+  // The reviewer sees the 480×640 standard photo; V shows the upload as sent and back.
+  assert.equal(await page.locator('#photo').evaluate((img) => `${img.naturalWidth}×${img.naturalHeight}`), '480×640');
+  const stdSrc = await page.locator('#photo').getAttribute('src');
+  await page.keyboard.press('v');
+  await page.waitForFunction((src) => document.getElementById('photo')?.getAttribute('src') !== src, stdSrc);
+  assert.match(await page.locator('#photo').getAttribute('src'), /\/photo\/original$/);
+  assert.ok(await page.locator('.photo-wrap.hide-overlay').count() === 1, 'overlay hidden on the original');
+  await page.keyboard.press('v');
+  assert.equal(await page.locator('#photo').getAttribute('src'), stdSrc);
   const first = await page.locator('.who-card h1').textContent();
   await shot('review');
   if (process.env.UPDATE_REVIEW_SCREENSHOT) { // npm run screenshot: the README's picture

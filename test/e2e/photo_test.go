@@ -136,8 +136,32 @@ func TestPhotoUpload(t *testing.T) {
 		}
 	}
 
+	// No accepted photo yet: no standard photo.
+	if r := s.do("GET", path+"/standard", tok, nil).must(t, 404); r.errCode() != "standard_photo_not_available" {
+		t.Fatalf("%s", r.Body)
+	}
+
 	r := s.upload(path, tok, "photo", "p.jpg", compliantPhoto(t)).must(t, 200)
 	c := collectionOf(r)
+	std, _ := r.JSON["standard"].(map[string]any)
+	crop, _ := std["crop"].([]any)
+	if std["standardized"] != true || len(crop) != 4 || std["scale"] == nil {
+		t.Fatalf("standard %v", r.JSON["standard"])
+	}
+	if u, _ := c["photo"].(map[string]any)["standard_url"].(string); u != path+"/standard" {
+		t.Fatalf("standard_url %q", u)
+	}
+	// The student previews the standard photo: 480×640, a JPEG.
+	sr := s.do("GET", path+"/standard", tok, nil).must(t, 200)
+	if ct := sr.Header.Get("Content-Type"); ct != "image/jpeg" {
+		t.Fatalf("content type %q", ct)
+	}
+	if b := decodeJPEG(t, sr.Body).Bounds(); b.Dx() != 480 || b.Dy() != 640 {
+		t.Fatalf("standard photo %v", b)
+	}
+	// Only its owner sees it.
+	other := s.login("photo-other")
+	s.do("GET", path+"/standard", other, nil).must(t, 404)
 	if c["status"] != "photo_ok" || c["photo"] == nil {
 		t.Fatalf("%s", r.Body)
 	}

@@ -33,8 +33,12 @@ func TestReviewRejectThenApprove(t *testing.T) {
 			t.Fatalf("claim shows no machine checks: %s", r.Body)
 		}
 		taskPath := fmt.Sprintf("/admin/api/v1/reviews/%v", rv["id"])
-		if got := s.do("GET", rv["photo_url"].(string), staff, nil).must(t, 200); !bytes.Equal(got.Body, photo) {
-			t.Fatal("the claimant's photo view is not the uploaded photo")
+		// The reviewer judges the standard photo; the original is one click away.
+		if got := s.do("GET", rv["photo_url"].(string), staff, nil).must(t, 200); !bytes.Equal(got.Body, s.do("GET", "/api/v1/collections/"+id+"/photo/standard", tok, nil).must(t, 200).Body) {
+			t.Fatal("the claimant's photo view is not the standard photo")
+		}
+		if got := s.do("GET", rv["original_photo_url"].(string), staff, nil).must(t, 200); !bytes.Equal(got.Body, photo) {
+			t.Fatal("the claimant's original view is not the uploaded photo")
 		}
 		if code := s.do("GET", rv["photo_url"].(string), staff2, nil).must(t, 409).errCode(); code != "review_not_your_claim" {
 			t.Fatalf("another reviewer's photo view: %s", code)

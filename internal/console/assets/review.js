@@ -55,7 +55,7 @@ function showIdle(p, text) {
 
 function shortcutsHelp() {
   return h('p.muted.shortcuts', '快捷键：', h('kbd', 'N'), ' 领取 · ', h('kbd', 'A'), ' 通过 · ',
-    h('kbd', 'R'), ' 不通过 · ', h('kbd', 'S'), ' 放回队列 · ', h('kbd', '1'), '–', h('kbd', '9'), h('kbd', '0'), ' 勾选原因 · ', h('kbd', 'O'), ' 显示/隐藏标注。',
+    h('kbd', 'R'), ' 不通过 · ', h('kbd', 'S'), ' 放回队列 · ', h('kbd', '1'), '–', h('kbd', '9'), h('kbd', '0'), ' 勾选原因 · ', h('kbd', 'O'), ' 显示/隐藏标注 · ', h('kbd', 'V'), ' 标准照/原图。',
     '提交结论后自动领取下一张。');
 }
 
@@ -116,8 +116,13 @@ function showTask(p, task) {
   const putBack = h('button.secondary#release', { type: 'button', title: '不作结论，交给其他审核员', on: { click: () => release(p) } },
     '放回队列', h('kbd', 'S'));
 
+  // The reviewer judges the standard photo (what 学信网 receives); V shows the upload as sent.
+  p.original = false;
+  const toggle = task.original_photo_url
+    ? h('button.secondary#photo-toggle', { type: 'button', on: { click: () => toggleOriginal(p) } }, '看原图', h('kbd', 'V'))
+    : null;
   clear(p.root).append(h('section.review',
-    h('div.photo-col', photo,
+    h('div.photo-col', photo, toggle,
       h('p.legend', h('span.sw.face', ''), '人脸框 ', h('span.sw.eye', ''), '眼睛连线 ', h('span.sw.band', ''), '两侧绿条：标准区间（眼睛 200–300 px，头顶 50–110 px / 640） ', h('span.sw.line', ''), '头顶/下巴')),
     h('div.side',
       h('div.who-card',
@@ -147,6 +152,21 @@ function showTask(p, task) {
     p.timer = setInterval(tick, 1000);
   }
   approve.focus();
+}
+
+// toggleOriginal swaps the standard photo for the original upload and back; the
+// overlay is drawn in the standard photo's pixels, so it is hidden on the original.
+function toggleOriginal(p) {
+  const img = document.getElementById('photo');
+  const wrap = document.querySelector('.photo-wrap');
+  const btn = document.getElementById('photo-toggle');
+  if (!p.task || !p.task.original_photo_url || !img || !wrap) return;
+  p.original = !p.original;
+  img.src = p.original ? p.task.original_photo_url : p.task.photo_url;
+  img.alt = p.original ? '原图' : '标准照（待审核照片）';
+  wrap.classList.toggle('original', p.original);
+  wrap.classList.toggle('hide-overlay', p.original || !p.overlay);
+  if (btn) btn.firstChild.textContent = p.original ? '看标准照' : '看原图';
 }
 
 function photoWithOverlay(task, p) {
@@ -205,7 +225,8 @@ function checksTable(checks) {
       const mark = c.passed ? '✓' : c.severity === 'warning' ? '!' : '✗';
       return h(`tr.${cls}`, { dataset: { check: c.id } },
         h('td.mark', { title: c.passed ? '通过' : c.severity === 'warning' ? '提醒' : '未通过' }, mark),
-        h('td', CHECK_LABEL[c.id] || c.id, !c.passed && c.message ? h('div.msg', c.message) : null),
+        h('td', CHECK_LABEL[c.id] || c.id, !c.passed && c.message ? h('div.msg', c.message) : null,
+          c.detail ? h('div.detail.muted', c.detail) : null),
         h('td.num', fmtValue(c.value)),
         h('td.num', c.limit || ''));
     })));
@@ -266,7 +287,10 @@ function onKey(p, ev) {
   } else if (k === 'o') {
     p.overlay = !p.overlay;
     const wrap = document.querySelector('.photo-wrap');
-    if (wrap) wrap.classList.toggle('hide-overlay', !p.overlay);
+    if (wrap) wrap.classList.toggle('hide-overlay', !p.overlay || p.original);
+  } else if (k === 'v') {
+    ev.preventDefault();
+    toggleOriginal(p);
   } else if (/^[0-9]$/.test(k)) {
     const i = k === '0' ? 9 : Number(k) - 1;
     const box = document.getElementById(`reason-${i}`);

@@ -2,6 +2,8 @@
 // (field `photo`). A rejection lists every failed check (details.checks) so the student
 // fixes all at once; warnings are shown but let the photo through. After a review
 // rejection this page takes the new photo back to review without a new payment.
+// An accepted photo is shown as the standard photo the server cut from it (480×640,
+// what the reviewer and 学信网 see), with 重新选择 and 使用此照片.
 const { decodeQuery, nextPageFor } = require('../../utils/flow');
 const { chooseImage } = require('../../utils/media');
 
@@ -21,6 +23,7 @@ Component({
     rejectedMessage: '',
     rejectedChecks: [],
     accepted: false,
+    standardPath: '',
     warningChecks: [],
     nextText: '下一步：支付',
     collection: null,
@@ -81,8 +84,9 @@ Component({
           accepted: true,
           collection: res.collection,
           warningChecks: failed(checks, 'warning'),
-          nextText: res.collection.status === 'photo_ok' ? '下一步：支付' : '提交审核，查看状态',
+          nextText: res.collection.status === 'photo_ok' ? '使用此照片，下一步：支付' : '使用此照片，提交审核',
         });
+        await this.loadStandard();
       } catch (err) {
         this.setData({ uploading: false });
         if (err.code === 'photo_rejected') {
@@ -93,12 +97,25 @@ Component({
       }
     },
 
+    async loadStandard() {
+      try {
+        const path = await getApp().api.downloadStandardPhoto(this.data.id, { quiet: true });
+        this.setData({ standardPath: path });
+      } catch (err) {
+        // The photo is accepted either way; without the preview the student still goes on.
+      }
+    },
+
+    previewStandard() {
+      if (this.data.standardPath) wx.previewImage({ urls: [this.data.standardPath], current: this.data.standardPath });
+    },
+
     next() {
       if (this.data.collection) wx.redirectTo({ url: nextPageFor(this.data.collection) });
     },
 
     change() {
-      this.setData({ accepted: false, filePath: '', warningChecks: [], progress: 0 });
+      this.setData({ accepted: false, filePath: '', standardPath: '', warningChecks: [], progress: 0 });
     },
   },
 });

@@ -140,7 +140,7 @@ class FakeServer {
       return { status: 200, body: { collections: mine } };
     }
     if (method === 'POST' && path === '/api/v1/collections') return this.createCollection(openid, body);
-    if ((m = path.match(/^\/api\/v1\/collections\/([^/]+)(\/[a-z-]+)?$/))) {
+    if ((m = path.match(/^\/api\/v1\/collections\/([^/]+)((?:\/[a-z-]+)*)$/))) {
       const entry = this.collections.get(decodeURIComponent(m[1]));
       if (!entry) return { status: 404, body: errorBody('not_found', '没有找到该采集记录') };
       if (entry.owner !== openid) return { status: 403, body: errorBody('forbidden', '无权访问') };
@@ -163,6 +163,9 @@ class FakeServer {
           if (!body || typeof body.accepted !== 'boolean') return { status: 400, body: errorBody('invalid_input', '请求格式不正确') };
           c.subscribed = body.accepted;
           return { status: 200, body: { collection: c } };
+        case 'GET /photo/standard':
+          if (!c.photo || !c.photo.standard_url) return { status: 404, body: errorBody('standard_photo_not_available', '还没有通过检测的照片，请先上传照片') };
+          return { status: 200, body: { tempFilePath: `wxfile://tmp/standard-${c.id}.jpg` } };
         case 'GET /photo':
           if (c.status !== 'approved' && c.status !== 'exported') return this.wrongStep();
           return { status: 200, body: { tempFilePath: `wxfile://tmp/approved-${c.id}.jpg` } };
@@ -239,7 +242,7 @@ class FakeServer {
       return { status: 422, body: errorBody('photo_rejected', '照片不符合标准', { checks: failingChecks() }) };
     }
     const checks = passingChecks();
-    c.photo = { uploaded_at: '2026-06-01T10:10:00+08:00', checks };
+    c.photo = { uploaded_at: '2026-06-01T10:10:00+08:00', checks, standard_url: `/api/v1/collections/${c.id}/photo/standard` };
     // A re-upload after a rejection goes back to review; the order stays paid.
     if (c.order && c.order.status === 'paid') {
       c.status = 'in_review';
@@ -247,7 +250,7 @@ class FakeServer {
     } else {
       c.status = 'photo_ok';
     }
-    return { status: 200, body: { collection: c, checks } };
+    return { status: 200, body: { collection: c, checks, standard: { standardized: true, crop: [40, 60, 720, 960], scale: 0.6667 } } };
   }
 
   order(c, body) {

@@ -1,0 +1,364 @@
+package photo
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"image/jpeg"
+	"math"
+)
+
+// Standard is how an upload became the 480×640 standard photo (photo-spec.md,
+// "Standard crop"). Crop is the window in the upright original's pixels; Scale is
+// standard pixels per original pixel (≤ the profile's max_upscale).
+type Standard struct {
+	Standardized bool    `json:"standardized"`
+	Crop         [4]int  `json:"crop"` // x, y, w, h
+	Scale        float64 `json:"scale"`
+	JPEG         []byte  `json:"-"` // the standard photo's bytes, when Standardized
+}
+
+// The standard photo's size and JPEG quality.
+const (
+	StandardWidth   = 480
+	StandardHeight  = 640
+	standardQuality = 95
+)
+
+// head is what the crop is chosen from, in upright original pixels.
+type head struct {
+	top, chin, eyes float64 // rows
+	centre          float64 // column of the face's centre
+	faceWidth       float64
+}
+
+// cropProblem says why no standard window exists; the geometry check it names
+// fails with its message.
+type cropProblem struct {
+	check string
+	msg   string
+	// minHead is the smallest head (hair top to chin) in original pixels that a
+	// standard crop of this photo needs, when the face is too small.
+	minHead int
+}
+
+// bandMargin keeps the chosen window this share of each band's width away from
+// its edges, so the measurements on the standard photo, taken afresh, land inside.
+const bandMargin = 0.12
+
+type band struct{ lo, hi float64 }
+
+func shrink(lo, hi float64) band {
+	m := (hi - lo) * bandMargin
+	return band{lo + m, hi - m}
+}
+
+// window is a crop in upright original pixels; h is a multiple of 4 so w = 3h/4 exactly.
+type window struct{ x, y, w, h int }
+
+// relax lists the image-edge constraints a search may ignore, to name the one
+// that makes a crop impossible.
+type relax struct{ upscale, top, bottom, sides bool }
+
+// chooseWindow finds the 3:4 window nearest to the aim (head height std_head_height
+// of the frame, hair top at std_head_top, face centred) whose head height, hair top,
+// eye line, face width and centring all lie inside their bands, inside the W×H
+// original and scaled up by at most max_upscale. ok is false when none exists.
+func chooseWindow(hd head, W, H int, p Profile, rx relax) (window, bool) {
+	aspect := float64(StandardWidth) / StandardHeight
+	hh := shrink(p.MinHeadHeight, p.MaxHeadHeight)
+	ht := shrink(p.MinHeadTop, p.MaxHeadTop)
+	el := shrink(p.MinEyeLine, p.MaxEyeLine)
+	fw := shrink(p.MinFaceWidth, p.MaxFaceWidth)
+	co := p.MaxCenterOffset * (1 - 2*bandMargin)
+	headH := hd.chin - hd.top
+	if headH <= 0 || hd.faceWidth <= 0 {
+		return window{}, false
+	}
+	lo := math.Max(headH/hh.hi, hd.faceWidth/(fw.hi*aspect))
+	hi := math.Min(headH/hh.lo, hd.faceWidth/(fw.lo*aspect))
+	if !rx.upscale {
+		lo = math.Max(lo, StandardHeight/p.MaxUpscale)
+	}
+	if !rx.top && !rx.bottom {
+		hi = math.Min(hi, float64(H))
+	}
+	if !rx.sides {
+		hi = math.Min(hi, float64(W)/aspect)
+	}
+	lo4, hi4 := int(math.Ceil(lo/4))*4, int(math.Floor(hi/4))*4
+	if lo4 > hi4 {
+		return window{}, false
+	}
+	aim := int(math.Round(headH/p.StdHeadHeight/4)) * 4
+	aim = min(max(aim, lo4), hi4)
+	// Nearest height first, alternating above and below the aim.
+	for d := 0; aim-d >= lo4 || aim+d <= hi4; d += 4 {
+		for _, h := range []int{aim - d, aim + d} {
+			if h < lo4 || h > hi4 || (d == 0 && h != aim) {
+				continue
+			}
+			if w, ok := placeWindow(hd, W, H, h, p, ht, el, co, rx); ok {
+				return w, true
+			}
+			if d == 0 {
+				break
+			}
+		}
+	}
+	return window{}, false
+}
+
+// placeWindow positions a window of height h: the rows and columns the bands and
+// the original allow, then the ones nearest the aim.
+func placeWindow(hd head, W, H, h int, p Profile, ht, el band, co float64, rx relax) (window, bool) {
+	fh := float64(h)
+	w := h * 3 / 4
+	fw := float64(w)
+	topLo := math.Max(hd.top-ht.hi*fh, hd.eyes-el.hi*fh)
+	topHi := math.Min(hd.top-ht.lo*fh, hd.eyes-el.lo*fh)
+	if !rx.top {
+		topLo = math.Max(topLo, 0)
+	}
+	if !rx.bottom {
+		topHi = math.Min(topHi, float64(H-h))
+	}
+	leftLo := hd.centre - fw/2 - co*fw
+	leftHi := hd.centre - fw/2 + co*fw
+	if !rx.sides {
+		leftLo = math.Max(leftLo, 0)
+		leftHi = math.Min(leftHi, float64(W-w))
+	}
+	y0, y1 := int(math.Ceil(topLo)), int(math.Floor(topHi))
+	x0, x1 := int(math.Ceil(leftLo)), int(math.Floor(leftHi))
+	if y0 > y1 || x0 > x1 {
+		return window{}, false
+	}
+	y := min(max(int(math.Round(hd.top-p.StdHeadTop*fh)), y0), y1)
+	x := min(max(int(math.Round(hd.centre-fw/2)), x0), x1)
+	return window{x, y, w, h}, true
+}
+
+// diagnose names why chooseWindow found nothing: the single image constraint
+// whose removal makes a window possible, checked in the order a student can act on.
+func diagnose(hd head, W, H int, p Profile) cropProblem {
+	headH := hd.chin - hd.top
+	if _, ok := chooseWindow(hd, W, H, p, relax{upscale: true}); ok {
+		// The smallest head the resolution allows: half of the smallest window.
+		need := int(math.Ceil(StandardHeight / p.MaxUpscale * shrink(p.MinHeadHeight, p.MaxHeadHeight).lo))
+		return cropProblem{check: CheckFaceWidth, minHead: need,
+			msg: fmt.Sprintf("人像在照片中太小（头部约%d像素高，至少需要%d像素），无法生成清晰的标准照：请靠近一些重新拍摄，或上传手机拍摄的原图", int(headH), need)}
+	}
+	if _, ok := chooseWindow(hd, W, H, p, relax{top: true}); ok {
+		return cropProblem{check: CheckHeadTop, msg: "头顶离照片上边缘太近（或被截掉），无法裁出标准照：请重新拍摄，头顶上方留出一些背景"}
+	}
+	if _, ok := chooseWindow(hd, W, H, p, relax{bottom: true}); ok {
+		return cropProblem{check: CheckHeadHeight, msg: "照片下方截得太多，下巴或肩膀被截掉了：请重新拍摄，拍到双肩"}
+	}
+	if _, ok := chooseWindow(hd, W, H, p, relax{sides: true}); ok {
+		return cropProblem{check: CheckFaceCentered, msg: "头部太靠近照片左右边缘，无法裁出居中的标准照：请重新拍摄，人站在画面正中"}
+	}
+	if _, ok := chooseWindow(hd, W, H, p, relax{upscale: true, top: true, bottom: true, sides: true}); ok {
+		return cropProblem{check: CheckHeadHeight, msg: "人像离镜头太近，头部和肩膀没有完整拍进照片：请离镜头远一些重新拍摄，头顶上方和肩膀都要留出空间"}
+	}
+	return cropProblem{check: CheckHeadHeight, msg: "未能从照片中裁出符合标准的头像（头部比例异常）：请正对镜头重新拍摄"}
+}
+
+// render resamples window win of the upright original into the 480×640 standard
+// photo. Only a crop and a resize: no colour change, no smoothing beyond the
+// resampling filter, nothing painted.
+func render(img image.Image, o int, win window) (image.Image, error) {
+	// Resample in stored orientation (the window mapped back), then turn the
+	// small result upright.
+	sw, sh := img.Bounds().Dx(), img.Bounds().Dy()
+	sx, sy, sWw, sWh := storedRect(o, win, sw, sh)
+	ow, oh := StandardWidth, StandardHeight
+	if o >= 5 {
+		ow, oh = oh, ow
+	}
+	var out image.Image
+	switch src := img.(type) {
+	case *image.YCbCr:
+		dst := image.NewYCbCr(image.Rect(0, 0, ow, oh), image.YCbCrSubsampleRatio444)
+		b := src.Bounds()
+		cw, ch := chromaFactor(src.SubsampleRatio)
+		resamplePlane(src.Y[src.YOffset(b.Min.X, b.Min.Y):], src.YStride, sw, sh, float64(sx), float64(sy), float64(sWw), float64(sWh), dst.Y, ow, oh)
+		cOff := src.COffset(b.Min.X, b.Min.Y)
+		csw, csh := (sw+cw-1)/cw, (sh+ch-1)/ch
+		fx, fy := float64(sx)/float64(cw), float64(sy)/float64(ch)
+		fw, fh := float64(sWw)/float64(cw), float64(sWh)/float64(ch)
+		resamplePlane(src.Cb[cOff:], src.CStride, csw, csh, fx, fy, fw, fh, dst.Cb, ow, oh)
+		resamplePlane(src.Cr[cOff:], src.CStride, csw, csh, fx, fy, fw, fh, dst.Cr, ow, oh)
+		out = uprightYCbCr(dst, o)
+	case *image.Gray:
+		dst := image.NewGray(image.Rect(0, 0, ow, oh))
+		b := src.Bounds()
+		resamplePlane(src.Pix[src.PixOffset(b.Min.X, b.Min.Y):], src.Stride, sw, sh, float64(sx), float64(sy), float64(sWw), float64(sWh), dst.Pix, ow, oh)
+		out = uprightGray(dst, o)
+	default:
+		return nil, fmt.Errorf("photo: standard from %T", img)
+	}
+	return out, nil
+}
+
+func encodeStandard(img image.Image) ([]byte, error) {
+	var buf bytes.Buffer
+	buf.Grow(96 << 10)
+	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: standardQuality}); err != nil {
+		return nil, fmt.Errorf("photo: encode standard: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func chromaFactor(r image.YCbCrSubsampleRatio) (int, int) {
+	switch r {
+	case image.YCbCrSubsampleRatio422:
+		return 2, 1
+	case image.YCbCrSubsampleRatio420:
+		return 2, 2
+	case image.YCbCrSubsampleRatio440:
+		return 1, 2
+	case image.YCbCrSubsampleRatio411:
+		return 4, 1
+	case image.YCbCrSubsampleRatio410:
+		return 4, 2
+	}
+	return 1, 1
+}
+
+// storedRect maps an upright window to the stored image of size sw×sh.
+func storedRect(o int, win window, sw, sh int) (x, y, w, h int) {
+	ax, ay := storedPixel(o, win.x, win.y, sw, sh)
+	bx, by := storedPixel(o, win.x+win.w-1, win.y+win.h-1, sw, sh)
+	return min(ax, bx), min(ay, by), abs(bx-ax) + 1, abs(by-ay) + 1
+}
+
+func abs(v int) int {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
+
+// resamplePlane resizes the region (x, y, w, h) of an 8-bit plane (sw×sh samples,
+// row stride) to ow×oh into dst (stride ow), separably with a tent filter as wide
+// as the scale: area-faithful when shrinking, bilinear when enlarging.
+func resamplePlane(src []byte, stride, sw, sh int, x, y, w, h float64, dst []byte, ow, oh int) {
+	cols := tentWeights(x, w, sw, ow)
+	rows := tentWeights(y, h, sh, oh)
+	r0, r1 := rows.span()
+	tmp := make([]float32, (r1-r0)*ow)
+	for sy := r0; sy < r1; sy++ {
+		line := src[sy*stride:]
+		t := tmp[(sy-r0)*ow:]
+		for ox := 0; ox < ow; ox++ {
+			var v float32
+			for k, wt := range cols.w[ox] {
+				v += wt * float32(line[cols.start[ox]+k])
+			}
+			t[ox] = v
+		}
+	}
+	acc := make([]float32, ow)
+	for oy := 0; oy < oh; oy++ {
+		d := dst[oy*ow : oy*ow+ow]
+		clear(acc)
+		for k, wt := range rows.w[oy] {
+			t := tmp[(rows.start[oy]+k-r0)*ow:]
+			for ox := 0; ox < ow; ox++ {
+				acc[ox] += wt * t[ox]
+			}
+		}
+		for ox, v := range acc {
+			d[ox] = uint8(min(255, max(0, math.Round(float64(v)))))
+		}
+	}
+}
+
+// weights are a filter's taps: output i reads source samples start[i]+k with w[i][k].
+type weights struct {
+	start []int
+	w     [][]float32
+}
+
+func (ws weights) span() (int, int) {
+	lo, hi := ws.start[0], 0
+	for i, s := range ws.start {
+		lo = min(lo, s)
+		hi = max(hi, s+len(ws.w[i]))
+	}
+	return lo, hi
+}
+
+func tentWeights(off, length float64, n, out int) weights {
+	step := length / float64(out)
+	radius := math.Max(1, step)
+	ws := weights{start: make([]int, out), w: make([][]float32, out)}
+	for i := 0; i < out; i++ {
+		c := off + (float64(i)+0.5)*step
+		a := max(0, int(math.Floor(c-radius-0.5)))
+		b := min(n-1, int(math.Ceil(c+radius-0.5)))
+		var taps []float32
+		var sum float64
+		first := -1
+		for s := a; s <= b; s++ {
+			wt := 1 - math.Abs(float64(s)+0.5-c)/radius
+			if wt <= 0 {
+				if first >= 0 {
+					break
+				}
+				continue
+			}
+			if first < 0 {
+				first = s
+			}
+			taps = append(taps, float32(wt))
+			sum += wt
+		}
+		if first < 0 { // cannot happen for a window inside the image; stay safe
+			first, taps, sum = min(max(int(c), 0), n-1), []float32{1}, 1
+		}
+		for k := range taps {
+			taps[k] = float32(float64(taps[k]) / sum)
+		}
+		ws.start[i], ws.w[i] = first, taps
+	}
+	return ws
+}
+
+// uprightYCbCr turns a 4:4:4 image stored with orientation o upright.
+func uprightYCbCr(m *image.YCbCr, o int) *image.YCbCr {
+	if o < 2 || o > 8 {
+		return m
+	}
+	w, h := m.Rect.Dx(), m.Rect.Dy()
+	y, dw, dh := orientPlane(m.Y, w, h, o)
+	cb, _, _ := orientPlane(m.Cb, w, h, o)
+	cr, _, _ := orientPlane(m.Cr, w, h, o)
+	return &image.YCbCr{Y: y, Cb: cb, Cr: cr, YStride: dw, CStride: dw,
+		SubsampleRatio: image.YCbCrSubsampleRatio444, Rect: image.Rect(0, 0, dw, dh)}
+}
+
+func uprightGray(m *image.Gray, o int) *image.Gray {
+	if o < 2 || o > 8 {
+		return m
+	}
+	pix, dw, dh := orientPlane(m.Pix, m.Rect.Dx(), m.Rect.Dy(), o)
+	return &image.Gray{Pix: pix, Stride: dw, Rect: image.Rect(0, 0, dw, dh)}
+}
+
+// orientPlane turns a w×h plane (stride w) stored with orientation o upright.
+func orientPlane(src []byte, w, h, o int) ([]byte, int, int) {
+	dw, dh := w, h
+	if o >= 5 {
+		dw, dh = h, w
+	}
+	out := make([]byte, dw*dh)
+	for y := 0; y < dh; y++ {
+		for x := 0; x < dw; x++ {
+			sx, sy := storedPixel(o, x, y, w, h)
+			out[y*dw+x] = src[sy*w+sx]
+		}
+	}
+	return out, dw, dh
+}
