@@ -168,7 +168,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		deps.Sandbox = append(deps.Sandbox, sbMini, sandbox.NewSubscribe(sbMini), sandbox.NewSMS(a.Outbox))
 		deps.Sandbox = append(deps.Sandbox, pays.sandbox)
 	}
-	deps.Admin = a.wireAdmin(photos.checker)
+	deps.Admin = a.wireAdmin(photos.checker, codes.sealer)
 	a.Payments.SetAlerts(paymentAlerts{trail: a.Audit, outbox: a.Outbox, phone: cfg.Support.AlertPhone})
 	a.Router, a.HTTP = httpapi.NewRouter(deps)
 

@@ -33,6 +33,7 @@ func newReview(cfg *config.Config, a *App, mini *auth.MiniProgram, now func() ti
 			SdkAppID: t.SdkAppID, SignName: t.SignName, Templates: map[string]string{
 				notify.TemplateReviewApproved: t.TemplateApproved, notify.TemplateReviewRejected: t.TemplateRejected,
 				notify.TemplateReminder:       t.TemplateReminder,
+				notify.TemplateCHSIFailed:     t.TemplateCHSIFailed,
 				notify.TemplatePaymentAnomaly: t.TemplatePaymentAnomaly}}, nil, now)
 		if err != nil {
 			return nil, err

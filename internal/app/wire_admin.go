@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/gradphoto/gradphoto/internal/audit"
+	"github.com/gradphoto/gradphoto/internal/capturecode"
 	"github.com/gradphoto/gradphoto/internal/collection"
 	"github.com/gradphoto/gradphoto/internal/httpapi"
 	"github.com/gradphoto/gradphoto/internal/notify"
@@ -18,6 +19,8 @@ import (
 // Compile-time checks of what the staff API is handed.
 var (
 	_ collection.PhotoCropper    = (*photo.Checker)(nil)
+	_ collection.CodeOpener      = (*capturecode.Sealer)(nil)
+	_ collection.Outbox          = (*notify.Outbox)(nil)
 	_ roster.SchoolLevels        = schoolLevels{}
 	_ httpapi.AdminOrders        = (*payment.Service)(nil)
 	_ httpapi.AdminRefunds       = (*usecase.Refunds)(nil)
@@ -40,12 +43,18 @@ func (s schoolLevels) SchoolLevels(ctx context.Context, id string) ([]string, er
 
 // wireAdmin builds the audit trail, the roster importer and the staff side of the
 // collection service, and hands them with payment, review and notify to the staff API.
-// cropper is the app's one photo.Checker (its detector is loaded once).
-func (a *App) wireAdmin(cropper collection.PhotoCropper) *httpapi.AdminDeps {
+// cropper is the app's one photo.Checker (its detector is loaded once); codes opens the
+// sealed 采集码 for the export manifests.
+func (a *App) wireAdmin(cropper collection.PhotoCropper, codes collection.CodeOpener) *httpapi.AdminDeps {
 	a.Audit = audit.NewLog(a.DB, a.now, a.Log)
 	a.Importer = roster.NewImporter(a.Roster, schoolLevels{a.Schools}, a.Audit)
 	a.Staff = collection.NewStaff(a.Collections, a.Audit)
-	d := &httpapi.AdminDeps{Staff: a.Staff, Importer: a.Importer, Trail: a.Audit, Cropper: cropper,
+	delivery := collection.Delivery{Codes: codes, Cropper: cropper}
+	if a.Outbox != nil {
+		delivery.Outbox = a.Outbox
+	}
+	a.Staff.SetDelivery(delivery)
+	d := &httpapi.AdminDeps{Staff: a.Staff, Importer: a.Importer, Trail: a.Audit,
 		Cases: usecase.New(usecase.Deps{DB: a.DB, Auth: a.Auth, Schools: a.Schools, Roster: a.Roster, Collections: a.Collections,
 			Staff: a.Staff, Payments: a.Payments, Reviews: a.Reviews, Outbox: a.Outbox, Trail: a.Audit, Now: a.now})}
 	// Typed nil pointers would make non-nil interfaces: assign only what is built.

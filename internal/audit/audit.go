@@ -26,8 +26,11 @@ const (
 	ActionLogin           = "staff_login"
 	ActionLoginFailed     = "staff_login_failed"
 	ActionRosterImport    = "roster_import"
-	ActionExport          = "export"
-	ActionLookup          = "lookup" // a view of a student's data (and photo status)
+	ActionExport          = "export"          // a new export batch (count: its photos)
+	ActionExportDownload  = "export_download" // a batch's ZIP downloaded again
+	ActionBatchSubmitted  = "batch_submitted" // the school says it uploaded a batch to 学信网
+	ActionCHSIResults     = "chsi_results"    // 学信网's result list imported
+	ActionLookup          = "lookup"          // a view of a student's data (and photo status)
 	ActionPhotoView       = "photo_view"
 	ActionRefundRequested = "refund_requested" // written before WeChat Pay is asked
 	ActionRefund          = "refund"           // WeChat Pay accepted it

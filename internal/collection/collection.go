@@ -21,11 +21,46 @@ const (
 	StatusInReview    Status = "in_review"
 	StatusApproved    Status = "approved"
 	StatusRejected    Status = "rejected"
-	StatusExported    Status = "exported"
+	StatusExported    Status = "exported"      // in an export batch: the school is delivering it
+	StatusSubmitted   Status = "submitted"     // the school uploaded its batch to 学信网
+	StatusCHSIOK      Status = "chsi_accepted" // 学信网 accepted the photo
+	StatusCHSIFailed  Status = "chsi_failed"   // 学信网's comparison failed: a free new photo round
 )
 
 // AllStatuses in journey order (stats, filters).
-var AllStatuses = []Status{StatusUnconfirmed, StatusConfirmed, StatusCodeOK, StatusPhotoOK, StatusInReview, StatusApproved, StatusRejected, StatusExported}
+var AllStatuses = []Status{StatusUnconfirmed, StatusConfirmed, StatusCodeOK, StatusPhotoOK, StatusInReview, StatusApproved, StatusRejected,
+	StatusExported, StatusSubmitted, StatusCHSIOK, StatusCHSIFailed}
+
+// delivered are the statuses of an approved photo on its way to (or at) 学信网.
+var delivered = []Status{StatusApproved, StatusExported, StatusSubmitted, StatusCHSIOK}
+
+// photoApproved: the current photo passed review (and 学信网 has not refused it).
+func photoApproved(s Status) bool {
+	for _, d := range delivered {
+		if s == d {
+			return true
+		}
+	}
+	return false
+}
+
+// StatusText is what the student (and staff) read for a status: honest about where the
+// photo is — "exported" only means the school has it, not that 学信网 does.
+func StatusText(s Status, chsiReason string) string {
+	switch s {
+	case StatusCHSIFailed:
+		return "学信网比对未通过：" + chsiReason + "，请重新上传照片"
+	case StatusNotStarted:
+		return "未开始"
+	}
+	return statusTexts[s]
+}
+
+var statusTexts = map[Status]string{
+	StatusUnconfirmed: "待确认信息", StatusConfirmed: "待上传采集码", StatusCodeOK: "待上传照片", StatusPhotoOK: "待支付",
+	StatusInReview: "审核中", StatusApproved: "审核成功", StatusRejected: "审核失败",
+	StatusExported: "审核成功（学校整理报送中）", StatusSubmitted: "已报送学信网", StatusCHSIOK: "学信网已接收",
+}
 
 // ValidStatus reports a known status.
 func ValidStatus(s string) bool {
@@ -80,8 +115,10 @@ type Collection struct {
 	// UnboundAt: support freed the roster entry from UserID's WeChat account; that
 	// account no longer sees the collection and the next account to verify takes it over.
 	UnboundAt *time.Time
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	// CHSIReason is 学信网's reason while the status is chsi_failed.
+	CHSIReason *string `gorm:"column:chsi_reason;size:255"`
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }
 
 func (Collection) TableName() string { return "collections" }
@@ -113,7 +150,9 @@ type VerifyFailure struct {
 func (VerifyFailure) TableName() string { return "verify_failures" }
 
 // Models lists the package's GORM models.
-func Models() []any { return []any{&Collection{}, &PhotoUpload{}, &VerifyFailure{}} }
+func Models() []any {
+	return []any{&Collection{}, &PhotoUpload{}, &VerifyFailure{}, &Batch{}, &BatchItem{}}
+}
 
 // PhotoKey is the storage key of a photo's original bytes.
 func PhotoKey(sha string) string { return "photos/" + sha[:2] + "/" + sha + ".jpg" }
@@ -125,6 +164,8 @@ func StandardPhotoKey(sha string) string { return "photos/std/" + sha[:2] + "/" 
 type View struct {
 	ID          string          `json:"id"`
 	Status      Status          `json:"status"`
+	StatusText  string          `json:"status_text"`
+	CHSIReason  string          `json:"chsi_reason,omitempty"`
 	School      SchoolRef       `json:"school"`
 	Level       string          `json:"level"`
 	Name        string          `json:"name"`
@@ -199,9 +240,9 @@ func nextStep(s Status) string {
 		return "pay"
 	case StatusInReview:
 		return "wait_review"
-	case StatusRejected:
+	case StatusRejected, StatusCHSIFailed:
 		return "reupload_photo"
-	case StatusApproved, StatusExported:
+	case StatusApproved, StatusExported, StatusSubmitted, StatusCHSIOK:
 		return "done"
 	}
 	return ""

@@ -472,11 +472,12 @@ func (s *Service) UploadPhoto(ctx context.Context, userID, id string, data []byt
 			g := string(verdict.Geometry)
 			c.PhotoGeometry = &g
 		}
-		if c.Status == StatusRejected {
+		// A rejection by review or by 学信网: the paid service goes on, no new order.
+		if c.Status == StatusRejected || c.Status == StatusCHSIFailed {
 			if s.d.Reviews == nil {
 				return apperr.ErrUnavailable
 			}
-			c.Status = StatusInReview
+			c.Status, c.CHSIReason = StatusInReview, nil
 			return s.d.Reviews.Enqueue(ctx, c.ID, now)
 		}
 		c.Status = StatusPhotoOK
@@ -502,7 +503,7 @@ func codeAllowed(st Status) bool {
 }
 
 func photoAllowed(st Status) bool {
-	return st == StatusCodeOK || st == StatusPhotoOK || st == StatusRejected
+	return st == StatusCodeOK || st == StatusPhotoOK || st == StatusRejected || st == StatusCHSIFailed
 }
 
 // ApprovedPhoto returns the original bytes of the owner's approved photo.
@@ -511,7 +512,7 @@ func (s *Service) ApprovedPhoto(ctx context.Context, userID, id string) ([]byte,
 	if err != nil {
 		return nil, err
 	}
-	if (c.Status != StatusApproved && c.Status != StatusExported) || c.PhotoSHA256 == nil {
+	if !photoApproved(c.Status) || c.PhotoSHA256 == nil {
 		return nil, ErrNotApproved
 	}
 	data, err := storage.ReadAll(ctx, s.d.Blobs, PhotoKey(*c.PhotoSHA256))
@@ -556,10 +557,13 @@ func (s *Service) view(ctx context.Context, c *Collection, sc *school.School) (*
 		}
 	}
 	v := &View{
-		ID: c.ID, Status: c.Status, School: SchoolRef{ID: sc.ID, Name: sc.Name}, Level: c.Level,
+		ID: c.ID, Status: c.Status, StatusText: StatusText(c.Status, deref(c.CHSIReason)), School: SchoolRef{ID: sc.ID, Name: sc.Name}, Level: c.Level,
 		Name: c.Name, StudentNo: c.StudentNo, PhoneMasked: roster.MaskPhone(c.Phone),
 		AlreadyHasCHSIPhoto: c.AlreadyHasCHSIPhoto, SubscribeGranted: c.SubscribeGranted, NextStep: nextStep(c.Status),
 		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
+	}
+	if c.Status == StatusCHSIFailed {
+		v.CHSIReason = deref(c.CHSIReason)
 	}
 	if c.AlreadyHasCHSIPhoto {
 		v.Notice = CHSINotice
@@ -597,6 +601,13 @@ func (s *Service) view(ctx context.Context, c *Collection, sc *school.School) (*
 	return v, nil
 }
 
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
 // ByID loads a collection without an ownership check (staff and other services).
 func (s *Service) ByID(ctx context.Context, id string) (*Collection, error) {
 	return s.load(ctx, "", id, false)
@@ -632,9 +643,10 @@ func (s *Service) MarkPaid(ctx context.Context, id string) error {
 }
 
 // Withdraw takes a collection whose payment is being refunded back to photo_ok (from
-// review or after a rejection); approved and exported ones keep their state.
+// review, after a rejection, or after 学信网 refused the photo: its free new round is
+// part of what was paid); approved and delivered ones keep their state.
 func (s *Service) Withdraw(ctx context.Context, id string) error {
-	res := db.Conn(ctx, s.d.DB).Model(&Collection{}).Where("id = ? AND status IN ?", id, []Status{StatusInReview, StatusRejected}).
+	res := db.Conn(ctx, s.d.DB).Model(&Collection{}).Where("id = ? AND status IN ?", id, []Status{StatusInReview, StatusRejected, StatusCHSIFailed}).
 		Updates(map[string]any{"status": StatusPhotoOK, "updated_at": s.d.Now()})
 	if res.Error != nil {
 		return apperr.Internal(res.Error)
@@ -650,11 +662,6 @@ func (s *Service) MarkApproved(ctx context.Context, id string) error {
 // MarkRejected records a negative review decision; the student may upload again.
 func (s *Service) MarkRejected(ctx context.Context, id string) error {
 	return s.setStatus(ctx, id, StatusRejected, StatusInReview)
-}
-
-// MarkExported records that the school exported the approved photo.
-func (s *Service) MarkExported(ctx context.Context, id string) error {
-	return s.setStatus(ctx, id, StatusExported, StatusApproved, StatusExported)
 }
 
 // SetSubscription records whether the student accepted the review-result subscribe

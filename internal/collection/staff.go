@@ -41,8 +41,9 @@ var (
 // look-ups and the refund rule. Every method checks the actor's role and school scope
 // itself, so that no handler can forget to.
 type Staff struct {
-	s     *Service
-	trail *audit.Log
+	s        *Service
+	trail    *audit.Log
+	delivery Delivery
 }
 
 // NewStaff builds the staff side of the collection service.
@@ -444,7 +445,7 @@ func refundRole(who audit.Actor) error {
 // refundRule: support and admins refund; once the photo is approved (the service was
 // delivered) only an admin may.
 func refundRule(who audit.Actor, c *Collection) error {
-	if (c.Status == StatusApproved || c.Status == StatusExported) && who.Role != auth.RoleAdmin {
+	if photoApproved(c.Status) && who.Role != auth.RoleAdmin {
 		return ErrRefundApproved.WithDetails(map[string]any{"collection_status": c.Status})
 	}
 	return nil

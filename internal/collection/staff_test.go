@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/csv"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -33,11 +32,13 @@ var (
 )
 
 type staffFixture struct {
-	g     *gorm.DB
-	staff *Staff
-	trail *audit.Log
-	blobs storage.Blobs
-	ids   map[string]string // 学号 -> collection id
+	g       *gorm.DB
+	svc     *Service
+	reviews *fakeReviews
+	staff   *Staff
+	trail   *audit.Log
+	blobs   storage.Blobs
+	ids     map[string]string // 学号 -> collection id
 }
 
 // newStaffFixture: school a has 6 roster students, 4 of them with a collection in
@@ -73,9 +74,10 @@ func newStaffFixture(t *testing.T, g *gorm.DB) *staffFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := NewService(Deps{DB: g, Schools: schools, Roster: rs, Blobs: blobs, Now: now, Log: log})
+	reviews := &fakeReviews{}
+	s := NewService(Deps{DB: g, Schools: schools, Roster: rs, Blobs: blobs, Photos: &fakePhotos{pass: true}, Reviews: reviews, Now: now, Log: log})
 	trail := audit.NewLog(g, now, log)
-	f := &staffFixture{g: g, staff: NewStaff(s, trail), trail: trail, blobs: blobs, ids: map[string]string{}}
+	f := &staffFixture{g: g, svc: s, reviews: reviews, staff: NewStaff(s, trail), trail: trail, blobs: blobs, ids: map[string]string{}}
 	for _, c := range []struct {
 		school, no, phone string
 		status            Status
@@ -128,14 +130,20 @@ func (f *staffFixture) status(t *testing.T, no string) Status {
 func TestStaffScope(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, g *gorm.DB) {
 		f := newStaffFixture(t, g)
+		f.staff.SetDelivery(Delivery{Cropper: fakeCropper{}})
 		ctx := context.Background()
 		calls := map[string]func(who audit.Actor) error{
 			"students": func(who audit.Actor) error {
 				_, err := f.staff.ListStudents(ctx, who, "b", StudentFilter{})
 				return err
 			},
-			"stats":  func(who audit.Actor) error { _, err := f.staff.Stats(ctx, who, "b"); return err },
-			"export": func(who audit.Actor) error { _, err := f.staff.PlanExport(ctx, who, "b", false); return err },
+			"stats":   func(who audit.Actor) error { _, err := f.staff.Stats(ctx, who, "b"); return err },
+			"export":  func(who audit.Actor) error { _, err := f.staff.PlanExport(ctx, who, "b", true); return err },
+			"batches": func(who audit.Actor) error { _, err := f.staff.ListBatches(ctx, who, "b"); return err },
+			"results": func(who audit.Actor) error {
+				_, err := f.staff.ImportCHSIResults(ctx, who, "b", "r.csv", []byte("学号,结果\nB001,通过\n"))
+				return err
+			},
 		}
 		for name, call := range calls {
 			t.Run(name, func(t *testing.T) {
@@ -233,7 +241,8 @@ func TestStats(t *testing.T) {
 			t.Fatalf("%+v", st)
 		}
 		want := map[Status]int64{StatusNotStarted: 2, StatusUnconfirmed: 0, StatusConfirmed: 0, StatusCodeOK: 0, StatusPhotoOK: 0,
-			StatusInReview: 1, StatusApproved: 2, StatusRejected: 0, StatusExported: 1}
+			StatusInReview: 1, StatusApproved: 2, StatusRejected: 0, StatusExported: 1,
+			StatusSubmitted: 0, StatusCHSIOK: 0, StatusCHSIFailed: 0}
 		if fmt.Sprint(st.ByStatus) != fmt.Sprint(want) {
 			t.Fatalf("by status %v, want %v", st.ByStatus, want)
 		}
@@ -278,69 +287,6 @@ func (w *brokenWriter) Write(p []byte) (int, error) {
 	}
 	w.n -= len(p)
 	return len(p), nil
-}
-
-func TestExport(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, g *gorm.DB) {
-		f := newStaffFixture(t, g)
-		ctx := context.Background()
-
-		// A download that breaks off marks nothing.
-		plan, err := f.staff.PlanExport(ctx, asSchoolA, "a", false)
-		if err != nil || plan.Count() != 2 {
-			t.Fatalf("plan %v %v", plan, err)
-		}
-		if _, err := plan.WriteZIP(ctx, &brokenWriter{n: 100}, fakeCropper{}); err == nil {
-			t.Fatal("a broken stream should fail")
-		}
-		if f.status(t, "A001") != StatusApproved || f.status(t, "A002") != StatusApproved {
-			t.Fatal("a broken export marked photos exported")
-		}
-
-		// A002's crop fails: it is listed as skipped and stays approved.
-		plan, _ = f.staff.PlanExport(ctx, asSchoolA, "a", false)
-		var buf bytes.Buffer
-		res, err := plan.WriteZIP(ctx, &buf, fakeCropper{fail: "A002"})
-		if err != nil || res.Exported != 1 || res.Skipped != 1 {
-			t.Fatalf("%+v %v", res, err)
-		}
-		files := readZIP(t, buf.Bytes())
-		if string(files["A001.jpg"]) != "JPEG:photo of A001" {
-			t.Fatalf("A001.jpg %q", files["A001.jpg"])
-		}
-		rows, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(files[ManifestName], []byte("\ufeff")))).ReadAll()
-		if err != nil {
-			t.Fatal(err)
-		}
-		sum := sha256.Sum256(files["A001.jpg"])
-		if len(rows) != 2 || fmt.Sprint(rows[1]) != fmt.Sprint([]string{"A001", "张三", "本科", hex.EncodeToString(sum[:])}) {
-			t.Fatalf("manifest %v", rows)
-		}
-		if !strings.Contains(string(files[SkippedName]), "A002") || len(files) != 3 {
-			t.Fatalf("files %v", keys(files))
-		}
-		if f.status(t, "A001") != StatusExported || f.status(t, "A002") != StatusApproved {
-			t.Fatal("marking after export")
-		}
-
-		// Nothing new: an empty ZIP but for the manifest; all=1 repeats the exported ones.
-		plan, _ = f.staff.PlanExport(ctx, asSchoolA, "a", false)
-		if plan.Count() != 1 { // A002, still approved
-			t.Fatalf("second plan %d", plan.Count())
-		}
-		plan, _ = f.staff.PlanExport(ctx, asSchoolA, "a", true)
-		buf.Reset()
-		if res, err := plan.WriteZIP(ctx, &buf, fakeCropper{}); err != nil || res.Exported != 3 {
-			t.Fatalf("all=1: %+v %v", res, err)
-		}
-		if files := readZIP(t, buf.Bytes()); len(files) != 4 || files["A004.jpg"] == nil {
-			t.Fatalf("all=1 files %v", keys(files))
-		}
-		page, err := f.trail.List(ctx, asAdmin, audit.Filter{Action: audit.ActionExport})
-		if err != nil || page.Total != 2 {
-			t.Fatalf("audit %+v %v", page, err)
-		}
-	})
 }
 
 func keys(m map[string][]byte) []string {

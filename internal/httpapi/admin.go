@@ -57,7 +57,6 @@ type AdminDeps struct {
 	Staff         *collection.Staff
 	Importer      *roster.Importer
 	Trail         *audit.Log
-	Cropper       collection.PhotoCropper
 	Orders        AdminOrders
 	Refunds       AdminRefunds
 	Reviews       AdminReviews
@@ -83,6 +82,11 @@ func (s *Server) mountAdmin(admin gin.IRouter) {
 	sch.GET("/students", s.listStudents)
 	sch.GET("/stats", s.schoolStats)
 	sch.GET("/export", s.exportPhotos)
+	sch.GET("/batches", s.listBatches)
+	sch.POST("/chsi-results", s.importCHSIResults)
+	batch := admin.Group("/batches/:id", s.requireStaff(auth.RoleSchoolAdmin))
+	batch.GET("/download", s.downloadBatch)
+	batch.POST("/submitted", s.batchSubmitted)
 	admin.GET("/lookup", s.requireStaff(auth.RoleSupport), s.lookup)
 	s.mountSeason(admin)
 	if a.Refunds != nil {
@@ -276,30 +280,77 @@ func (s *Server) schoolStats(c *gin.Context) {
 		"paid_total_fen": st.PaidTotalFen, "overdue_reviews": overdue})
 }
 
-// exportPhotos streams the ZIP. Once the first byte is out an error can no longer be
-// an error body: the connection is aborted instead, so that the client sees a failed
-// download rather than a short ZIP (and nothing is marked exported).
+// exportPhotos makes a new export batch and streams its ZIP.
 func (s *Server) exportPhotos(c *gin.Context) {
-	ctx := c.Request.Context()
-	plan, err := s.d.Admin.Staff.PlanExport(ctx, actor(c), c.Param("id"), c.Query("all") == "1" || c.Query("all") == "true")
+	plan, err := s.d.Admin.Staff.PlanExport(c.Request.Context(), actor(c), c.Param("id"), c.Query("all") == "1" || c.Query("all") == "true")
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	// Cropping thousands of photos outlasts the server's write timeout; this response
-	// gets its own, generous one.
+	s.streamBatch(c, plan)
+}
+
+// downloadBatch streams an existing batch's ZIP again, byte for byte.
+func (s *Server) downloadBatch(c *gin.Context) {
+	plan, err := s.d.Admin.Staff.PlanDownload(c.Request.Context(), actor(c), c.Param("id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.streamBatch(c, plan)
+}
+
+// streamBatch writes a batch's ZIP. Once the first byte is out an error can no longer
+// be an error body: the connection is aborted instead, so that the client sees a failed
+// download rather than a short ZIP (the batch stays, to be downloaded again).
+func (s *Server) streamBatch(c *gin.Context, plan *collection.ExportPlan) {
+	ctx := c.Request.Context()
+	// Thousands of photos outlast the server's write timeout; this response gets its own.
 	_ = http.NewResponseController(c.Writer).SetWriteDeadline(time.Now().Add(2 * time.Hour))
 	c.Header("Content-Type", "application/zip")
-	c.Header("Content-Disposition", `attachment; filename="`+plan.FileName(time.Now())+`"`)
+	c.Header("Content-Disposition", `attachment; filename="`+plan.FileName()+`"`)
 	c.Header("Cache-Control", "private, no-store")
+	c.Header("X-Export-Batch", strconv.FormatInt(plan.BatchID(), 10))
 	c.Header("X-Export-Count", strconv.Itoa(plan.Count()))
 	c.Status(http.StatusOK)
-	res, err := plan.WriteZIP(ctx, c.Writer, s.d.Admin.Cropper)
+	res, err := plan.WriteZIP(ctx, c.Writer)
 	if err != nil {
-		s.d.Log.WarnContext(ctx, "export stream failed", "school_id", c.Param("id"), "written", res.Exported, "err", err, "request_id", requestID(c))
+		s.d.Log.WarnContext(ctx, "export stream failed", "batch_id", plan.BatchID(), "written", res.Exported, "err", err, "request_id", requestID(c))
 		panic(http.ErrAbortHandler)
 	}
-	s.d.Log.InfoContext(ctx, "export done", "school_id", c.Param("id"), "exported", res.Exported, "skipped", res.Skipped)
+	s.d.Log.InfoContext(ctx, "export done", "batch_id", plan.BatchID(), "exported", res.Exported, "skipped", res.Skipped)
+}
+
+func (s *Server) listBatches(c *gin.Context) {
+	bs, err := s.d.Admin.Staff.ListBatches(c.Request.Context(), actor(c), c.Param("id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"batches": bs})
+}
+
+func (s *Server) batchSubmitted(c *gin.Context) {
+	b, err := s.d.Admin.Staff.MarkSubmitted(c.Request.Context(), actor(c), c.Param("id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"batch": b})
+}
+
+func (s *Server) importCHSIResults(c *gin.Context) {
+	name, data, err := s.readRosterUpload(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	res, err := s.d.Admin.Staff.ImportCHSIResults(c.Request.Context(), actor(c), c.Param("id"), name, data)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, res)
 }
 
 type lookupOrderJSON struct {

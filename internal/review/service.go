@@ -55,8 +55,10 @@ func (s *Service) audit(ctx context.Context, t *Task, actor, action string, deta
 }
 
 // Enqueue opens a review of collectionID, paid (or re-uploaded) at paidAt; the deadline is
-// paidAt + SLA. It is idempotent: while the latest round is pending or approved nothing
-// happens; after a rejection it opens the next round (no new payment).
+// paidAt + SLA. It is idempotent: while the latest round is pending nothing happens;
+// after a rejection, a refund's cancellation or an approval that 学信网 then refused
+// (callers enqueue only a collection they just moved into in_review) it opens the next
+// round, with no new payment.
 func (s *Service) Enqueue(ctx context.Context, collectionID string, paidAt time.Time) error {
 	now := s.clock()
 	return db.Tx(ctx, s.g, func(ctx context.Context) error {
@@ -64,7 +66,7 @@ func (s *Service) Enqueue(ctx context.Context, collectionID string, paidAt time.
 		if err != nil {
 			return err
 		}
-		if last != nil && last.Status != StatusRejected && last.Status != StatusCancelled {
+		if last != nil && last.Status == StatusPending {
 			return nil
 		}
 		subj, err := s.cols.ReviewSubject(ctx, collectionID)

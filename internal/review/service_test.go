@@ -209,7 +209,20 @@ func TestReview(t *testing.T) {
 			if task.Round != 2 || task.Status != StatusPending || !task.Deadline.Equal(reupload.Add(48*time.Hour)) {
 				t.Fatalf("round 2 = %+v", task)
 			}
-			mustClaim(t, f, "rev-enq-2") // drain the queue for the following subtests
+			// Approved, then refused by 学信网: the student's new photo opens round 3.
+			c2 := mustClaim(t, f, "rev-enq-2")
+			if _, err := f.svc.Decide(ctx, "rev-enq-2", c2.Task.ID, Decision{Outcome: Approve}); err != nil {
+				t.Fatal(err)
+			}
+			for range 2 {
+				if err := f.svc.Enqueue(ctx, "c_enq", reupload.Add(time.Hour)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if task, _ = f.svc.LatestForCollection(ctx, "c_enq"); task.Round != 3 || task.Status != StatusPending {
+				t.Fatalf("after 学信网's refusal = %+v", task)
+			}
+			mustClaim(t, f, "rev-enq-3") // drain the queue for the following subtests
 			drain(t, f)
 		})
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -101,34 +102,17 @@ var levelSynonyms = map[string]string{
 // Rows are numbered as the user sees them in Excel. A bad row never stops the others;
 // a 学号 repeated in the file is reported on every repetition after the first.
 func ParseRoster(filename string, data []byte, levels []string) (*Parsed, error) {
-	var err0 error
 	table, err := readTable(filename, data)
 	if err != nil {
 		return nil, err
 	}
-	// The header is the first row naming the required columns; schools often put a
-	// title ("2025届毕业生名单") in the rows above it.
-	h, seen := -1, 0
 	var cols [colCount]int
-	for i := 0; i < len(table) && seen < maxTitleRows+1; i++ {
-		if blank(table[i]) {
-			continue
-		}
-		c, err := mapHeader(table[i])
-		if err == nil {
-			h, cols = i, c
-			break
-		}
-		if seen == 0 {
-			err0 = err
-		}
-		seen++
-	}
-	if h < 0 {
-		if seen == 0 {
-			return nil, ErrImportEmpty
-		}
-		return nil, err0
+	h, err := locateHeader(table, func(row []string) (err error) {
+		cols, err = mapHeader(row)
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	allowed := map[string]bool{}
 	for _, l := range levels {
@@ -162,6 +146,113 @@ func ParseRoster(filename string, data []byte, levels []string) (*Parsed, error)
 		return nil, ErrImportNoRows // a header alone is a mistake, not an import of nobody
 	}
 	return p, nil
+}
+
+// locateHeader finds the header: the first non-blank row that match accepts. Schools
+// often put a title ("2025届毕业生名单") in the rows above it, so up to maxTitleRows rows
+// are passed over; the error is then the first row's.
+func locateHeader(table [][]string, match func(row []string) error) (int, error) {
+	var err0 error
+	seen := 0
+	for i := 0; i < len(table) && seen < maxTitleRows+1; i++ {
+		if blank(table[i]) {
+			continue
+		}
+		err := match(table[i])
+		if err == nil {
+			return i, nil
+		}
+		if seen == 0 {
+			err0 = err
+		}
+		seen++
+	}
+	if seen == 0 {
+		return -1, ErrImportEmpty
+	}
+	return -1, err0
+}
+
+// Sheet is a spreadsheet of any list a school uploads (a roster, 学信网's result list),
+// read with the roster's rules: CSV in UTF-8 or GB18030, or XLSX; a title above the
+// header; loosely written headers.
+type Sheet struct {
+	// Rows are the non-blank rows under the header; RowNums their numbers in Excel.
+	Rows    [][]string
+	RowNums []int
+	cols    map[string]int
+}
+
+// SheetColumn is a column a Sheet looks for: the name callers use, the header texts it
+// answers to (folded as HeaderKey folds them), and whether the file must have it.
+type SheetColumn struct {
+	Name     string
+	Headers  []string
+	Required bool
+}
+
+// ReadSheet reads a list and finds its header row; a file without a required column is
+// refused with the missing column names.
+func ReadSheet(filename string, data []byte, columns []SheetColumn) (*Sheet, error) {
+	table, err := readTable(filename, data)
+	if err != nil {
+		return nil, err
+	}
+	sh := &Sheet{}
+	h, err := locateHeader(table, func(row []string) error {
+		sh.cols = map[string]int{}
+		for i, cell := range row {
+			k := headerKey(cell)
+			for _, c := range columns {
+				if _, done := sh.cols[c.Name]; !done && slices.Contains(c.Headers, k) {
+					sh.cols[c.Name] = i
+				}
+			}
+		}
+		var missing []string
+		for _, c := range columns {
+			if _, ok := sh.cols[c.Name]; c.Required && !ok {
+				missing = append(missing, c.Name)
+			}
+		}
+		if len(missing) > 0 {
+			return ErrImportColumns.WithMessage("文件缺少必需的列：" + strings.Join(missing, "、") + "（请检查表头行）").
+				WithDetails(map[string]any{"missing": missing})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for i := h + 1; i < len(table); i++ {
+		if !blank(table[i]) {
+			sh.Rows = append(sh.Rows, table[i])
+			sh.RowNums = append(sh.RowNums, i+1)
+		}
+	}
+	if len(sh.Rows) == 0 {
+		return nil, ErrImportNoRows.WithMessage("文件只有表头，没有内容")
+	}
+	return sh, nil
+}
+
+// Cell is row i's value of a column (trimmed, full-width folded), "" if absent.
+func (sh *Sheet) Cell(i int, column string) string {
+	c, ok := sh.cols[column]
+	if !ok || c >= len(sh.Rows[i]) {
+		return ""
+	}
+	return strings.TrimSpace(norm.NFKC.String(sh.Rows[i][c]))
+}
+
+// HeaderKey folds a header text as the sheet reader compares it.
+func HeaderKey(s string) string { return headerKey(s) }
+
+// StudentNoCell reads a 学号 cell as the roster stores 学号 (a numeric spreadsheet cell
+// back to its digits, upper case, no spaces); ok is false for a malformed one.
+func StudentNoCell(s string) (no string, ok bool) {
+	no = NormalizeStudentNo(excelInteger(s))
+	return no, no != "" && len(no) <= 32 && validStudentNo(no)
 }
 
 func mapHeader(header []string) ([colCount]int, error) {

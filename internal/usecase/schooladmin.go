@@ -56,14 +56,6 @@ func (u *SchoolAdmin) PutStudent(ctx context.Context, who audit.Actor, schoolID,
 	return e, created, nil
 }
 
-// statusLabels name the list statuses in Chinese for the spreadsheet.
-var statusLabels = map[collection.Status]string{
-	collection.StatusNotStarted: "未开始", collection.StatusUnpaid: "未支付", collection.StatusUnconfirmed: "待确认信息",
-	collection.StatusConfirmed: "待上传采集码", collection.StatusCodeOK: "待上传照片", collection.StatusPhotoOK: "待支付",
-	collection.StatusInReview: "审核中", collection.StatusApproved: "审核通过", collection.StatusRejected: "审核未通过，待重新上传",
-	collection.StatusExported: "已导出",
-}
-
 // StudentsXLSX writes a school's students of a list status (empty: all; also
 // not_started and unpaid) as an Excel workbook, phones masked; the download is audited.
 // It returns how many students the list holds.
@@ -86,7 +78,10 @@ func (u *SchoolAdmin) StudentsXLSX(ctx context.Context, who audit.Actor, schoolI
 		return 0, apperr.Internal(err)
 	}
 	for i, r := range rows {
-		label := statusLabels[r.Status]
+		label := collection.StatusText(r.Status, "")
+		if r.Status == collection.StatusCHSIFailed {
+			label = "学信网比对未通过"
+		}
 		if label == "" {
 			label = string(r.Status)
 		}

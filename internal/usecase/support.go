@@ -184,9 +184,6 @@ const (
 	CallbackRefundStuck   = "refund_stuck"   // the money has not gone back
 )
 
-// statusCHSIFailed is the collection status of a failed 学信网 comparison (delivery).
-const statusCHSIFailed collection.Status = "chsi_failed"
-
 // maxCallbacks bounds each part of the list.
 const maxCallbacks = 200
 
@@ -238,7 +235,7 @@ func (u *Support) Callbacks(ctx context.Context, who audit.Actor) ([]Callback, e
 			return nil, err
 		}
 	}
-	failed, err := u.d.Collections.WithStatus(ctx, statusCHSIFailed, maxCallbacks)
+	failed, err := u.d.Collections.WithStatus(ctx, collection.StatusCHSIFailed, maxCallbacks)
 	if err != nil {
 		return nil, err
 	}

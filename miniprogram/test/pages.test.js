@@ -19,7 +19,9 @@ describe('首页', () => {
     ['in_review', 'paid', '审核中', '/pages/review/review'],
     ['rejected', 'paid', '审核失败', '/pages/review/review'],
     ['approved', 'paid', '审核成功', '/pages/review/review'],
-    ['exported', 'paid', '审核成功（已报送学信网）', '/pages/review/review'],
+    ['exported', 'paid', '审核成功（学校整理报送中）', '/pages/review/review'],
+    ['submitted', 'paid', '已报送学信网', '/pages/review/review'],
+    ['chsi_accepted', 'paid', '学信网已接收', '/pages/review/review'],
   ])('status %s (order %s) reads "%s" and continues on %s', async (status, orderStatus, label, target) => {
     const env = setup();
     const order = orderStatus ? { out_trade_no: 'GP1', amount_fen: 2000, status: orderStatus } : null;
@@ -265,13 +267,13 @@ describe('上传采集码', () => {
   });
 });
 
-describe('上传照片', () => {
-  async function pickAndUpload(env, page, file) {
-    env.script.chosenFiles.push(file);
-    await tap(env, page, '.choose-media');
-    await tap(env, page, '.upload');
-  }
+async function pickAndUpload(env, page, file) {
+  env.script.chosenFiles.push(file);
+  await tap(env, page, '.choose-media');
+  await tap(env, page, '.upload');
+}
 
+describe('上传照片', () => {
   test('shows the photo rules next to the picker', async () => {
     const env = setup();
     const c = env.server.addCollection({ owner: 'sandbox-student', status: 'code_ok' });
@@ -587,6 +589,38 @@ describe('审核状态', () => {
     expect(dl.url).toBe(`http://127.0.0.1:8080/api/v1/collections/${c.id}/photo`);
     expect(dl.header.Authorization).toMatch(/^Bearer /);
     expect(env.wx.calls.previewImage[0].urls).toEqual([`wxfile://tmp/approved-${c.id}.jpg`]);
+  });
+
+  test.each([
+    ['exported', '审核成功（学校整理报送中）', '学校正在整理报送学信网'],
+    ['submitted', '已报送学信网', '请等待学信网比对结果'],
+    ['chsi_accepted', '学信网已接收', '学信网已接收您的照片'],
+  ])('%s reads "%s" honestly and still shows the photo', async (status, label, hint) => {
+    const env = setup();
+    const c = env.server.addCollection({ owner: 'sandbox-student', status, order: paid });
+    const page = await openPage(env, `/pages/review/review?id=${c.id}`);
+    expect(text(page, '.review-state')).toBe(label);
+    expect(text(page, '.approved-hint')).toContain(hint);
+    expect(page.querySelector('.view-photo')).toBeTruthy();
+  });
+
+  test('学信网比对未通过 shows 学信网\'s reason, and the free new photo round goes back to review', async () => {
+    const env = setup();
+    const c = env.server.addCollection({ owner: 'sandbox-student', status: 'chsi_failed', order: paid, chsi_reason: '与身份证照片比对不一致' });
+    const page = await openPage(env, `/pages/review/review?id=${c.id}`);
+    expect(text(page, '.review-state')).toBe('学信网比对未通过：与身份证照片比对不一致，请重新上传照片');
+    expect(text(page, '.chsi-reason')).toContain('与身份证照片比对不一致');
+    expect(page.querySelector('.view-photo')).toBeFalsy();
+    await tap(env, page, '.reupload');
+    expect(lastNavigation(env.wx)).toEqual({ kind: 'navigateTo', url: `/pages/photo/photo?id=${c.id}` });
+    const photo = await openPage(env, `/pages/photo/photo?id=${c.id}`);
+    expect(texts(photo, '.review-reason')).toEqual(['· 学信网比对未通过：与身份证照片比对不一致']);
+    expect(text(photo, '.reupload-notice')).toContain('无需再次支付');
+    await pickAndUpload(env, photo, 'wxfile://tmp/good.jpg');
+    expect(text(photo, '.next')).toBe('使用此照片，提交审核');
+    await tap(env, photo, '.next');
+    expect(lastNavigation(env.wx)).toEqual({ kind: 'redirectTo', url: `/pages/review/review?id=${c.id}` });
+    expect(env.server.requests.some((r) => r.path.endsWith('/order'))).toBe(false);
   });
 
   test('a collection not yet in review is sent to its step', async () => {

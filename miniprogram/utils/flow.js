@@ -22,7 +22,11 @@ const STATUS_LABELS = Object.freeze({
   in_review: '审核中',
   approved: '审核成功',
   rejected: '审核失败',
-  exported: '审核成功（已报送学信网）',
+  // Honest about where the photo is: exported only means the school has it.
+  exported: '审核成功（学校整理报送中）',
+  submitted: '已报送学信网',
+  chsi_accepted: '学信网已接收',
+  chsi_failed: '学信网比对未通过，请重新上传照片',
 });
 
 function isPaid(collection) {
@@ -34,6 +38,9 @@ function statusLabel(collection) {
   if (!collection) return '';
   // Paid but the notification not yet applied: the student did pay, say so.
   if (collection.status === 'photo_ok' && isPaid(collection)) return '支付确认中';
+  if (collection.status === 'chsi_failed' && collection.chsi_reason) {
+    return `学信网比对未通过：${collection.chsi_reason}，请重新上传照片`;
+  }
   return STATUS_LABELS[collection.status] || '处理中';
 }
 

@@ -1,14 +1,16 @@
 // Browser tests of the staff console: the real binary (seed-demo, serve) on a random
 // port with a temporary data directory, real headless Chromium driven by playwright-core.
 // Scenario: a reviewer rejects one photo, approves the next and puts one back with the
-// keyboard; a school administrator uploads a roster with bad rows and sees them; support
+// keyboard; a school administrator uploads a roster with bad rows and sees them, exports
+// a batch, downloads it again, marks it 已报送 and imports 学信网's results; support
 // finds a student by phone; an administrator reads the audit trail. Screenshots of every page
 // go to test/console/artifacts/; `npm run screenshot` also copies the review page to
 // review-page.png (committed, for the README).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, writeFileSync, copyFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, copyFileSync, rmSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -19,6 +21,8 @@ const HERE = path.join(ROOT, 'test', 'console');
 const ARTIFACTS = path.join(HERE, 'artifacts');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const PASSWORD = 'gradphoto-demo';
+
+const sha256 = (b) => createHash('sha256').update(b).digest('hex');
 
 let work; let server; let base; let context; let page;
 const browserErrors = [];
@@ -227,7 +231,7 @@ browserTest('school admin: stats, roster upload lists the bad rows, no audit pag
     + '吴十,2019030003,硕士,13600000003\n'
     + '郑十一,2019030004,本科,12345\n');
   await page.locator('#roster-file').setInputFiles(csv);
-  await page.locator('form.upload button[type=submit]').click();
+  await page.locator('form.upload', { has: page.locator('#roster-file') }).locator('button[type=submit]').click();
   await page.locator('#roster-summary').waitFor();
   assert.match(await page.locator('#roster-summary').textContent(), /新增 1 人/);
   const rows = await page.locator('#row-errors tbody tr').allTextContents();
@@ -244,6 +248,35 @@ browserTest('school admin: stats, roster upload lists the bad rows, no audit pag
   assert.match(download.suggestedFilename(), /\.zip$/);
   const zip = await download.path();
   assert.ok(zip && statSync(zip).size > 1000, 'ZIP with a photo');
+
+  // The batch is listed; downloaded again it is the same bytes; then marked 已报送.
+  const batch = page.locator('#batch-list tbody tr').first();
+  await batch.waitFor();
+  assert.match(await batch.textContent(), /第 \d+ 批1已导出，未报送school_admin/);
+  const [again] = await Promise.all([page.waitForEvent('download'), batch.locator('a.download').click()]);
+  assert.equal(sha256(readFileSync(await again.path())), sha256(readFileSync(zip)), 'the batch downloaded again is the same ZIP');
+  page.once('dialog', (d) => d.accept());
+  await batch.locator('button.submitted').click();
+  await page.locator('#batch-list tbody tr[data-status=submitted]').waitFor();
+  assert.match(await page.locator('#batch-list tbody tr').first().textContent(), /已报送学信网/);
+  assert.equal(await page.locator('#batch-list button.submitted').count(), 0, 'no second 已报送');
+
+  // 学信网's results: 李四 fails (SMS, free new photo), a 学号 in no batch is a bad row.
+  const results = path.join(work, 'chsi.csv');
+  writeFileSync(results, '学号,结果,原因\n2019010002,不通过,与身份证照片比对不一致\n2019030001,通过,\n');
+  await page.locator('#chsi-file').setInputFiles(results);
+  await page.locator('form.upload', { has: page.locator('#chsi-file') }).locator('button[type=submit]').click();
+  await page.locator('#chsi-summary').waitFor();
+  assert.match(await page.locator('#chsi-summary').textContent(), /未通过 1 人/);
+  const bad = await page.locator('#chsi-errors tbody tr').allTextContents();
+  assert.equal(bad.length, 1, `bad rows: ${bad}`);
+  assert.match(bad[0], /^3学号2019030001不在本校任何导出批次中/);
+  await page.locator('#batch-list tbody tr', { hasText: '未通过 1' }).waitFor();
+  await page.locator('#student-status').selectOption('chsi_failed');
+  await page.locator('form.inline button[type=submit]', { hasText: '筛选' }).click();
+  await page.locator('#students tbody tr', { hasText: '李四' }).waitFor();
+  assert.match(await page.locator('#students tbody tr').first().textContent(), /学信网比对未通过/);
+  await shot('school-delivery');
 
   // The audit page is not offered, and the API behind it says no.
   await page.goto(`${base}/console/#/audit`);

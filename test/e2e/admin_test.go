@@ -104,10 +104,14 @@ func TestSchoolAdminSupportJourney(t *testing.T) {
 			t.Fatalf("the roster's 学信网-photo flag is not shown: %v", zhao)
 		}
 
-		// The export: a 480×640 JPEG named <学号>.jpg and a manifest listing the student.
+		// The export: a batch with a 480×640 JPEG photos/<学号>.jpg and a manifest listing
+		// the student with their 采集码 (the full delivery journey: TestDeliveryToCHSI).
 		zr := s.do("GET", east+"/export", schoolAdmin, nil).must(t, 200)
+		if zr.Header.Get("X-Export-Batch") == "" || zr.Header.Get("X-Export-Count") != "1" {
+			t.Fatalf("export headers %v", zr.Header)
+		}
 		files := unzip(t, zr.Body)
-		jpg := files[a.No+".jpg"]
+		jpg := files["photos/"+a.No+".jpg"]
 		img, err := jpeg.Decode(bytes.NewReader(jpg))
 		if err != nil {
 			t.Fatalf("export photo: %v (files %v)", err, names(files))
@@ -120,16 +124,17 @@ func TestSchoolAdminSupportJourney(t *testing.T) {
 			t.Fatal(err)
 		}
 		sum := sha256.Sum256(jpg)
-		if len(manifest) != 2 || fmt.Sprint(manifest[1]) != fmt.Sprint([]string{a.No, a.Name, "本科", hex.EncodeToString(sum[:])}) {
+		if len(manifest) != 2 || fmt.Sprint(manifest[1][:3], manifest[1][4:6]) != fmt.Sprint([]string{a.No, a.Name, "本科"}, []string{"photos/" + a.No + ".jpg", hex.EncodeToString(sum[:])}) ||
+			!strings.HasPrefix(manifest[1][3], "CHSI:") {
 			t.Fatalf("manifest %v", manifest)
 		}
-		if c := collectionOf(s.do("GET", "/api/v1/collections/"+idA, tokA, nil).must(t, 200)); c["status"] != "exported" {
-			t.Fatalf("after export: %v", c["status"])
+		if c := collectionOf(s.do("GET", "/api/v1/collections/"+idA, tokA, nil).must(t, 200)); c["status"] != "exported" || c["status_text"] != "审核成功（学校整理报送中）" {
+			t.Fatalf("after export: %v %v", c["status"], c["status_text"])
 		}
-		if r := s.do("GET", east+"/export", schoolAdmin, nil).must(t, 200); r.Header.Get("X-Export-Count") != "0" {
-			t.Fatal("a second export should hold nothing new")
+		if code := s.do("GET", east+"/export", schoolAdmin, nil).must(t, 409).errCode(); code != "nothing_to_export" {
+			t.Fatalf("a second export should hold nothing new: %s", code)
 		}
-		if files := unzip(t, s.do("GET", east+"/export?all=1", schoolAdmin, nil).must(t, 200).Body); files[a.No+".jpg"] == nil {
+		if files := unzip(t, s.do("GET", east+"/export?all=1", schoolAdmin, nil).must(t, 200).Body); files["photos/"+a.No+".jpg"] == nil {
 			t.Fatal("all=1 should export the exported photo again")
 		}
 
@@ -222,7 +227,7 @@ func TestSchoolAdminSupportJourney(t *testing.T) {
 		if e := s.do("GET", "/admin/api/v1/audit?action=refund_failed", admin, nil).JSON["entries"].([]any)[0].(map[string]any); e["detail"].(map[string]any)["code"] != "refund_after_approval" {
 			t.Errorf("refused refund audit: %v", e)
 		}
-		for action, min := range map[string]int{"staff_login": 5, "staff_login_failed": 1, "roster_import": 2, "export": 3,
+		for action, min := range map[string]int{"staff_login": 5, "staff_login_failed": 1, "roster_import": 2, "export": 2,
 			"lookup": 4, "school_create": 1, "school_update": 1} {
 			r := s.do("GET", "/admin/api/v1/audit?action="+action, admin, nil).must(t, 200)
 			if r.JSON["total"].(float64) < float64(min) {

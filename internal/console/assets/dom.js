@@ -81,8 +81,11 @@ export function yuan(fen) {
 
 export const STATUS = {
   not_started: '未开始', unconfirmed: '待确认信息', confirmed: '待上传采集码', code_ok: '待上传照片', photo_ok: '待支付',
-  in_review: '审核中', approved: '审核通过', rejected: '审核未通过', exported: '已导出',
+  in_review: '审核中', approved: '审核通过', rejected: '审核未通过',
+  // Honest about where the photo is: exported means the school has it, not 学信网.
+  exported: '已导出（学校整理报送中）', submitted: '已报送学信网', chsi_accepted: '学信网已接收', chsi_failed: '学信网比对未通过',
 };
+export const BATCH_STATUS = { exported: '已导出，未报送', submitted: '已报送学信网' };
 export const ORDER_STATUS = {
   created: '待支付', paid: '已支付', closed: '已关闭', refunding: '退款中', refunded: '已退款',
 };

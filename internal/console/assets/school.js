@@ -1,8 +1,9 @@
 // 学校: progress of one school (counts by status, overdue reviews), roster import with
-// the row-error report, the student list, the export of approved photos.
+// the row-error report, the student list, the export batches for 学信网 (download again,
+// 已报送) and the import of 学信网's results with its row-error report.
 // A school administrator sees their own school; an administrator picks one.
 import { api, ADMIN } from './api.js';
-import { h, clear, toast, when, yuan, STATUS } from './dom.js';
+import { h, clear, toast, when, yuan, STATUS, BATCH_STATUS } from './dom.js';
 
 let alive = null;
 export function stop() { alive = null; }
@@ -60,40 +61,31 @@ async function showSchool(body, id, token) {
     card('超时未审', stats.overdue_reviews == null ? '—' : stats.overdue_reviews, 'overdue', stats.overdue_reviews > 0));
 
   // Roster import.
-  const file = h('input#roster-file', { type: 'file', accept: '.csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', required: true });
-  const report = h('div#roster-report');
-  const upload = h('form.upload', {
-    on: {
-      submit: async (ev) => {
-        ev.preventDefault();
-        if (!file.files.length) return;
-        const fd = new FormData();
-        fd.append('file', file.files[0]);
-        const btn = upload.querySelector('button');
-        btn.disabled = true;
-        clear(report).append(h('p.muted', '正在导入…'));
-        try {
-          const res = await api('POST', `${base}/roster`, { form: fd });
-          showImport(report, res);
-          refreshStudents();
-        } catch (e) {
-          clear(report).append(h('p.error', e.message));
-        } finally {
-          btn.disabled = false;
-        }
-      },
-    },
-  }, h('label', { for: 'roster-file' }, '名单文件（CSV 或 XLSX；列：姓名、学号、层次、手机号（可选）、已有学信网照片（可选））'), file,
-  h('button.primary', { type: 'submit' }, '上传名单'));
+  const rosterReport = h('div#roster-report');
+  const upload = uploadForm('roster-file', '名单文件（CSV 或 XLSX；列：姓名、学号、层次、手机号（可选）、已有学信网照片（可选））',
+    '上传名单', rosterReport, async (fd) => {
+      showImport(rosterReport, await api('POST', `${base}/roster`, { form: fd }));
+      refreshStudents();
+    });
 
-  // Export.
+  // 学信网's results.
+  const chsiReport = h('div#chsi-report');
+  const chsiUpload = uploadForm('chsi-file', '学信网比对结果（CSV 或 XLSX；列：学号、结果（通过/不通过）、原因）',
+    '导入学信网结果', chsiReport, async (fd) => {
+      showCHSIResults(chsiReport, await api('POST', `${base}/chsi-results`, { form: fd }));
+      refreshBatches();
+      refreshStudents();
+    });
+
+  // Export: a new batch.
   // A plain link: the browser streams the ZIP to disk (thousands of photos do not fit
   // in a page's memory) and sends the session cookie with it.
   const all = h('input#export-all', { type: 'checkbox' });
-  const exportLink = h('a.button#export', { download: '' }, '导出已通过的照片（ZIP）');
+  const exportLink = h('a.button#export', { download: '' }, '导出新批次（ZIP）');
   const exportCount = h('span.muted#export-count');
+  const delivered = ['exported', 'submitted', 'chsi_accepted'];
   const updateExport = () => {
-    const n = (byStatus.approved || 0) + (all.checked ? byStatus.exported || 0 : 0);
+    const n = (byStatus.approved || 0) + (all.checked ? delivered.reduce((sum, s) => sum + (byStatus[s] || 0), 0) : 0);
     exportCount.textContent = ` 本次将导出 ${n} 张`;
     exportLink.href = `${base}/export${all.checked ? '?all=1' : ''}`;
     exportLink.classList.toggle('disabled', n === 0);
@@ -107,8 +99,34 @@ async function showSchool(body, id, token) {
       return;
     }
     // eslint-disable-next-line no-alert
-    if (!window.confirm('导出后这些照片会标记为“已导出”。继续吗？')) ev.preventDefault();
+    if (!window.confirm('将生成一个新的导出批次（含采集码），照片标记为“已导出（学校整理报送中）”。继续吗？')) {
+      ev.preventDefault();
+      return;
+    }
+    // The download runs outside the page: show the new batch once the server made it.
+    setTimeout(refreshBatches, 1500);
   });
+
+  // Batches: download again (the same bytes), mark as uploaded to 学信网.
+  const batches = h('div#batches');
+  async function refreshBatches() {
+    try {
+      const res = await api('GET', `${base}/batches`);
+      if (alive !== token) return;
+      showBatches(batches, res.batches, async (b) => {
+        // eslint-disable-next-line no-alert
+        if (!window.confirm(`确认第 ${b.id} 批（${b.count} 张）已上传到学信网？学生将看到“已报送学信网”。`)) return;
+        try {
+          await api('POST', `${ADMIN}/batches/${b.id}/submitted`);
+          toast(`第 ${b.id} 批已标记为已报送`);
+          refreshBatches();
+          refreshStudents();
+        } catch (e) { toast(e.message, 'error'); }
+      });
+    } catch (e) {
+      clear(batches).append(h('p.error', e.message));
+    }
+  }
 
   // Students.
   const status = h('select#student-status', h('option', { value: '' }, '全部状态'),
@@ -133,11 +151,60 @@ async function showSchool(body, id, token) {
 
   clear(body).append(
     h('h2', `进度 · ${id}`), cards,
-    h('section.panel', h('h2', '导入名单'), upload, report),
-    h('section.panel', h('h2', '导出'), h('p', h('label', all, ' 包括已导出过的照片')), exportLink, exportCount,
-      h('p.muted', '文件内为 <学号>.jpg（480×640）和 manifest.csv，用于上传学信网。')),
+    h('section.panel', h('h2', '导入名单'), upload, rosterReport),
+    h('section.panel', h('h2', '导出到学信网'), h('p', h('label', all, ' 包括已导出过的照片')), exportLink, exportCount,
+      h('p.muted', '每次导出为一个批次：photos/<学号>.jpg（480×640 标准照）、manifest.csv 和 manifest.xlsx（含完整采集码），用于上传学信网。'),
+      h('h3', '导出批次'), batches),
+    h('section.panel', h('h2', '学信网比对结果'), chsiUpload, chsiReport,
+      h('p.muted', '未通过的学生会收到短信，可免费重新上传照片；同一文件重复导入不会重复处理。')),
     h('section.panel', h('h2', '学生'), filter, table));
   refreshStudents();
+  refreshBatches();
+}
+
+/** A file upload form: a file input, a submit button, and what onFile reports into report. */
+function uploadForm(id, label, button, report, onFile) {
+  const file = h(`input#${id}`, { type: 'file', accept: '.csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', required: true });
+  const form = h('form.upload', {
+    on: {
+      submit: async (ev) => {
+        ev.preventDefault();
+        if (!file.files.length) return;
+        const fd = new FormData();
+        fd.append('file', file.files[0]);
+        const btn = form.querySelector('button');
+        btn.disabled = true;
+        clear(report).append(h('p.muted', '正在导入…'));
+        try {
+          await onFile(fd);
+        } catch (e) {
+          clear(report).append(h('p.error', e.message));
+        } finally {
+          btn.disabled = false;
+        }
+      },
+    },
+  }, h('label', { for: id }, label), file, h('button.primary', { type: 'submit' }, button));
+  return form;
+}
+
+function showBatches(el, list, markSubmitted) {
+  if (!list.length) {
+    clear(el).append(h('p.muted', '还没有导出批次'));
+    return;
+  }
+  clear(el).append(h('table.list#batch-list',
+    h('thead', h('tr', ...['批次', '照片数', '状态', '导出人', '导出时间', '学信网结果', ''].map((t) => h('th', t)))),
+    h('tbody', list.map((b) => h('tr', { dataset: { batch: b.id, status: b.status } },
+      h('td.num', `第 ${b.id} 批`),
+      h('td.num', b.skipped ? `${b.count}（${b.skipped} 张未导出）` : b.count),
+      h('td.batch-status', BATCH_STATUS[b.status] || b.status,
+        b.submitted_at ? h('span.muted', `（${b.submitted_by || ''} ${when(b.submitted_at)}）`) : null),
+      h('td', b.created_by), h('td', when(b.created_at)),
+      h('td', b.chsi_accepted || b.chsi_failed ? `通过 ${b.chsi_accepted} · 未通过 ${b.chsi_failed}` : '—'),
+      h('td.actions',
+        h('a.button.download', { href: `${ADMIN}/batches/${b.id}/download`, download: '' }, '下载'),
+        b.status === 'exported' ? h('button.submitted', { type: 'button', on: { click: () => markSubmitted(b) } }, '已报送') : null))))));
 }
 
 function card(label, value, key, alert) {
@@ -145,14 +212,23 @@ function card(label, value, key, alert) {
 }
 
 function showImport(report, res) {
-  const errors = res.errors || [];
+  showRowErrors(report, 'roster', `新增 ${res.created} 人，更新 ${res.updated} 人，`, res.errors || []);
+  if (!(res.errors || []).length) toast('名单已导入');
+}
+
+function showCHSIResults(report, res) {
+  showRowErrors(report, 'chsi',
+    `通过 ${res.accepted} 人，未通过 ${res.failed} 人（已短信通知），已登记过 ${res.unchanged} 人，`, res.errors || []);
+  if (!(res.errors || []).length) toast('学信网结果已导入');
+}
+
+/** The summary of an import and the table of its bad rows (Excel row numbers). */
+function showRowErrors(report, kind, summary, errors) {
   clear(report).append(
-    h('p.summary#roster-summary', `新增 ${res.created} 人，更新 ${res.updated} 人，`,
-      errors.length ? h('strong.bad', `${errors.length} 行有问题`) : '没有错误行'),
-    errors.length ? h('table.row-errors#row-errors',
+    h(`p.summary#${kind}-summary`, summary, errors.length ? h('strong.bad', `${errors.length} 行有问题`) : '没有错误行'),
+    errors.length ? h(`table.row-errors#${kind === 'roster' ? 'row-errors' : 'chsi-errors'}`,
       h('thead', h('tr', h('th', '行号'), h('th', '问题'))),
       h('tbody', errors.map((e) => h('tr', h('td.num', e.row), h('td', e.message))))) : null);
-  if (!errors.length) toast('名单已导入');
 }
 
 function showStudents(el, res, goto) {

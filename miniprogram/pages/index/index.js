@@ -3,7 +3,7 @@
 const { statusLabel, nextPageFor, PAGES } = require('../../utils/flow');
 
 function actionText(c) {
-  if (['in_review', 'approved', 'rejected', 'exported'].includes(c.status)) return '查看审核状态';
+  if (['in_review', 'approved', 'rejected', 'exported', 'submitted', 'chsi_accepted', 'chsi_failed'].includes(c.status)) return '查看审核状态';
   return '继续采集';
 }
 

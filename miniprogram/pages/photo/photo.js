@@ -47,8 +47,11 @@ Component({
     async loadCollection() {
       try {
         const c = await getApp().api.getCollection(this.data.id, { quiet: true });
-        const reupload = c.status === 'rejected';
-        this.setData({ reupload, reasons: reupload && c.review ? c.review.reasons || [] : [] });
+        const reupload = c.status === 'rejected' || c.status === 'chsi_failed';
+        let reasons = [];
+        if (c.status === 'rejected' && c.review) reasons = c.review.reasons || [];
+        if (c.status === 'chsi_failed' && c.chsi_reason) reasons = [`学信网比对未通过：${c.chsi_reason}`];
+        this.setData({ reupload, reasons });
       } catch (err) {
         // The upload itself reports anything that matters.
       }

@@ -1,17 +1,29 @@
 // 审核状态: 审核中 / 审核失败 (reasons, 重新上传 without a new payment) / 审核成功 (查看照片:
-// the approved photo downloaded with the session header and previewed).
+// the approved photo downloaded with the session header and previewed) and its way to
+// 学信网 (学校整理报送中 / 已报送 / 已接收), or 学信网比对未通过 (reason, 重新上传, free).
 const { decodeQuery, pageURL, nextPageFor, isPaid, statusLabel, PAGES } = require('../../utils/flow');
 
-/** pending | rejected | approved, or '' when the collection has not reached review. */
+const APPROVED = ['approved', 'exported', 'submitted', 'chsi_accepted'];
+
+/** What the student is told about an approved photo's way to 学信网. */
+const DELIVERY_HINTS = Object.freeze({
+  approved: '您的照片已审核通过，学校将统一报送学信网。',
+  exported: '您的照片已审核通过，学校正在整理报送学信网。',
+  submitted: '学校已将您的照片报送学信网，请等待学信网比对结果。',
+  chsi_accepted: '学信网已接收您的照片。',
+});
+
+/** pending | rejected | approved | chsi_failed, or '' when the collection has not reached review. */
 function reviewState(c) {
-  if (c.status === 'approved' || c.status === 'exported') return 'approved';
+  if (APPROVED.includes(c.status)) return 'approved';
   if (c.status === 'rejected') return 'rejected';
+  if (c.status === 'chsi_failed') return 'chsi_failed';
   if (c.status === 'in_review' || (c.status === 'photo_ok' && isPaid(c))) return 'pending';
   return '';
 }
 
 Component({
-  data: { id: '', loading: true, state: '', stateText: '', reasons: [], downloading: false },
+  data: { id: '', loading: true, state: '', stateText: '', reasons: [], chsiReason: '', deliveryHint: '', downloading: false },
 
   methods: {
     onLoad(options) {
@@ -37,6 +49,8 @@ Component({
           state,
           stateText: statusLabel(c),
           reasons: state === 'rejected' && c.review ? c.review.reasons || [] : [],
+          chsiReason: state === 'chsi_failed' ? c.chsi_reason || '' : '',
+          deliveryHint: DELIVERY_HINTS[c.status] || '',
         });
       } catch (err) {
         this.setData({ loading: false });

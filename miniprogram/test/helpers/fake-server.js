@@ -167,7 +167,7 @@ class FakeServer {
           if (!c.photo || !c.photo.standard_url) return { status: 404, body: errorBody('standard_photo_not_available', '还没有通过检测的照片，请先上传照片') };
           return { status: 200, body: { tempFilePath: `wxfile://tmp/standard-${c.id}.jpg` } };
         case 'GET /photo':
-          if (c.status !== 'approved' && c.status !== 'exported') return this.wrongStep();
+          if (!['approved', 'exported', 'submitted', 'chsi_accepted'].includes(c.status)) return this.wrongStep();
           return { status: 200, body: { tempFilePath: `wxfile://tmp/approved-${c.id}.jpg` } };
         default:
           return { status: 404, body: errorBody('not_found', '接口不存在') };
@@ -237,7 +237,7 @@ class FakeServer {
 
   photo(c, upload) {
     if (!upload || upload.field !== 'photo') return { status: 400, body: errorBody('invalid_input', '请上传照片') };
-    if (!['code_ok', 'photo_ok', 'rejected'].includes(c.status)) return this.wrongStep();
+    if (!['code_ok', 'photo_ok', 'rejected', 'chsi_failed'].includes(c.status)) return this.wrongStep();
     if (upload.filePath.includes('bad')) {
       return { status: 422, body: errorBody('photo_rejected', '照片不符合标准', { checks: failingChecks() }) };
     }
@@ -247,6 +247,7 @@ class FakeServer {
     if (c.order && c.order.status === 'paid') {
       c.status = 'in_review';
       c.review = { status: 'pending', reasons: [], decided_at: null };
+      delete c.chsi_reason;
     } else {
       c.status = 'photo_ok';
     }
