@@ -13,7 +13,7 @@ import (
 	"github.com/gradphoto/gradphoto/internal/apperr"
 )
 
-// statusOf maps error kinds to HTTP status codes (api.md).
+// statusOf maps error kinds to HTTP status codes (docs/api.md).
 func statusOf(k apperr.Kind) int {
 	switch k {
 	case apperr.KindInvalid:
@@ -53,7 +53,7 @@ type errorPayload struct {
 	RequestID string         `json:"request_id,omitempty"`
 }
 
-// fail answers an error in api.md's shape. Internal errors and unavailable
+// fail answers an error in the ErrorBody shape of docs/openapi.yaml. Internal errors and unavailable
 // dependencies are logged once with their cause; the client sees a generic
 // message and the request id to quote to support.
 func (s *Server) fail(c *gin.Context, err error) {

@@ -91,15 +91,16 @@ describe('api client: session', () => {
 
 describe('api client: errors', () => {
   test.each([
-    [422, { error: { code: 'student_not_found', message: '信息无法确认，请联系学校核实您的信息', details: {} } }, 'student_not_found', '信息无法确认，请联系学校核实您的信息'],
-    [409, { error: { code: 'already_bound', message: '该学生信息已被其他微信账号绑定，请联系学校', details: {} } }, 'already_bound', '该学生信息已被其他微信账号绑定，请联系学校'],
-    [429, { error: { code: 'rate_limited', message: '操作太频繁，请稍后再试', details: { retry_after: 30 } } }, 'rate_limited', '操作太频繁，请稍后再试'],
-    [502, '<html>bad gateway</html>', 'http_502', MESSAGES.unavailable],
-    [413, null, 'http_413', MESSAGES.tooLarge],
-    [404, {}, 'http_404', '请求失败（404），请稍后再试'],
-  ])('%i with body %j → code %s, message shown as is in a modal', async (status, body, code, message) => {
+    [422, { error: { code: 'student_not_found', message: '信息无法确认，请联系学校核实您的信息', details: {} } }, 'student_not_found', '信息无法确认，请联系学校核实您的信息', {}],
+    [409, { error: { code: 'already_bound', message: '该学生信息已被其他微信账号绑定，请联系学校', details: {} } }, 'already_bound', '该学生信息已被其他微信账号绑定，请联系学校', {}],
+    [429, { error: { code: 'too_many_attempts', message: '信息校验失败次数过多，请一小时后再试或联系学校核实信息', details: {} } }, 'too_many_attempts', '信息校验失败次数过多，请一小时后再试或联系学校核实信息', {}],
+    // What a load balancer in front of the API may answer (not the API's shapes).
+    [502, '<html>bad gateway</html>', 'http_502', MESSAGES.unavailable, { gateway: true }],
+    [413, null, 'http_413', MESSAGES.tooLarge, { gateway: true }],
+    [404, {}, 'http_404', '请求失败（404），请稍后再试', { gateway: true }],
+  ])('%i with body %j → code %s, message shown as is in a modal', async (status, body, code, message, opts) => {
     const env = setup();
-    env.server.respondOnce('POST', /^\/api\/v1\/collections$/, status, body);
+    env.server.respondOnce('POST', /^\/api\/v1\/collections$/, status, body, opts);
     const err = await env.api.createCollection({ school_id: 's_upc' }).catch((e) => e);
     expect(err).toBeInstanceOf(ApiError);
     expect(err).toMatchObject({ status, code, message });
@@ -111,15 +112,15 @@ describe('api client: errors', () => {
 
   test('details are kept for the page', async () => {
     const env = setup();
-    env.server.respondOnce('POST', /^\/api\/v1\/collections$/, 429, { error: { code: 'rate_limited', message: '操作太频繁', details: { retry_after: 30 } } });
+    env.server.respondOnce('POST', /^\/api\/v1\/collections$/, 400, { error: { code: 'invalid_field', message: '请填写正确的11位手机号', details: { field: 'phone' } } });
     const err = await env.api.createCollection({}, { quiet: true }).catch((e) => e);
-    expect(err.details).toEqual({ retry_after: 30 });
+    expect(err.details).toEqual({ field: 'phone' });
   });
 
   test('quiet calls leave the message to the caller', async () => {
     const env = setup();
-    env.server.respondOnce('GET', /^\/api\/v1\/collections\/c_9$/, 404, { error: { code: 'not_found', message: '没有找到', details: {} } });
-    await expect(env.api.getCollection('c_9', { quiet: true })).rejects.toMatchObject({ code: 'not_found' });
+    env.server.respondOnce('GET', /^\/api\/v1\/collections\/c_9$/, 404, { error: { code: 'collection_not_found', message: '未找到该采集记录', details: {} } });
+    await expect(env.api.getCollection('c_9', { quiet: true })).rejects.toMatchObject({ code: 'collection_not_found' });
     await settle(env.wx);
     expect(env.wx.calls.showModal).toBeUndefined();
   });
@@ -149,8 +150,8 @@ describe('api client: network loss', () => {
 
   test('an HTTP error is not retried', async () => {
     const env = setup();
-    env.server.respondOnce('GET', /^\/api\/v1\/info$/, 503, { error: { code: 'unavailable', message: '服务暂时不可用', details: {} } });
-    await expect(env.api.getInfo()).rejects.toMatchObject({ code: 'unavailable' });
+    env.server.respondOnce('GET', /^\/api\/v1\/info$/, 500, { error: { code: 'internal', message: '服务器繁忙，请稍后再试', details: {} } });
+    await expect(env.api.getInfo()).rejects.toMatchObject({ code: 'internal' });
     expect(env.sleeps).toEqual([]);
   });
 });
@@ -207,14 +208,14 @@ describe('api client: uploads and downloads', () => {
     const env = setup();
     const c = env.server.addCollection({ owner: 'sandbox-student', status: 'in_review' });
     const err = await env.api.downloadApprovedPhoto(c.id).catch((e) => e);
-    expect(err).toMatchObject({ status: 409, code: 'wrong_step', message: '当前步骤不能进行此操作' });
+    expect(err).toMatchObject({ status: 404, code: 'photo_not_available', message: '照片审核通过后才能查看' });
   });
 });
 
 describe('api client: info', () => {
   test('fills missing info fields with the support defaults and caches the answer', async () => {
     const env = setup();
-    env.server.info = { price_fen: 1500, support_phone: '', instructions: ['a'], photo_rules: [] };
+    env.server.info = { price_fen: 1500, support_phone: '', support_hours: '', instructions: ['a'], photo_rules: [], subscribe_template_ids: [] };
     const info = await env.api.getInfo();
     expect(info).toMatchObject({ price_fen: 1500, support_phone: '010-58691620', support_hours: '周二至周日 9:30-17:00', instructions: ['a'] });
     await env.api.getInfo();
@@ -223,7 +224,7 @@ describe('api client: info', () => {
 
   test('a failed info call is tried again next time', async () => {
     const env = setup();
-    env.server.respondOnce('GET', /^\/api\/v1\/info$/, 503, {});
+    env.server.respondOnce('GET', /^\/api\/v1\/info$/, 503, {}, { gateway: true });
     await expect(env.api.getInfo()).rejects.toBeInstanceOf(ApiError);
     await expect(env.api.getInfo()).resolves.toMatchObject({ support_phone: '0532-86983000' });
   });

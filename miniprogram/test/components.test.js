@@ -26,7 +26,7 @@ describe('support-footer', () => {
 
   test('keeps the defaults 010-58691620 / 周二至周日 9:30-17:00 when info fails, without a modal', async () => {
     const env = setup();
-    env.server.respondOnce('GET', /^\/api\/v1\/info$/, 503, { error: { code: 'unavailable', message: '服务暂时不可用', details: {} } });
+    env.server.respondOnce('GET', /^\/api\/v1\/info$/, 500, { error: { code: 'internal', message: '服务器繁忙，请稍后再试', details: {} } });
     const footer = await openComponent(env, '/components/support-footer/support-footer');
     expect(text(footer, '.footer-phone')).toBe('客服电话：010-58691620');
     expect(text(footer, '.footer-hours')).toBe('服务时间：周二至周日 9:30-17:00');

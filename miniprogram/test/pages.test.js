@@ -34,9 +34,9 @@ describe('首页', () => {
 
   test('shows the error in the page when the list cannot be loaded', async () => {
     const env = setup();
-    env.server.respondOnce('GET', /^\/api\/v1\/collections$/, 503, { error: { code: 'unavailable', message: '服务暂时不可用，请稍后再试', details: {} } });
+    env.server.respondOnce('GET', /^\/api\/v1\/collections$/, 500, { error: { code: 'internal', message: '服务器繁忙，请稍后再试', details: {} } });
     const page = await openPage(env, '/pages/index/index');
-    expect(text(page, '.home-error')).toBe('错误：服务暂时不可用，请稍后再试');
+    expect(text(page, '.home-error')).toBe('错误：服务器繁忙，请稍后再试');
   });
 
   test('pull-down refresh reloads and stops the spinner', async () => {
@@ -180,14 +180,14 @@ describe('确认信息', () => {
     expect(text(page, '.chsi-warning')).toMatch(/^注意/);
   });
 
-  test('a 422 student_not_found on confirm shows 信息无法确认 and the advice', async () => {
+  test('a refused confirm (409 wrong_step) shows the message in a modal and stays', async () => {
     const env = setup();
     const c = env.server.addCollection({ owner: 'sandbox-student' });
-    env.server.respondOnce('POST', /\/confirm$/, 422, { error: { code: 'student_not_found', message: '信息无法确认，请联系学校核实您的信息', details: {} } });
+    const message = '当前步骤不能进行此操作，请返回查看采集进度';
+    env.server.respondOnce('POST', /\/confirm$/, 409, { error: { code: 'wrong_step', message, details: {} } });
     const page = await openPage(env, `/pages/confirm/confirm?id=${c.id}`);
     await tap(env, page, '.confirm');
-    expect(text(page, '.not-found-message')).toBe('信息无法确认，请联系学校核实您的信息');
-    expect(text(page, '.not-found')).toContain('请联系学校毕业生信息管理部门');
+    expect(env.wx.calls.showModal[0].content).toBe(message);
     expect(lastNavigation(env.wx)).toBeNull();
   });
 
@@ -354,7 +354,7 @@ describe('上传照片', () => {
   test('an error other than photo_rejected is shown in a modal', async () => {
     const env = setup();
     const c = env.server.addCollection({ owner: 'sandbox-student', status: 'code_ok' });
-    env.server.respondOnce('POST', /\/photo$/, 413, { error: { code: 'too_large', message: '照片文件不能超过10MB', details: {} } });
+    env.server.respondOnce('POST', /\/photo$/, 413, { error: { code: 'file_too_large', message: '照片文件不能超过10MB', details: {} } });
     const page = await openPage(env, `/pages/photo/photo?id=${c.id}`);
     await pickAndUpload(env, page, 'wxfile://tmp/huge.jpg');
     expect(env.wx.calls.showModal[0].content).toBe('照片文件不能超过10MB');

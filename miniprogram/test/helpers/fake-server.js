@@ -1,10 +1,33 @@
-// A scripted in-memory server that answers like api.md: same paths (written out here,
-// not taken from utils/api.js, so a wrong client path fails the tests), same shapes,
-// same error bodies. Tests change its state or queue one-off answers.
+// A scripted in-memory server that answers like the real API: same paths (written out
+// here, not taken from utils/api.js, so a wrong client path fails the tests), same
+// shapes, same error bodies. Every answer is checked against docs/openapi.yaml
+// (contract.js; a test fails on an answer the real API would not give). Tests change
+// its state or queue one-off answers; an answer marked { gateway: true } stands for
+// something in front of the API (a load balancer's 502, WeChat's network) and is not
+// checked.
+
+const contract = require('./contract');
 
 const SUPPORT = { phone: '010-58691620', hours: '周二至周日 9:30-17:00' };
 
 const CHSI_NOTICE = '学校名单显示您在学信网已有学历照片，学信网不接受重复上传，继续采集将无法使用且费用不予退还。如有疑问请先联系学校。';
+
+/** The page a status leads to (the API's next_step). */
+function nextStep(status) {
+  return {
+    unconfirmed: 'confirm',
+    confirmed: 'capture_code',
+    code_ok: 'photo',
+    photo_ok: 'pay',
+    in_review: 'wait_review',
+    rejected: 'reupload_photo',
+    chsi_failed: 'reupload_photo',
+    approved: 'done',
+    exported: 'done',
+    submitted: 'done',
+    chsi_accepted: 'done',
+  }[status];
+}
 
 function errorBody(code, message, details = {}) {
   return { error: { code, message, details } };
@@ -19,7 +42,7 @@ function passingChecks() {
   return [
     check('format_jpeg', true, 'error', '格式为jpg', 1, 'JPEG'),
     check('background_blue', true, 'error', '背景应为标准蓝色', 0.97, '≥ 0.90'),
-    check('not_edited', false, 'warning', '照片疑似经过美颜或修图软件处理', 'Meitu', '未使用修图软件'),
+    check('not_edited', false, 'warning', '照片疑似经过美颜或修图软件处理', 1, '未使用修图软件'),
   ];
 }
 
@@ -42,9 +65,9 @@ class FakeServer {
     this.loginCount = 0;
     this.nextId = 1;
     this.schools = [
-      { id: 's_upc', name: '中国石油大学（华东）', province: '山东', levels: ['本科', '专科'] },
-      { id: 's_upcb', name: '中国石油大学（北京）', province: '北京', levels: ['本科'] },
-      { id: 's_pku', name: '北京大学', province: '北京', levels: ['本科'] },
+      { id: 's_upc', name: '中国石油大学（华东）', province: '山东', levels: ['本科', '专科'], aliases: ['石大', 'UPC'], price_fen: 2500 },
+      { id: 's_upcb', name: '中国石油大学（北京）', province: '北京', levels: ['本科'], aliases: [], price_fen: 2000 },
+      { id: 's_pku', name: '北京大学', province: '北京', levels: ['本科'], aliases: ['北大'], price_fen: 2000 },
     ];
     this.roster = [
       { school_id: 's_upc', level: '本科', name: '张三', student_no: '2019001', phone: '13800000000', already_has_chsi_photo: false },
@@ -63,9 +86,12 @@ class FakeServer {
     this.photoFiles = new Map(); // collection id -> stored temp path for download
   }
 
-  /** Queue a one-off answer for the next request matching method and path regexp. */
-  respondOnce(method, pathRe, status, body) {
-    this.queued.push({ method, pathRe, status, body });
+  /**
+   * Queue a one-off answer for the next request matching method and path regexp.
+   * opts.gateway: the answer comes from in front of the API, not from it (unchecked).
+   */
+  respondOnce(method, pathRe, status, body, opts = {}) {
+    this.queued.push({ method, pathRe, status, body, gateway: !!opts.gateway });
   }
 
   /** Invalidate every issued token: the next authorised call gets 401. */
@@ -95,6 +121,9 @@ class FakeServer {
       order: null,
       review: null,
       already_has_chsi_photo: entry.already_has_chsi_photo,
+      subscribe_granted: false,
+      next_step: nextStep('unconfirmed'),
+      created_at: '2026-06-01T10:00:00+08:00',
       updated_at: '2026-06-01T10:00:00+08:00',
     };
   }
@@ -117,24 +146,38 @@ class FakeServer {
    * Handles one request. kind is request|upload|download; body is JSON data for
    * requests, {field, filePath} for uploads. Returns {status, body}.
    */
-  handle({ kind, method, url, header, body }) {
+  handle(req) {
+    const res = this.answer(req);
+    // next_step follows the status, however a test changed it.
+    const body = res.body || {};
+    [body.collection].concat(body.collections || []).forEach((c) => {
+      if (c && typeof c === 'object' && c.status) c.next_step = nextStep(c.status);
+    });
+    if (!res.gateway) {
+      contract.record(contract.checkAnswer({ method: req.method, path: new URL(req.url).pathname, status: res.status, body: res.body, kind: req.kind }));
+    }
+    return { status: res.status, body: res.body };
+  }
+
+  answer({ kind, method, url, header, body }) {
     const u = new URL(url);
     const path = u.pathname;
     this.requests.push({ kind, method, path, query: Object.fromEntries(u.searchParams), header: header || {}, body });
     const qi = this.queued.findIndex((q) => q.method === method && q.pathRe.test(path));
     if (qi >= 0) {
       const [q] = this.queued.splice(qi, 1);
-      return { status: q.status, body: q.body };
+      return { status: q.status, body: q.body, gateway: q.gateway };
     }
     if (method === 'POST' && path === '/api/v1/auth/wechat-login') return this.login(body);
+    // Public: no token needed.
+    if (method === 'GET' && path === '/api/v1/schools') return this.searchSchools(u.searchParams);
+    if (method === 'GET' && path === '/api/v1/info') return this.infoFor(u.searchParams.get('school_id'));
 
     const auth = (header && (header.Authorization || header.authorization)) || '';
     const openid = this.tokens.get(auth.replace(/^Bearer /, ''));
     if (!openid) return { status: 401, body: errorBody('unauthorized', '登录已过期，请重新登录') };
 
     let m;
-    if (method === 'GET' && path === '/api/v1/schools') return this.searchSchools(u.searchParams);
-    if (method === 'GET' && path === '/api/v1/info') return this.infoFor(u.searchParams.get('school_id'));
     if (method === 'GET' && path === '/api/v1/collections') {
       const mine = [...this.collections.values()].filter((x) => x.owner === openid).map((x) => x.c);
       return { status: 200, body: { collections: mine } };
@@ -142,8 +185,8 @@ class FakeServer {
     if (method === 'POST' && path === '/api/v1/collections') return this.createCollection(openid, body);
     if ((m = path.match(/^\/api\/v1\/collections\/([^/]+)((?:\/[a-z-]+)*)$/))) {
       const entry = this.collections.get(decodeURIComponent(m[1]));
-      if (!entry) return { status: 404, body: errorBody('not_found', '没有找到该采集记录') };
-      if (entry.owner !== openid) return { status: 403, body: errorBody('forbidden', '无权访问') };
+      // Another student's collection is not found either: the API does not tell them apart.
+      if (!entry || entry.owner !== openid) return { status: 404, body: errorBody('collection_not_found', '未找到该采集记录') };
       const c = entry.c;
       const action = `${method} ${m[2] || ''}`;
       switch (action) {
@@ -160,20 +203,24 @@ class FakeServer {
         case 'POST /order':
           return this.order(c, body);
         case 'POST /subscribe':
-          if (!body || typeof body.accepted !== 'boolean') return { status: 400, body: errorBody('invalid_input', '请求格式不正确') };
-          c.subscribed = body.accepted;
+          if (!body || typeof body.accepted !== 'boolean') {
+            return { status: 400, body: errorBody('bad_field_type', '字段类型不正确：accepted', { field: 'accepted' }) };
+          }
+          c.subscribe_granted = body.accepted;
           return { status: 200, body: { collection: c } };
         case 'GET /photo/standard':
           if (!c.photo || !c.photo.standard_url) return { status: 404, body: errorBody('standard_photo_not_available', '还没有通过检测的照片，请先上传照片') };
           return { status: 200, body: { tempFilePath: `wxfile://tmp/standard-${c.id}.jpg` } };
         case 'GET /photo':
-          if (!['approved', 'exported', 'submitted', 'chsi_accepted'].includes(c.status)) return this.wrongStep();
+          if (!['approved', 'exported', 'submitted', 'chsi_accepted'].includes(c.status)) {
+            return { status: 404, body: errorBody('photo_not_available', '照片审核通过后才能查看') };
+          }
           return { status: 200, body: { tempFilePath: `wxfile://tmp/approved-${c.id}.jpg` } };
         default:
-          return { status: 404, body: errorBody('not_found', '接口不存在') };
+          return { status: 404, body: errorBody('not_found', '请求的地址不存在') };
       }
     }
-    return { status: 404, body: errorBody('not_found', '接口不存在') };
+    return { status: 404, body: errorBody('not_found', '请求的地址不存在') };
   }
 
   infoFor(schoolId) {
@@ -206,9 +253,8 @@ class FakeServer {
 
   createCollection(openid, body) {
     const required = ['school_id', 'level', 'name', 'student_no'];
-    if (!body || required.some((k) => !body[k]) || (!body.phone && !body.phone_code)) {
-      return { status: 400, body: errorBody('invalid_input', '请完整填写信息') };
-    }
+    const missing = body ? required.find((k) => !body[k]) || (!body.phone && !body.phone_code ? 'phone' : '') : 'school_id';
+    if (missing) return { status: 400, body: errorBody('invalid_field', '请完整填写信息', { field: missing }) };
     const phone = body.phone || (body.phone_code || '').replace(/^phone-/, '');
     const entry = this.roster.find(
       (r) => r.school_id === body.school_id && r.level === body.level && r.name === body.name && r.student_no === body.student_no && r.phone === phone,
@@ -218,25 +264,25 @@ class FakeServer {
     if (bound && bound.owner !== openid) {
       return { status: 409, body: errorBody('already_bound', '该学生信息已被其他微信账号绑定，请联系学校') };
     }
-    if (bound) return { status: 201, body: { collection: bound.c } };
+    if (bound) return { status: 200, body: { collection: bound.c } }; // verifying again: the same collection
     const c = this.newCollection(openid, entry);
     this.collections.set(c.id, { owner: openid, c });
     return { status: 201, body: { collection: c } };
   }
 
   captureCode(c, upload) {
-    if (!upload || upload.field !== 'image') return { status: 400, body: errorBody('invalid_input', '请上传图片') };
-    if (!['confirmed', 'code_ok'].includes(c.status)) return this.wrongStep();
+    if (!upload || upload.field !== 'image') return { status: 400, body: errorBody('file_missing', '请选择要上传的文件（字段 image）') };
+    if (!['confirmed', 'code_ok', 'photo_ok'].includes(c.status)) return this.wrongStep();
     if (upload.filePath.includes('noqr')) {
       return { status: 422, body: errorBody('qr_not_found', '未识别到采集码，请上传完整清晰的采集码截图') };
     }
-    c.status = 'code_ok';
+    if (c.status === 'confirmed') c.status = 'code_ok';
     c.capture_code = { masked: 'XY12****7890', uploaded_at: '2026-06-01T10:05:00+08:00' };
     return { status: 200, body: { collection: c } };
   }
 
   photo(c, upload) {
-    if (!upload || upload.field !== 'photo') return { status: 400, body: errorBody('invalid_input', '请上传照片') };
+    if (!upload || upload.field !== 'photo') return { status: 400, body: errorBody('file_missing', '请选择要上传的文件（字段 photo）') };
     if (!['code_ok', 'photo_ok', 'rejected', 'chsi_failed'].includes(c.status)) return this.wrongStep();
     if (upload.filePath.includes('bad')) {
       return { status: 422, body: errorBody('photo_rejected', '照片不符合标准', { checks: failingChecks() }) };
