@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"image/jpeg"
 	"os"
 	"path/filepath"
 	"strings"
@@ -155,5 +156,46 @@ func TestCheckPhotoUsage(t *testing.T) {
 	bad := writePhotoConfig(t, "photo:\n  profiles:\n    x:\n      min_file_byte: 1\n")
 	if code, _, errOut := runCheckPhotoForTest(t, bad, portrait); code != 1 || !strings.Contains(errOut, "min_file_byte") {
 		t.Fatalf("bad profile key: exit %d stderr %q", code, errOut)
+	}
+}
+
+// TestCheckPhotoOut: --json carries "standard" per file and --out writes the
+// 480×640 standard photo of each file that has one, named <name>.std.jpg.
+func TestCheckPhotoOut(t *testing.T) {
+	std := filepath.Join(photoTestdata, "standard_480x640.jpg")
+	cat := filepath.Join(photoTestdata, "noface_03_cat.png")
+	out := filepath.Join(t.TempDir(), "std")
+	code, stdout, errOut := runCheckPhotoForTest(t, "", "--json", "--out", out, std, cat)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("%d lines: %s", len(lines), stdout)
+	}
+	var first, second map[string]any
+	if err := json.Unmarshal([]byte(lines[0]), &first); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(lines[1]), &second); err != nil {
+		t.Fatal(err)
+	}
+	st, _ := first["standard"].(map[string]any)
+	if st["standardized"] != true || len(st["crop"].([]any)) != 4 || st["scale"] == nil {
+		t.Fatalf("standard %v", first["standard"])
+	}
+	if st2, _ := second["standard"].(map[string]any); st2 == nil || st2["standardized"] != false {
+		t.Fatalf("the cat's standard %v", second["standard"])
+	}
+	data, err := os.ReadFile(filepath.Join(out, "standard_480x640.std.jpg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := jpeg.DecodeConfig(bytes.NewReader(data))
+	if err != nil || cfg.Width != 480 || cfg.Height != 640 {
+		t.Fatalf("written standard photo %dx%d: %v", cfg.Width, cfg.Height, err)
+	}
+	if _, err := os.Stat(filepath.Join(out, "noface_03_cat.std.jpg")); !os.IsNotExist(err) {
+		t.Fatalf("a photo without a standard crop got a file: %v", err)
 	}
 }

@@ -130,5 +130,6 @@ func (r reviewSummaries) ReviewSummary(ctx context.Context, collectionID string)
 		return nil, err // a review cancelled by a refund is no review
 	}
 	deadline := t.Deadline
-	return &collection.ReviewRef{Status: t.Status, Reasons: t.Reasons, DecidedAt: t.DecidedAt, Deadline: &deadline, Note: t.Note}, nil
+	// The student reads the defects found, not the checklist's rules.
+	return &collection.ReviewRef{Status: t.Status, Reasons: review.Defects(t.Reasons), DecidedAt: t.DecidedAt, Deadline: &deadline, Note: t.Note}, nil
 }

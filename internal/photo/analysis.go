@@ -34,10 +34,12 @@ type analysis struct {
 	faceL, clipped, faceLR float64
 	chroma                 float64
 	eyeContrast            float64
+	eyeOpen                float64 // the less open eye: height of its dark iris band / IPD
 	glare                  float64
 	shoulderDeg            float64
 	shouldersFound         bool
 	lipGap                 float64
+	teeth                  float64 // share of the mouth box that is teeth or open mouth
 }
 
 // Calibration constants of the geometry model (CALIBRATION.md): pigo's face square
@@ -58,11 +60,16 @@ func (c *Checker) locate(r *raster, W, H int, p Profile) *analysis {
 	if len(a.faces) > 0 {
 		// The biggest face is the subject; another face counts when it is at least
 		// a third of its width (a face on a poster far behind does not).
-		a.main = a.faces[0]
-		for _, f := range a.faces[1:] {
-			if f.size > a.main.size {
-				a.main = f
+		a.main = subject(a.faces)
+		// A small subject (a phone photo with the person far away): look again for
+		// faces down to a third of its size, which the first search skipped.
+		first := max(20, min(r.hw, r.hh)/8)
+		if want := int(a.main.size / 3 / float64(r.halfFactor)); want < first {
+			a.faces = c.det.facesFrom(r, p.MinFaceScore, max(12, want))
+			if len(a.faces) == 0 {
+				a.faces = []face{a.main}
 			}
+			a.main = subject(a.faces)
 		}
 		for _, f := range a.faces {
 			if f.size*3 >= a.main.size {
@@ -73,6 +80,22 @@ func (c *Checker) locate(r *raster, W, H int, p Profile) *analysis {
 	}
 	c.findLandmarks(a)
 	return a
+}
+
+// subject is the biggest of the clearly detected faces (a score of at least a
+// quarter of the best): a weak, large false detection is not the subject.
+func subject(fs []face) face {
+	best := 0.0
+	for _, f := range fs {
+		best = max(best, f.score)
+	}
+	var b face
+	for _, f := range fs {
+		if f.score >= best/4 && f.size > b.size {
+			b = f
+		}
+	}
+	return b
 }
 
 // locateOn is locate on the standard photo, with the subject already found on the
@@ -523,6 +546,66 @@ func (a *analysis) eyes() {
 	}
 	a.eyeContrast = contrast
 	a.glare = glare
+	a.eyeOpen = min(a.openness(a.lm.left), a.openness(a.lm.right))
+}
+
+// openness measures how far an eye is open: the height of the dark band through
+// the pupil (iris and pupil between the lids), as a share of the inter-pupil
+// distance. An open eye shows an iris about 0.15 IPD tall; a closed, squeezed or
+// downcast eye only the line of the lashes (≈ 0.05). The band is what is darker
+// than halfway between the darkest row and the skin below the eye, so it holds
+// for dark and light skin alike.
+func (a *analysis) openness(e pt) float64 {
+	r := a.r
+	ipd := a.ipd
+	half := max(1, int(0.05*ipd))
+	reach := int(0.16 * ipd)
+	cx, cy := int(e.x), int(e.y)
+	row := func(y int) (float64, bool) {
+		if y < 0 || y >= r.h {
+			return 0, false
+		}
+		var s, n float64
+		for x := max(0, cx-half); x <= min(r.w-1, cx+half); x++ {
+			s += float64(r.grey[y*r.w+x])
+			n++
+		}
+		return s / max(n, 1), n > 0
+	}
+	prof := make([]float64, 2*reach+1)
+	darkest, at := math.Inf(1), 0
+	for i := range prof {
+		v, ok := row(cy - reach + i)
+		if !ok {
+			return 0
+		}
+		prof[i] = v
+		// The iris is near the pupil landmark: look for the darkest row in
+		// the middle half only, so an eyebrow or a lash line at the edge does not win.
+		if i >= reach/2 && i <= reach*3/2 && v < darkest {
+			darkest, at = v, i
+		}
+	}
+	// Skin: the cheek just below the eye.
+	var skin []float32
+	for y := cy + int(0.25*ipd); y <= cy+int(0.35*ipd); y++ {
+		if v, ok := row(y); ok {
+			skin = append(skin, float32(v))
+		}
+	}
+	ref := median(skin)
+	if ref-darkest < 10 {
+		return 0 // no dark iris at all: closed, covered, or not an eye
+	}
+	thr := darkest + 0.5*(ref-darkest)
+	lo, hi := at, at
+	for lo > 0 && prof[lo-1] < thr {
+		lo--
+	}
+	for hi < len(prof)-1 && prof[hi+1] < thr {
+		hi++
+	}
+	return float64(hi-lo+1) / ipd
 }
 
 // mouth measures the open part between the lips: rows in the middle of the mouth
@@ -564,4 +647,43 @@ func (a *analysis) mouth() {
 		}
 	}
 	a.lipGap = float64(gap) / a.main.size
+	a.teeth = a.openMouth(up, lo)
+}
+
+// openMouth is the share of the mouth box (as wide as half the pupil distance,
+// from above the upper lip to below the lower one) that shows teeth — lighter
+// than the lips and without their colour — or the dark inside of an open mouth.
+// Lips and skin are coloured; teeth are near-white or grey whatever the skin.
+func (a *analysis) openMouth(up, lo pt) float64 {
+	r := a.r
+	cx := (up.x + lo.x) / 2
+	x0 := clampI(int(cx-0.25*a.ipd), 0, r.w)
+	x1 := clampI(int(cx+0.25*a.ipd)+1, 0, r.w)
+	y0 := clampI(int(up.y-0.06*a.ipd), 0, r.h)
+	y1 := clampI(int(lo.y+0.06*a.ipd)+1, 0, r.h)
+	if x1 <= x0 || y1 <= y0 {
+		return 0
+	}
+	var cs []float32
+	for y := y0; y < y1; y++ {
+		for x := x0; x < x1; x++ {
+			i := (y*r.w + x) * 3
+			_, aa, b := toLab(r.rgb[i], r.rgb[i+1], r.rgb[i+2])
+			cs = append(cs, float32(math.Hypot(float64(aa), float64(b))))
+		}
+	}
+	lipC := median(cs)
+	n, open := 0, 0
+	for y := y0; y < y1; y++ {
+		for x := x0; x < x1; x++ {
+			i := (y*r.w + x) * 3
+			l, aa, b := toLab(r.rgb[i], r.rgb[i+1], r.rgb[i+2])
+			c := math.Hypot(float64(aa), float64(b))
+			n++
+			if (float64(l) > a.faceL-5 && c < 0.55*lipC) || float64(l) < 0.35*a.faceL {
+				open++
+			}
+		}
+	}
+	return float64(open) / float64(n)
 }

@@ -90,21 +90,28 @@ func verdict(id string, passed bool, value float64, limit, failMsg string) Check
 	return Check{ID: id, Passed: passed, Severity: severityOf(id), Value: round(value, 3), Limit: limit, Message: msg}
 }
 
+// with sets the staff-facing measurement (units included).
+func (c Check) with(format string, args ...any) Check {
+	c.Detail = fmt.Sprintf(format, args...)
+	return c
+}
+
 func checkFileSize(n int, p Profile) Check {
 	kb := float64(n) / 1024
 	limit := fmt.Sprintf("> %.0f KB，≤ %.0f MB", p.MinFileBytes/1024, p.MaxFileBytes/1024/1024)
+	detail := "文件大小 %.0f KB；要求 %s"
 	switch {
 	case float64(n) <= p.MinFileBytes:
-		return verdict(CheckFileSize, false, kb, limit, fmt.Sprintf("照片文件太小（%.0f KB），需大于%.0f KB：请上传原图，不要压缩", kb, p.MinFileBytes/1024))
+		return verdict(CheckFileSize, false, kb, limit, fmt.Sprintf("照片文件太小（%.0f KB），需大于%.0f KB：请上传相机或手机拍摄的原图，不要压缩或截图", kb, p.MinFileBytes/1024)).with(detail, kb, limit)
 	case float64(n) > p.MaxFileBytes:
-		return verdict(CheckFileSize, false, kb, limit, fmt.Sprintf("照片文件太大（%.1f MB），不能超过%.0f MB", kb/1024, p.MaxFileBytes/1024/1024))
+		return verdict(CheckFileSize, false, kb, limit, fmt.Sprintf("照片文件太大（%.1f MB），不能超过%.0f MB：请换一张或在相机中调低画质", kb/1024, p.MaxFileBytes/1024/1024)).with(detail, kb, limit)
 	}
-	return verdict(CheckFileSize, true, kb, limit, "")
+	return verdict(CheckFileSize, true, kb, limit, "").with(detail, kb, limit)
 }
 
 const formatLimit = "JPEG（基线或渐进），RGB彩色"
 
-func passFormat() Check { return verdict(CheckFormatJPEG, true, 1, formatLimit, "") }
+func passFormat() Check { return verdict(CheckFormatJPEG, true, 1, formatLimit, "").with("JPEG") }
 
 func failFormat(format string) Check {
 	msg := "照片不是JPG格式（请勿直接修改文件扩展名），请重新拍摄或导出为JPG照片"
@@ -120,11 +127,11 @@ func failFormat(format string) Check {
 	case "gif":
 		msg = "照片实际为GIF格式，请上传JPG照片"
 	}
-	return verdict(CheckFormatJPEG, false, 0, formatLimit, msg)
+	return verdict(CheckFormatJPEG, false, 0, formatLimit, msg).with("格式：%s", map[bool]string{true: "无法识别", false: format}[format == ""])
 }
 
 func failUnreadableDimensions() Check {
-	return verdict(CheckDimensions, false, 0, "", "无法读取照片尺寸")
+	return verdict(CheckDimensions, false, 0, "", "无法读取照片的尺寸，请上传JPG格式的照片").with("文件头无法读取")
 }
 
 // checkDimensions: the original must hold a standard crop (min_width×min_height,
@@ -133,23 +140,25 @@ func checkDimensions(w, h int, p Profile) Check {
 	minW, minH := math.Ceil(p.MinWidth/p.MaxUpscale), math.Ceil(p.MinHeight/p.MaxUpscale)
 	limit := fmt.Sprintf("≥ %.0f×%.0f，≤ %.0f MP", minW, minH, p.MaxMegapixels)
 	mp := float64(w) * float64(h) / 1e6
+	detail := fmt.Sprintf("原图 %d×%d 像素（%.1f MP）；要求 %s", w, h, mp, limit)
 	switch {
 	case float64(w) < minW || float64(h) < minH:
-		return verdict(CheckDimensions, false, mp, limit, fmt.Sprintf("照片像素太少（%d×%d），至少需要%.0f×%.0f像素（宽×高）：请上传手机或相机拍摄的原图，不要截图或压缩", w, h, minW, minH))
+		return verdict(CheckDimensions, false, mp, limit, fmt.Sprintf("照片像素太少（%d×%d），至少需要%.0f×%.0f像素（宽×高）：请上传手机或相机拍摄的原图，不要截图或压缩", w, h, minW, minH)).with("%s", detail)
 	case mp > p.MaxMegapixels:
-		return verdict(CheckDimensions, false, mp, limit, fmt.Sprintf("照片像素过大（%d×%d），不能超过%.0f百万像素", w, h, p.MaxMegapixels))
+		return verdict(CheckDimensions, false, mp, limit, fmt.Sprintf("照片像素过大（%d×%d），不能超过%.0f百万像素：请换一张或在相机中调低分辨率", w, h, p.MaxMegapixels)).with("%s", detail)
 	}
-	return verdict(CheckDimensions, true, mp, limit, "")
+	return verdict(CheckDimensions, true, mp, limit, "").with("%s", detail)
 }
 
 func checkAspect(w, h int, p Profile) Check {
 	limit := fmt.Sprintf("%.2f ± %.2f", p.Aspect, p.AspectTol)
 	if h <= 0 {
-		return verdict(CheckAspectRatio, false, 0, limit, "无法读取照片宽高")
+		return verdict(CheckAspectRatio, false, 0, limit, "无法读取照片的宽和高，请上传JPG格式的照片").with("文件头无法读取")
 	}
 	v := float64(w) / float64(h)
 	ok := math.Abs(v-p.Aspect) <= p.AspectTol
-	return verdict(CheckAspectRatio, ok, v, limit, fmt.Sprintf("照片宽高比为%.2f（%d×%d），应为3:4（宽:高=0.75），请按3:4裁剪", v, w, h))
+	return verdict(CheckAspectRatio, ok, v, limit, "照片的宽高比例不是3:4，也无法自动裁剪（未找到清晰的正面人脸）：请上传本人正面免冠的原图").
+		with("原图宽高比 %.2f（%d×%d）；要求 %s（能自动裁剪为标准照时不要求）", v, w, h, limit)
 }
 
 func rangeLimit(lo, hi float64, unit string) string {
@@ -158,7 +167,7 @@ func rangeLimit(lo, hi float64, unit string) string {
 
 // noFace fails a check that needs a face when none was found.
 func noFace(id, limit string) Check {
-	return verdict(id, false, 0, limit, "未检测到清晰的正面人脸，无法判断："+ruleText(id))
+	return verdict(id, false, 0, limit, "照片中没有找到清晰的正面人脸，无法检查这一项：请上传本人正面免冠照片").with("未检测到人脸或瞳孔")
 }
 
 // report adds the pixel-level checks.
@@ -173,16 +182,18 @@ func (a *analysis) report(rep *Report, p Profile) {
 	{
 		limit := fmt.Sprintf("≥ %.1f", p.MinChroma)
 		rep.add(verdict(CheckColorMode, a.chroma >= p.MinChroma, a.chroma, limit,
-			fmt.Sprintf("照片接近黑白（色度%.1f，需≥%.1f），请上传彩色照片，不要使用滤镜", a.chroma, p.MinChroma)))
+			"照片是黑白的或颜色很淡：请上传彩色照片，不要使用滤镜").
+			with("面部平均色度 C*ab %.1f；要求 %s", a.chroma, limit))
 	}
 	// single_face
 	{
 		n := float64(a.faceCount)
-		msg := "照片中未检测到人脸，请上传本人正面免冠照片"
+		msg := "照片中没有找到人脸：请上传本人正面免冠照片"
 		if n > 1 {
-			msg = fmt.Sprintf("照片中检测到%d张人脸，只能有本人一人", a.faceCount)
+			msg = fmt.Sprintf("照片里不止一个人（找到%d张脸）：请上传只有本人的单人照", a.faceCount)
 		}
-		rep.add(verdict(CheckSingleFace, n == 1, n, "= 1", msg))
+		rep.add(verdict(CheckSingleFace, n == 1, n, "= 1", msg).
+			with("人脸 %d 张（宽度不小于本人三分之一的计入）；要求 1", a.faceCount))
 	}
 	if a.hasFace {
 		f := a.main
@@ -213,7 +224,8 @@ func (a *analysis) report(rep *Report, p Profile) {
 			ux, uy := (a.lm.right.x-a.lm.left.x)/a.ipd, (a.lm.right.y-a.lm.left.y)/a.ipd
 			yaw := math.Abs((a.lm.nose.x-a.pupilMid.x)*ux+(a.lm.nose.y-a.pupilMid.y)*uy) / a.ipd
 			rep.add(verdict(CheckFaceFrontal, yaw <= p.MaxYaw, yaw, limit,
-				fmt.Sprintf("脸部有偏转（偏转度%.2f，需≤%.2f），请正对镜头，不要侧脸", yaw, p.MaxYaw)))
+				"脸没有正对镜头（侧脸）：请正对镜头重新拍摄").
+				with("偏转 %.2f（鼻尖偏离两眼中点的距离 / 瞳距）；要求 %s", yaw, limit))
 		} else {
 			rep.add(noFace(CheckFaceFrontal, limit))
 		}
@@ -228,7 +240,8 @@ func (a *analysis) report(rep *Report, p Profile) {
 				side = "左"
 			}
 			rep.add(verdict(CheckFaceCentered, math.Abs(off) <= p.MaxCenterOffset, math.Abs(off)*100, limit,
-				fmt.Sprintf("头部不居中：偏%s%.1f%%（允许±%.1f%%），请让头部位于照片正中", side, math.Abs(off)*100, p.MaxCenterOffset*100)))
+				fmt.Sprintf("头部偏向照片%s边，不在正中：请让头部位于照片正中", side)).
+				with("脸中心偏%s %.1f%% 宽度；要求 %s", side, math.Abs(off)*100, limit))
 		} else {
 			rep.add(noFace(CheckFaceCentered, limit))
 		}
@@ -238,13 +251,12 @@ func (a *analysis) report(rep *Report, p Profile) {
 		limit := rangeLimit(p.MinFaceWidth*100, p.MaxFaceWidth*100, "%")
 		if a.hasFace {
 			v := a.faceWidth / float64(r.w)
-			msg := fmt.Sprintf("脸部宽度为照片宽度的%.1f%%，应为%.1f%%–%.1f%%（480宽照片为%.0f–%.0f像素）：", v*100, p.MinFaceWidth*100, p.MaxFaceWidth*100, p.MinFaceWidth*480, p.MaxFaceWidth*480)
+			msg := "头部在照片中太大：请离镜头远一些重新拍摄"
 			if v < p.MinFaceWidth {
-				msg += "头部太小，请靠近镜头或裁剪"
-			} else {
-				msg += "头部太大，请离镜头远一些"
+				msg = "头部在照片中太小：请靠近镜头重新拍摄"
 			}
-			rep.add(verdict(CheckFaceWidth, v >= p.MinFaceWidth && v <= p.MaxFaceWidth, v*100, limit, msg))
+			rep.add(verdict(CheckFaceWidth, v >= p.MinFaceWidth && v <= p.MaxFaceWidth, v*100, limit, msg).
+				with("脸宽 %.0f 像素（按480宽计，%.1f%%）；要求 %.0f–%.0f 像素", v*480, v*100, p.MinFaceWidth*480, p.MaxFaceWidth*480))
 		} else {
 			rep.add(noFace(CheckFaceWidth, limit))
 		}
@@ -256,16 +268,16 @@ func (a *analysis) report(rep *Report, p Profile) {
 		case !a.hasFace:
 			rep.add(noFace(CheckHeadTop, limit))
 		case a.headTop < 0:
-			rep.add(verdict(CheckHeadTop, false, 0, limit, "未能找到头顶位置（头发与背景难以区分），请使用标准蓝色背景"))
+			rep.add(verdict(CheckHeadTop, false, 0, limit, "看不出头顶在哪里（头发和背景颜色太接近）：请在标准蓝色背景前拍摄").
+				with("未找到头顶（头发与背景色差不足）"))
 		default:
 			v := a.headTop / float64(r.h)
-			msg := fmt.Sprintf("头顶距上边缘为照片高度的%.1f%%，应为%.1f%%–%.1f%%（640高照片为%.0f–%.0f像素）：", v*100, p.MinHeadTop*100, p.MaxHeadTop*100, p.MinHeadTop*640, p.MaxHeadTop*640)
+			msg := "头顶上方空白太多：请靠近镜头重新拍摄"
 			if v < p.MinHeadTop {
-				msg += "头顶离上边缘太近"
-			} else {
-				msg += "头顶离上边缘太远"
+				msg = "头顶离照片上边缘太近：请重新拍摄，头顶上方留出一些背景"
 			}
-			rep.add(verdict(CheckHeadTop, v >= p.MinHeadTop && v <= p.MaxHeadTop, v*100, limit, msg))
+			rep.add(verdict(CheckHeadTop, v >= p.MinHeadTop && v <= p.MaxHeadTop, v*100, limit, msg).
+				with("头顶距上边缘 %.0f 像素（按640高计）；要求 %.0f–%.0f 像素", v*640, p.MinHeadTop*640, p.MaxHeadTop*640))
 		}
 	}
 	// eye_line
@@ -273,8 +285,12 @@ func (a *analysis) report(rep *Report, p Profile) {
 		limit := rangeLimit(p.MinEyeLine*100, p.MaxEyeLine*100, "%")
 		if a.lm.pupilsOK {
 			v := a.eyeY / float64(r.h)
-			msg := fmt.Sprintf("双眼距上边缘为照片高度的%.1f%%，应为%.1f%%–%.1f%%（640高照片为%.0f–%.0f像素）", v*100, p.MinEyeLine*100, p.MaxEyeLine*100, p.MinEyeLine*640, p.MaxEyeLine*640)
-			rep.add(verdict(CheckEyeLine, v >= p.MinEyeLine && v <= p.MaxEyeLine, v*100, limit, msg))
+			msg := "眼睛在照片中的位置太低：请重新拍摄，让头部位于照片中上部"
+			if v < p.MinEyeLine {
+				msg = "眼睛在照片中的位置太高：请重新拍摄，头顶上方留出一些背景"
+			}
+			rep.add(verdict(CheckEyeLine, v >= p.MinEyeLine && v <= p.MaxEyeLine, v*100, limit, msg).
+				with("双眼距上边缘 %.0f 像素（按640高计）；要求 %.0f–%.0f 像素", v*640, p.MinEyeLine*640, p.MaxEyeLine*640))
 		} else {
 			rep.add(noFace(CheckEyeLine, limit))
 		}
@@ -284,24 +300,28 @@ func (a *analysis) report(rep *Report, p Profile) {
 		limit := fmt.Sprintf("%.2f–%.2f", p.MinHeadHeight, p.MaxHeadHeight)
 		if a.lm.pupilsOK && a.headTop >= 0 {
 			v := (a.chinY - a.headTop) / float64(r.h)
-			msg := fmt.Sprintf("头部（头顶到下巴）占照片高度的%.0f%%，应为%.0f%%–%.0f%%：", v*100, p.MinHeadHeight*100, p.MaxHeadHeight*100)
+			msg := "头部在照片中太大：请离镜头远一些重新拍摄"
 			if v < p.MinHeadHeight {
-				msg += "头部太小"
-			} else {
-				msg += "头部太大"
+				msg = "头部在照片中太小：请靠近镜头重新拍摄"
 			}
-			rep.add(verdict(CheckHeadHeight, v >= p.MinHeadHeight && v <= p.MaxHeadHeight, v, limit, msg))
+			rep.add(verdict(CheckHeadHeight, v >= p.MinHeadHeight && v <= p.MaxHeadHeight, v, limit, msg).
+				with("头部（头顶到下巴）占画面高度 %.0f%%；要求 %.0f%%–%.0f%%", v*100, p.MinHeadHeight*100, p.MaxHeadHeight*100))
 		} else {
 			rep.add(noFace(CheckHeadHeight, limit))
 		}
 	}
 	// eyes_open
 	{
-		limit := fmt.Sprintf("≥ %.0f", p.MinEyeContrast)
+		limit := fmt.Sprintf("≥ %.3f", p.MinEyeOpen)
 		if a.lm.pupilsOK {
 			inside := a.insideFace(a.lm.left) && a.insideFace(a.lm.right)
-			ok := inside && a.eyeContrast >= p.MinEyeContrast
-			rep.add(verdict(CheckEyesOpen, ok, a.eyeContrast, limit, "未能清楚识别双眼，请自然睁开双眼，头发或镜框不要遮挡眼睛"))
+			ok := inside && a.eyeOpen >= p.MinEyeOpen && a.eyeContrast >= p.MinEyeContrast
+			msg := "眼睛闭上了或没有完全睁开：请自然睁大双眼，平视镜头，头发和镜框不要遮挡眼睛"
+			if !inside {
+				msg = "没有找到双眼：请正对镜头，头发和镜框不要遮挡眼睛"
+			}
+			rep.add(verdict(CheckEyesOpen, ok, a.eyeOpen, limit, msg).
+				with("睁眼程度 %.3f（较小一只眼的虹膜可见高度 / 瞳距），要求 %s；瞳孔比周围暗 %.0f 灰度级，要求 ≥ %.0f", a.eyeOpen, limit, a.eyeContrast, p.MinEyeContrast))
 		} else {
 			rep.add(noFace(CheckEyesOpen, limit))
 		}
@@ -312,7 +332,8 @@ func (a *analysis) report(rep *Report, p Profile) {
 		if a.lm.pupilsOK {
 			deg := math.Abs(math.Atan2(a.lm.right.y-a.lm.left.y, a.lm.right.x-a.lm.left.x) * 180 / math.Pi)
 			rep.add(verdict(CheckEyesLevel, deg <= p.MaxEyeTiltDeg, deg, limit,
-				fmt.Sprintf("头部倾斜%.1f°（允许≤%.0f°），请平视镜头，不要歪头", deg, p.MaxEyeTiltDeg)))
+				"头歪了（两只眼睛不在同一高度）：请坐正，平视镜头，不要歪头").
+				with("两眼连线倾斜 %.1f°；要求 %s", deg, limit))
 		} else {
 			rep.add(noFace(CheckEyesLevel, limit))
 		}
@@ -321,7 +342,8 @@ func (a *analysis) report(rep *Report, p Profile) {
 	{
 		limit := fmt.Sprintf("≥ %.0f%%", p.BgMinShare*100)
 		rep.add(verdict(CheckBackgroundBlue, a.bgBandPixels > 0 && a.bgBlueShare >= p.BgMinShare, a.bgBlueShare*100, limit,
-			fmt.Sprintf("背景不是标准蓝色（蓝色仅占%.0f%%，需≥%.0f%%），请在纯蓝色背景前拍摄", a.bgBlueShare*100, p.BgMinShare*100)))
+			"背景不是标准蓝色：请在纯蓝色背景前拍摄").
+			with("背景中标准蓝色像素占 %.0f%%（色相 %.0f–%.0f°，饱和度 ≥ %.2f，明度 ≥ %.2f）；要求 %s", a.bgBlueShare*100, p.BgHueMin, p.BgHueMax, p.BgMinSaturation, p.BgMinValue, limit))
 	}
 	// background_uniform
 	{
@@ -331,30 +353,33 @@ func (a *analysis) report(rep *Report, p Profile) {
 			val, lim float64
 			what     string
 		}{
-			{a.bgLStd, p.BgMaxLStd, "背景明暗不均匀（有阴影或杂物）"},
-			{a.bgLR, p.BgMaxLRDiff, "背景左右明暗不一致（有阴影）"},
-			{a.bgTB, p.BgMaxTBDiff, "背景上下明暗不一致（有渐变）"},
+			{a.bgLStd, p.BgMaxLStd, "背景有阴影、杂物或明暗不均"},
+			{a.bgLR, p.BgMaxLRDiff, "背景一边亮一边暗（有阴影）"},
+			{a.bgTB, p.BgMaxTBDiff, "背景上下明暗不一样（有渐变）"},
 		} {
 			if m.lim > 0 && m.val/m.lim > worst {
 				worst, v, msg = m.val/m.lim, m.val, m.what
 			}
 		}
 		ok := a.bgBandPixels > 0 && worst <= 1
-		rep.add(verdict(CheckBackgroundUniform, ok, v, limit, msg+"，请在光线均匀的纯色背景前拍摄"))
+		rep.add(verdict(CheckBackgroundUniform, ok, v, limit, msg+"：请在光线均匀的纯色背景前拍摄").
+			with("背景亮度标准差 σL* %.1f，左右差 %.1f，上下差 %.1f；要求 %s", a.bgLStd, a.bgLR, a.bgTB, limit))
 	}
 	// clothing_contrast
 	{
 		limit := fmt.Sprintf("ΔE ≥ %.0f", p.MinClothingDeltaE)
 		ok := !a.clothingOK || a.clothingDE >= p.MinClothingDeltaE
 		rep.add(verdict(CheckClothingContrast, ok, a.clothingDE, limit,
-			fmt.Sprintf("衣服颜色与背景太接近（色差%.0f，需≥%.0f），请换一件与蓝色背景区分明显的衣服", a.clothingDE, p.MinClothingDeltaE)))
+			"衣服颜色和背景太接近：请换一件与蓝色背景区分明显的衣服").
+			with("衣着与背景色差 ΔE*ab %.0f；要求 %s", a.clothingDE, limit))
 	}
 	// sharpness
 	{
 		limit := fmt.Sprintf("≥ %.0f", p.MinSharpness)
 		if a.hasFace {
 			rep.add(verdict(CheckSharpness, a.sharpness >= p.MinSharpness, a.sharpness, limit,
-				fmt.Sprintf("照片模糊（清晰度%.0f，需≥%.0f），请对焦后重新拍摄，不要使用压缩或美颜", a.sharpness, p.MinSharpness)))
+				"照片模糊：请对焦后重新拍摄，不要使用压缩或美颜").
+				with("清晰度 %.0f（面部缩放到96×96后拉普拉斯方差）；要求 %s", a.sharpness, limit))
 		} else {
 			rep.add(noFace(CheckSharpness, limit))
 		}
@@ -366,15 +391,16 @@ func (a *analysis) report(rep *Report, p Profile) {
 			msg := ""
 			switch {
 			case a.faceL < p.MinFaceL:
-				msg = fmt.Sprintf("面部太暗（亮度%.0f，需≥%.0f），请在光线充足处拍摄", a.faceL, p.MinFaceL)
+				msg = "脸部太暗：请在光线充足的地方拍摄"
 			case a.faceL > p.MaxFaceL:
-				msg = fmt.Sprintf("面部过亮（亮度%.0f，需≤%.0f），请避免强光直射或闪光过强", a.faceL, p.MaxFaceL)
+				msg = "脸部太亮：请避免强光直射或闪光灯过强"
 			case a.clipped > p.MaxClippedShare:
-				msg = fmt.Sprintf("面部有%.0f%%的区域过曝或死黑，请调整光线", a.clipped*100)
+				msg = "脸部有一块过亮发白或黑得看不清：请调整光线后重新拍摄"
 			case a.faceLR > p.MaxFaceLRDiff:
-				msg = fmt.Sprintf("面部左右明暗不均（相差%.0f，需≤%.0f），请避免侧光和阴影", a.faceLR, p.MaxFaceLRDiff)
+				msg = "脸部一边亮一边暗：请正面打光，避免侧光和阴影"
 			}
-			rep.add(verdict(CheckExposure, msg == "", a.faceL, limit, msg))
+			rep.add(verdict(CheckExposure, msg == "", a.faceL, limit, msg).
+				with("面部亮度 L* %.0f，过曝/死黑 %.1f%%，左右差 %.0f；要求 %s", a.faceL, a.clipped*100, a.faceLR, limit))
 		} else {
 			rep.add(noFace(CheckExposure, limit))
 		}
@@ -384,19 +410,22 @@ func (a *analysis) report(rep *Report, p Profile) {
 		limit := fmt.Sprintf("≤ %.0f°", p.MaxShoulderTilt)
 		ok := !a.shouldersFound || a.shoulderDeg <= p.MaxShoulderTilt
 		rep.add(verdict(CheckShouldersLevel, ok, a.shoulderDeg, limit,
-			fmt.Sprintf("两肩高低不一（倾斜%.1f°），请端正坐姿", a.shoulderDeg)))
+			"两肩一高一低：请坐正，双肩放平").
+			with("肩线倾斜 %.1f°；要求 %s", a.shoulderDeg, limit))
 	}
 	// glasses_glare (warning)
 	{
 		limit := fmt.Sprintf("≤ %.0f%%", p.MaxGlareShare*100)
 		ok := !a.lm.pupilsOK || a.glare <= p.MaxGlareShare
-		rep.add(verdict(CheckGlassesGlare, ok, a.glare*100, limit, "眼镜有反光，请调整角度或灯光，或摘下眼镜"))
+		rep.add(verdict(CheckGlassesGlare, ok, a.glare*100, limit, "眼镜反光：请调整角度或灯光，或摘下眼镜").
+			with("眼周过亮像素 %.1f%%；要求 %s", a.glare*100, limit))
 	}
 	// mouth_closed (warning)
 	{
 		limit := fmt.Sprintf("≤ %.3f", p.MaxLipGap)
-		ok := !a.lm.mouthOK || a.lipGap <= p.MaxLipGap
-		rep.add(verdict(CheckMouthClosed, ok, a.lipGap, limit, "请自然闭合嘴唇，不要露齿"))
+		ok := !a.lm.mouthOK || (a.lipGap <= p.MaxLipGap && a.teeth <= p.MaxTeethShare)
+		rep.add(verdict(CheckMouthClosed, ok, a.lipGap, limit, "嘴巴张开或露出了牙齿：请自然闭合嘴唇").
+			with("唇间距 %.3f（/ 脸高），要求 %s；牙齿或张口占嘴部 %.0f%%，要求 ≤ %.0f%%", a.lipGap, limit, a.teeth*100, p.MaxTeethShare*100))
 	}
 }
 

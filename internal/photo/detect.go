@@ -83,11 +83,16 @@ type pt struct{ x, y float64 }
 // best first; detections centred inside a better one are dropped (pigo sometimes
 // fires on a part of the same face at a smaller scale).
 func (d *detector) faces(r *raster, minScore float64) []face {
+	// A face smaller than 1/8 of the short side is not looked for at first: the
+	// smallest windows cost the most. locate looks again when the subject is small.
+	return d.facesFrom(r, minScore, max(20, min(r.hw, r.hh)/8))
+}
+
+// facesFrom is faces with windows from minSize (half-raster pixels) up.
+func (d *detector) facesFrom(r *raster, minScore float64, minSize int) []face {
 	minDim := min(r.hw, r.hh)
 	params := pigo.CascadeParams{
-		// A bystander's face smaller than 1/8 of the short side is not looked
-		// for: the smallest windows cost the most and such a face is a poster.
-		MinSize:     max(20, minDim/8),
+		MinSize:     minSize,
 		MaxSize:     minDim,
 		ShiftFactor: 0.15,
 		ScaleFactor: 1.1,
@@ -110,7 +115,10 @@ func (d *detector) faces(r *raster, minScore float64) []face {
 	for _, f := range out {
 		inside := false
 		for _, k := range kept {
-			if math.Abs(f.col-k.col) < k.size/2 && math.Abs(f.row-k.row) < k.size/2 {
+			// Either centre inside the other's square: the same head at another
+			// scale, not a second person.
+			r := max(k.size, f.size) / 2
+			if math.Abs(f.col-k.col) < r && math.Abs(f.row-k.row) < r {
 				inside = true
 				break
 			}

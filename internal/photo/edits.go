@@ -139,9 +139,9 @@ func checkNotEdited(data []byte) Check {
 					shown = string([]rune(shown)[:40])
 				}
 				return verdict(CheckNotEdited, false, 1, "未使用修图软件",
-					fmt.Sprintf("照片经过修图软件处理（%s），请上传未经修改和美颜的原图", shown))
+					fmt.Sprintf("照片用修图或美颜软件（%s）处理过：请上传未经修改和美颜的原图", shown)).with("EXIF/XMP 软件：%s", shown)
 			}
 		}
 	}
-	return verdict(CheckNotEdited, true, 0, "未使用修图软件", "")
+	return verdict(CheckNotEdited, true, 0, "未使用修图软件", "").with("EXIF/XMP 未写明修图软件")
 }

@@ -216,14 +216,15 @@ func (c *Checker) Check(ctx context.Context, data []byte, p Profile) (*Report, e
 		defer c.pool.Put(r2)
 		r2.load(std, 1)
 		a = c.locateOn(r2, a.onStandard(rep.Standard.Crop), a.faceCount)
-		rep.add(verdict(CheckAspectRatio, true, float64(StandardWidth)/StandardHeight, fmt.Sprintf("%.2f ± %.2f", p.Aspect, p.AspectTol), ""))
+		rep.add(verdict(CheckAspectRatio, true, float64(StandardWidth)/StandardHeight, fmt.Sprintf("%.2f ± %.2f", p.Aspect, p.AspectTol), "").
+			with("原图 %d×%d（宽高比 %.2f），已裁剪为3:4标准照（窗口 %d×%d，缩放 %.2f 倍）", dec.width, dec.height, float64(dec.width)/float64(dec.height), rep.Standard.Crop[2], rep.Standard.Crop[3], rep.Standard.Scale))
 	} else {
 		rep.add(checkAspect(dec.width, dec.height, p))
 	}
 	a.measure(p)
 	a.report(rep, p)
 	if problem != nil {
-		rep.override(*problem)
+		rep.override(*problem, p)
 	}
 	rep.add(checkNotEdited(data))
 	rep.finish()
@@ -242,13 +243,13 @@ func (a *analysis) onStandard(crop [4]int) face {
 
 // override fails the geometry check that makes a standard crop impossible, with
 // the reason.
-func (r *Report) override(pr cropProblem) {
+func (r *Report) override(pr cropProblem, p Profile) {
 	for i, c := range r.Checks {
 		if c.ID == pr.check {
 			r.Checks[i].Passed = false
 			r.Checks[i].Message = pr.msg
 			if pr.minHead > 0 {
-				r.Checks[i].Detail = fmt.Sprintf("无标准裁剪：头部高度需≥%d像素（最大放大%.2f倍）；%s", pr.minHead, DefaultProfile().MaxUpscale, c.Detail)
+				r.Checks[i].Detail = fmt.Sprintf("无标准裁剪：头部高度需≥%d像素（最大放大%.2f倍）；%s", pr.minHead, p.MaxUpscale, c.Detail)
 			} else {
 				r.Checks[i].Detail = "无标准裁剪；" + c.Detail
 			}

@@ -43,7 +43,8 @@ type Profile struct {
 	MinHeadHeight   float64 `json:"min_head_height"` // head_height: (chin − top of hair) / height
 	MaxHeadHeight   float64 `json:"max_head_height"`
 
-	MinEyeContrast float64 `json:"min_eye_contrast"` // eyes_open: pupil darkness against the eye surround, L*
+	MinEyeOpen     float64 `json:"min_eye_open"`     // eyes_open: height of the dark iris band between the lids / inter-pupil distance (the less open eye)
+	MinEyeContrast float64 `json:"min_eye_contrast"` // reported in eyes_open's detail: pupil darkness against the eye surround, grey levels
 	MaxEyeTiltDeg  float64 `json:"max_eye_tilt_deg"` // eyes_level
 
 	BgHueMin        float64 `json:"bg_hue_min"` // background_blue: HSV range of a blue background pixel
@@ -67,6 +68,7 @@ type Profile struct {
 	MaxShoulderTilt float64 `json:"max_shoulder_tilt_deg"` // shoulders_level
 	MaxGlareShare   float64 `json:"max_glare_share"`       // glasses_glare: clipped near-white share around the pupils
 	MaxLipGap       float64 `json:"max_lip_gap"`           // mouth_closed: lip gap / face height
+	MaxTeethShare   float64 `json:"max_teeth_share"`       // mouth_closed: share of the mouth box showing teeth or an open mouth
 }
 
 // DefaultProfile returns the "chsi" profile: the limits of photo-spec.md, with the
@@ -100,6 +102,7 @@ func DefaultProfile() Profile {
 		MinHeadHeight:   0.42,
 		MaxHeadHeight:   0.62,
 
+		MinEyeOpen:     0.08,
 		MinEyeContrast: 12,
 		MaxEyeTiltDeg:  5,
 
@@ -123,7 +126,8 @@ func DefaultProfile() Profile {
 		MaxFaceLRDiff:   15,
 		MaxShoulderTilt: 5,
 		MaxGlareShare:   0.04,
-		MaxLipGap:       0.03,
+		MaxLipGap:       0.033,
+		MaxTeethShare:   0.12,
 	}
 }
 
@@ -141,7 +145,7 @@ func (p *Profile) limits() map[string]*float64 {
 		"min_head_top": &p.MinHeadTop, "max_head_top": &p.MaxHeadTop,
 		"min_eye_line": &p.MinEyeLine, "max_eye_line": &p.MaxEyeLine,
 		"min_head_height": &p.MinHeadHeight, "max_head_height": &p.MaxHeadHeight,
-		"min_eye_contrast": &p.MinEyeContrast, "max_eye_tilt_deg": &p.MaxEyeTiltDeg,
+		"min_eye_open": &p.MinEyeOpen, "min_eye_contrast": &p.MinEyeContrast, "max_eye_tilt_deg": &p.MaxEyeTiltDeg,
 		"bg_hue_min": &p.BgHueMin, "bg_hue_max": &p.BgHueMax,
 		"bg_min_saturation": &p.BgMinSaturation, "bg_min_value": &p.BgMinValue, "bg_min_share": &p.BgMinShare,
 		"bg_max_l_std": &p.BgMaxLStd, "bg_max_lr_diff": &p.BgMaxLRDiff, "bg_max_tb_diff": &p.BgMaxTBDiff,
@@ -152,6 +156,7 @@ func (p *Profile) limits() map[string]*float64 {
 		"max_shoulder_tilt_deg": &p.MaxShoulderTilt,
 		"max_glare_share":       &p.MaxGlareShare,
 		"max_lip_gap":           &p.MaxLipGap,
+		"max_teeth_share":       &p.MaxTeethShare,
 	}
 }
 

@@ -25,7 +25,7 @@ func standardised(t *testing.T, data []byte) *Report {
 		t.Fatal(err)
 	}
 	if !rep.Passed || !rep.Standard.Standardized {
-		t.Fatalf("passed %v, standard %+v; failed: %+v", rep.Passed, rep.Standard, rep.Failed())
+		t.Fatalf("passed %v, standardised %v; failed: %+v", rep.Passed, rep.Standard.Standardized, rep.Failed())
 	}
 	cfg, format, err := image.DecodeConfig(bytes.NewReader(rep.Standard.JPEG))
 	if err != nil || format != "jpeg" || cfg.Width != 480 || cfg.Height != 640 {
@@ -120,7 +120,7 @@ func TestNoStandardCropSaysWhy(t *testing.T) {
 				t.Fatal(err)
 			}
 			if rep.Passed || rep.Standard.Standardized {
-				t.Fatalf("passed %v, standard %+v", rep.Passed, rep.Standard)
+				t.Fatalf("passed %v, standardised %v", rep.Passed, rep.Standard.Standardized)
 			}
 			ch, _ := rep.Find(tc.check)
 			if ch.Passed {

@@ -18,6 +18,38 @@ import (
 var Reasons = []string{"免冠，无头部覆盖物", "双耳外露", "头发不遮挡眉毛和眼睛", "不戴耳环项链等饰品", "不浓妆",
 	"不穿无袖/吊带/大毛领/职业制服", "不戴有色或美瞳眼镜，镜框不遮眼", "非生活照/自拍照", "表情自然", "与本人相符"}
 
+// defects says each checklist rule as the defect found, which is what the student
+// is told (photo-spec.md, "Messages"): "未露出双耳", not the rule "双耳外露".
+var defects = map[string]string{
+	"免冠，无头部覆盖物":        "戴了帽子或头饰",
+	"双耳外露":             "未露出双耳",
+	"头发不遮挡眉毛和眼睛":       "头发遮挡了眉毛或眼睛",
+	"不戴耳环项链等饰品":        "佩戴了耳环、项链等饰品",
+	"不浓妆":              "妆容过浓",
+	"不穿无袖/吊带/大毛领/职业制服": "穿了无袖、吊带、大毛领衣服或职业制服",
+	"不戴有色或美瞳眼镜，镜框不遮眼":  "戴了有色眼镜或美瞳，或镜框遮挡了眼睛",
+	"非生活照/自拍照":         "是生活照或自拍照，不是证件照",
+	"表情自然":             "表情不自然",
+	"与本人相符":            "照片与本人不符",
+}
+
+// Defects phrases reasons as the defects a student reads; a reason not on the
+// checklist (an older one) is kept as it is.
+func Defects(reasons []string) []string {
+	if reasons == nil {
+		return nil
+	}
+	out := make([]string, len(reasons))
+	for i, r := range reasons {
+		if d, ok := defects[r]; ok {
+			out[i] = d
+		} else {
+			out[i] = r
+		}
+	}
+	return out
+}
+
 // Task statuses.
 const (
 	StatusPending  = "pending"
@@ -183,7 +215,7 @@ func (d Decision) normalise() (reasons []string, note string, err error) {
 
 // smsReasons is the reasons text of the rejection SMS, short enough for a template variable.
 func smsReasons(reasons []string, note string) string {
-	parts := append([]string{}, reasons...)
+	parts := Defects(reasons)
 	if note != "" {
 		parts = append(parts, note)
 	}

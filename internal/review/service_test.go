@@ -594,7 +594,7 @@ func TestSMSReasons(t *testing.T) {
 		want    string
 	}{
 		{"one", []string{"头发遮挡眉毛"}, "", "头发遮挡眉毛"},
-		{"with note", []string{"双耳外露", "不浓妆"}, "请重拍", "双耳外露；不浓妆；请重拍"},
+		{"with note, as defects", []string{"双耳外露", "不浓妆"}, "请重拍", "未露出双耳；妆容过浓；请重拍"},
 		{"truncated", []string{strings.Repeat("长", 50), strings.Repeat("短", 50)}, "", strings.Repeat("长", 50) + "；" + strings.Repeat("短", 8) + "…"},
 	}
 	for _, tc := range tests {
@@ -603,5 +603,19 @@ func TestSMSReasons(t *testing.T) {
 				t.Fatalf("got %q want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestEveryReasonHasItsDefect: each checklist rule is told to the student as a
+// defect, never as the rule.
+func TestEveryReasonHasItsDefect(t *testing.T) {
+	got := Defects(Reasons)
+	for i, r := range Reasons {
+		if got[i] == r || got[i] == "" {
+			t.Errorf("%q has no defect phrasing", r)
+		}
+	}
+	if d := Defects([]string{"自由填写的原因"}); d[0] != "自由填写的原因" {
+		t.Errorf("an unknown reason changed: %q", d[0])
 	}
 }

@@ -114,5 +114,5 @@ describe('student journey', () => {
       .filter((r) => r.path !== '/api/v1/auth/wechat-login')
       .forEach((r) => expect(r.header.Authorization).toMatch(/^Bearer tok-/));
     expect(env.wx.calls.showModal || []).toHaveLength(0);
-  });
+  }, 30000); // the whole journey: slow on a loaded machine, not a hang
 });

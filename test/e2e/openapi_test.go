@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"sort"
 	"strings"
@@ -308,3 +309,50 @@ func (w *recordingWriter) Flush() {
 
 // Unwrap lets http.ResponseController reach the connection (write deadlines).
 func (w *recordingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// TestContractCheckerCatchesBreaks feeds the checker exchanges that break the document
+// in each way it must notice, and one that does not.
+func TestContractCheckerCatchesBreaks(t *testing.T) {
+	cases := []struct {
+		name, method, target, body string
+		status                     int
+		answer                     string
+		broken                     bool
+	}{
+		{"a documented answer", "GET", "/api/v1/schools?q=x", "", 200,
+			`{"schools":[{"id":"a","name":"A","province":"P","levels":["本科"],"aliases":[],"price_fen":2000,"extra":1}]}`, false},
+		{"a number sent as a string", "GET", "/api/v1/schools", "", 200,
+			`{"schools":[{"id":"a","name":"A","province":"P","levels":[],"aliases":[],"price_fen":"20.00"}]}`, true},
+		{"a required field missing", "GET", "/healthz", "", 200, `{}`, true},
+		{"an undocumented status", "GET", "/api/v1/schools", "", 418, `{"error":{"code":"teapot","message":"x","details":{}}}`, true},
+		{"an undocumented error code", "GET", "/api/v1/schools?limit=0", "", 400,
+			`{"error":{"code":"limit_bad","message":"x","details":{}}}`, true},
+		{"a documented error code", "GET", "/api/v1/schools?limit=0", "", 400,
+			`{"error":{"code":"bad_limit","message":"x","details":{}}}`, false},
+		{"a broken request accepted", "POST", "/api/v1/auth/wechat-login", `{"code":7}`, 200,
+			`{"token":"t","expires_at":"2026-01-01T00:00:00Z","user":{"id":"u"}}`, true},
+		{"a broken request refused", "POST", "/api/v1/auth/wechat-login", `{"code":7}`, 400,
+			`{"error":{"code":"bad_field_type","message":"x","details":{"field":"code"}}}`, false},
+		{"an undocumented route answered", "GET", "/api/v1/nowhere", "", 200, `{}`, true},
+		{"an undocumented route refused", "GET", "/api/v1/nowhere", "", 404,
+			`{"error":{"code":"not_found","message":"x","details":{}}}`, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cc := newContractChecker(t)
+			h := cc.wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json; charset=utf-8")
+				w.WriteHeader(tc.status)
+				io.WriteString(w, tc.answer)
+			}))
+			req := httptest.NewRequest(tc.method, tc.target, strings.NewReader(tc.body))
+			if tc.body != "" {
+				req.Header.Set("Content-Type", "application/json")
+			}
+			h.ServeHTTP(httptest.NewRecorder(), req)
+			if got := len(cc.failures) > 0; got != tc.broken {
+				t.Errorf("broken = %v, want %v (failures: %q)", got, tc.broken, cc.failures)
+			}
+		})
+	}
+}

@@ -81,7 +81,7 @@ func TestReviewRejectThenApprove(t *testing.T) {
 			{staff2, `{"decision":"approve"}`, 409, "review_not_your_claim"},
 			{staff, `{"decision":"maybe"}`, 400, "review_bad_decision"},
 			{staff, `{"decision":"reject","reasons":[]}`, 400, "review_reason_required"},
-			{staff, `{"decision":"reject","reasons":["头发遮挡眉毛"]}`, 200, ""},
+			{staff, `{"decision":"reject","reasons":["头发遮挡眉毛","双耳外露"]}`, 200, ""},
 			{staff, `{"decision":"approve"}`, 409, "review_already_decided"},
 		}
 		for _, d := range decisions {
@@ -94,11 +94,12 @@ func TestReviewRejectThenApprove(t *testing.T) {
 
 		c := collectionOf(s.do("GET", "/api/v1/collections/"+id, tok, nil).must(t, 200))
 		review, _ := c["review"].(map[string]any)
-		if c["status"] != "rejected" || review == nil || review["status"] != "rejected" || fmt.Sprint(review["reasons"]) != "[头发遮挡眉毛]" {
+		if c["status"] != "rejected" || review == nil || review["status"] != "rejected" || fmt.Sprint(review["reasons"]) != "[头发遮挡眉毛 未露出双耳]" {
 			t.Fatalf("collection after rejection: %v", c)
 		}
 		sms := s.waitForSMS(zhangSan.Phone, "审核失败")
-		for _, want := range []string{"头发遮挡眉毛", "中国石油大学（华东）"} {
+		// The checklist's rule reaches the student as the defect found.
+		for _, want := range []string{"头发遮挡眉毛", "未露出双耳", "中国石油大学（华东）"} {
 			if !strings.Contains(sms, want) {
 				t.Fatalf("rejection SMS %q lacks %q", sms, want)
 			}

@@ -1,10 +1,6 @@
 // Lists photo check results (api.md's `check` objects) that the student must see:
-// every failed error and every warning, each tagged in words, with value and limit.
-
-function formatValue(value) {
-  if (typeof value === 'number') return String(Math.round(value * 1000) / 1000);
-  return value === undefined || value === null ? '' : String(value);
-}
+// every failed error and every warning, each tagged in words, with its message only:
+// the message says the defect and what to do; value, limit and detail are for staff.
 
 /** Failed checks worth showing, errors first, in server order otherwise. */
 function visibleChecks(checks) {
@@ -18,7 +14,6 @@ function visibleChecks(checks) {
       kind: c.severity === 'error' ? 'error' : 'warning',
       tag: c.severity === 'error' ? '不合格' : '提醒',
       message: c.message || c.id,
-      numbers: c.limit ? `检测值 ${formatValue(c.value)}，要求 ${c.limit}` : '',
     }));
 }
 

@@ -1,0 +1,120 @@
+package photo
+
+import (
+	"context"
+	"os"
+	"sort"
+	"testing"
+)
+
+// calCase is one real photograph of testdata/cal (SOURCES.md) with what a person
+// sees in it, check by check: true = the check should pass. A check left out is
+// one a person could argue either way (narrowed eyes, a hand over the mouth).
+type calCase struct {
+	file  string
+	truth map[string]bool
+	what  string
+}
+
+const (
+	single  = CheckSingleFace
+	frontal = CheckFaceFrontal
+	eyes    = CheckEyesOpen
+	mouth   = CheckMouthClosed
+)
+
+var calCases = []calCase{
+	{"emotions-a-1.jpg", map[string]bool{single: true, frontal: true, eyes: true, mouth: true}, "frontal, neutral, long hair, hands on the head"},
+	{"emotions-a-2.jpg", map[string]bool{single: true, frontal: false, eyes: true, mouth: true}, "three-quarter turn"},
+	{"emotions-a-3.jpg", map[string]bool{single: true, frontal: true, eyes: true}, "slight turn, lips parted"},
+	{"emotions-a-4.jpg", map[string]bool{single: true, frontal: true, mouth: false}, "grimace: narrowed eyes, teeth"},
+	{"emotions-a-5.jpg", map[string]bool{single: true, frontal: true, eyes: true, mouth: true}, "frown, mouth closed"},
+	{"emotions-a-6.jpg", map[string]bool{single: true, frontal: true, eyes: true, mouth: false}, "tongue out"},
+	{"emotions-a-7.jpg", map[string]bool{single: true, frontal: true, eyes: true, mouth: true}, "closed smile, head slightly turned, eyes to the side"},
+	{"emotions-a-8.jpg", map[string]bool{single: true, frontal: true, eyes: true, mouth: false}, "teeth showing"},
+	{"emotions-b-1.jpg", map[string]bool{single: true, eyes: false, mouth: true}, "eyes squeezed shut"},
+	{"emotions-b-2.jpg", map[string]bool{single: true, eyes: true, mouth: true}, "frown, head lowered"},
+	{"emotions-b-3.jpg", map[string]bool{single: true, mouth: false}, "tongue out, squinting"},
+	{"emotions-b-4.jpg", map[string]bool{single: true, eyes: false, mouth: false}, "laughing with the eyes shut, teeth"},
+	{"emotions-b-5.jpg", map[string]bool{single: true, eyes: true, mouth: false}, "surprised, mouth open, hand on the cheek"},
+	{"emotions-b-6.jpg", map[string]bool{single: true, eyes: true}, "hand over the mouth"},
+	{"emotions-b-7.jpg", map[string]bool{single: true, frontal: false, eyes: true, mouth: true}, "head turned about 30°"},
+	{"emotions-b-8.jpg", map[string]bool{single: true, eyes: false, mouth: true}, "winking"},
+	{"teen-1.jpg", map[string]bool{single: true, frontal: false, eyes: true, mouth: true}, "head turned, eyes to the camera"},
+	{"teen-2.jpg", map[string]bool{single: true, eyes: true, mouth: true}, "neutral, hair up"},
+	{"teen-4.jpg", map[string]bool{single: true, frontal: true, eyes: true, mouth: true}, "frontal, chin on the hand"},
+	{"teen-6.jpg", map[string]bool{single: true, frontal: true, eyes: true, mouth: false}, "lips parted, teeth"},
+	{"teen-8.jpg", map[string]bool{single: true, frontal: true, eyes: true, mouth: true}, "frontal, neutral, freckles, light skin"},
+	{"person-tasia.jpg", map[string]bool{single: true, frontal: false, mouth: false}, "talking, turned, dark skin"},
+	{"person-vlado.jpg", map[string]bool{single: true, frontal: true, eyes: true, mouth: true}, "man at a table, frontal"},
+	{"faceapi-sample1.jpg", map[string]bool{single: false}, "three women"},
+	{"faceapi-sample2.jpg", map[string]bool{single: false}, "four women"},
+	{"faceapi-sample3.jpg", map[string]bool{single: false}, "three women"},
+	{"group-2.jpg", map[string]bool{single: false}, "three people"},
+	{"group-3.jpg", map[string]bool{single: false}, "four women"},
+	{"group-4.jpg", map[string]bool{single: false}, "five people at a table"},
+}
+
+// calibrationMisses are the cases the checks get wrong today (CALIBRATION.md):
+// file → check. The test fails on any other miss, and when one of these is fixed
+// (so the table and the document are brought up to date).
+var calibrationMisses = map[string]string{
+	"emotions-a-2.jpg/" + mouth:     "false reject: on a three-quarter turn the lip landmarks land on the cheek (face_frontal fails first)",
+	"emotions-a-7.jpg/" + frontal:   "false reject: slight turn reads as 0.13",
+	"emotions-a-8.jpg/" + mouth:     "false pass: teeth behind barely parted lips",
+	"emotions-b-3.jpg/" + mouth:     "false pass: tongue between the lips",
+	"emotions-b-5.jpg/" + eyes:      "false reject: pupil landmark off on wide-open eyes",
+	"emotions-b-7.jpg/" + eyes:      "false reject: pupil landmark off on a turned face",
+	"emotions-b-8.jpg/" + eyes:      "false pass: one eye closed (wink) measures 0.086",
+	"faceapi-sample1.jpg/" + single: "false pass: the two other faces are turned and not detected",
+}
+
+func TestCalibrationSet(t *testing.T) {
+	c := testChecker(t)
+	falseReject, falsePass := map[string]int{}, map[string]int{}
+	seen := map[string]bool{}
+	for _, tc := range calCases {
+		data, err := os.ReadFile("testdata/cal/" + tc.file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, err := c.Check(context.Background(), data, DefaultProfile())
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids := make([]string, 0, len(tc.truth))
+		for id := range tc.truth {
+			ids = append(ids, id)
+		}
+		sort.Strings(ids)
+		for _, id := range ids {
+			want := tc.truth[id]
+			ch, ok := rep.Find(id)
+			if !ok {
+				t.Fatalf("%s: %s missing", tc.file, id)
+			}
+			key := tc.file + "/" + id
+			if ch.Passed == want {
+				if _, known := calibrationMisses[key]; known {
+					t.Errorf("%s (%s): %s is right now (value %v): update calibrationMisses and CALIBRATION.md", tc.file, tc.what, id, ch.Value)
+				}
+				continue
+			}
+			seen[key] = true
+			if want {
+				falseReject[id]++
+			} else {
+				falsePass[id]++
+			}
+			if _, known := calibrationMisses[key]; !known {
+				t.Errorf("%s (%s): %s passed=%v, want %v (value %v, limit %s)", tc.file, tc.what, id, ch.Passed, want, ch.Value, ch.Limit)
+			}
+		}
+	}
+	for key := range calibrationMisses {
+		if !seen[key] && !t.Failed() {
+			t.Errorf("calibrationMisses lists %s, which is not a case", key)
+		}
+	}
+	t.Logf("false rejects %v, false passes %v over %d photos", falseReject, falsePass, len(calCases))
+}
