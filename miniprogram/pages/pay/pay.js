@@ -2,7 +2,7 @@
 // them. Success goes to the review status; a cancel leaves the student here to try again.
 // Before the order: the 学信网 duplicate notice must be acknowledged (the server refuses the
 // order otherwise), and the student is asked once to subscribe to the review result.
-const { decodeQuery, pageURL, nextPageFor, formatFen } = require('../../utils/flow');
+const { decodeQuery, pageURL, nextPageFor, formatFen, refundOf, refundText } = require('../../utils/flow');
 
 const CANCEL = 'requestPayment:fail cancel';
 
@@ -37,7 +37,7 @@ function requestPayment(payParams) {
 }
 
 Component({
-  data: { id: '', collection: null, amountText: '', paying: false, stateText: '', tmplIds: [], subscribeAsked: false },
+  data: { id: '', collection: null, amountText: '', refundNotice: '', paying: false, stateText: '', tmplIds: [], subscribeAsked: false },
 
   methods: {
     onLoad(options) {
@@ -59,7 +59,9 @@ Component({
         // Without /info the templates stay empty and the student simply is not asked.
         const info = await api.getInfo().catch(() => null);
         const tmplIds = (info && info.subscribe_template_ids) || [];
-        this.setData({ collection, amountText: fen ? formatFen(fen) : '', tmplIds });
+        const refund = refundOf(collection);
+        this.setData({ collection, amountText: fen ? formatFen(fen) : '', tmplIds,
+          refundNotice: refund ? `您的上一笔订单（${collection.order.out_trade_no}）${refundText(refund)}。如需继续采集，请重新支付。` : '' });
       } catch (err) {
         // Shown by the client; the student can go back and retry.
       }

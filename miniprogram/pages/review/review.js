@@ -1,7 +1,9 @@
 // 审核状态: 审核中 / 审核失败 (reasons, 重新上传 without a new payment) / 审核成功 (查看照片:
 // the approved photo downloaded with the session header and previewed) and its way to
 // 学信网 (学校整理报送中 / 已报送 / 已接收), or 学信网比对未通过 (reason, 重新上传, free).
-const { decodeQuery, pageURL, nextPageFor, isPaid, statusLabel, PAGES } = require('../../utils/flow');
+// Below: the reviewer's note to the student, and the order (number, amount, paid time,
+// refund status, amount and time).
+const { decodeQuery, pageURL, nextPageFor, isPaid, statusLabel, PAGES, formatFen, formatTime, refundText } = require('../../utils/flow');
 
 const APPROVED = ['approved', 'exported', 'submitted', 'chsi_accepted'];
 
@@ -13,6 +15,17 @@ const DELIVERY_HINTS = Object.freeze({
   chsi_accepted: '学信网已接收您的照片。',
 });
 
+/** The order block's rows, or null without an order. */
+function orderBlock(o) {
+  if (!o) return null;
+  return {
+    no: o.out_trade_no,
+    amount: formatFen(o.amount_fen),
+    paidAt: formatTime(o.paid_at),
+    refund: refundText(o.refund),
+  };
+}
+
 /** pending | rejected | approved | chsi_failed, or '' when the collection has not reached review. */
 function reviewState(c) {
   if (APPROVED.includes(c.status)) return 'approved';
@@ -23,7 +36,7 @@ function reviewState(c) {
 }
 
 Component({
-  data: { id: '', loading: true, state: '', stateText: '', reasons: [], chsiReason: '', deliveryHint: '', downloading: false },
+  data: { id: '', loading: true, state: '', stateText: '', reasons: [], note: '', order: null, chsiReason: '', deliveryHint: '', downloading: false },
 
   methods: {
     onLoad(options) {
@@ -51,6 +64,8 @@ Component({
           reasons: state === 'rejected' && c.review ? c.review.reasons || [] : [],
           chsiReason: state === 'chsi_failed' ? c.chsi_reason || '' : '',
           deliveryHint: DELIVERY_HINTS[c.status] || '',
+          note: c.review_note || '',
+          order: orderBlock(c.order),
         });
       } catch (err) {
         this.setData({ loading: false });

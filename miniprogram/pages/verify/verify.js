@@ -1,6 +1,7 @@
 // 信息校验: name, 学号 and phone (typed, or a getPhoneNumber code) are matched by the
 // server against the school's roster: POST /api/v1/collections.
 const { decodeQuery, pageURL } = require('../../utils/flow');
+const { NOTICES } = require('../../utils/notices');
 
 const PHONE_RE = /^1\d{10}$/;
 
@@ -15,6 +16,7 @@ function formProblem({ name, studentNo, phone, phoneCode }) {
 
 Component({
   data: {
+    ownDeviceNotice: NOTICES.ownDevice,
     schoolId: '',
     schoolName: '',
     level: '',
