@@ -29,12 +29,6 @@ import (
 // What the staff API needs from payment, review and notify, declared here so that
 // tests and partial wirings can leave any of them out.
 
-// AdminOrders finds orders (payment.Service).
-type AdminOrders interface {
-	FindOrder(ctx context.Context, outTradeNo string) (*payment.Order, error)
-	OrderForCollection(ctx context.Context, collectionID string) (*payment.Order, error)
-}
-
 // AdminRefunds refunds an order under the refund rule, audited (usecase.Refunds).
 type AdminRefunds interface {
 	Refund(ctx context.Context, who audit.Actor, outTradeNo, reason string) (*payment.Order, error)
@@ -42,25 +36,17 @@ type AdminRefunds interface {
 
 // AdminReviews tells review state (review.Service).
 type AdminReviews interface {
-	LatestForCollection(ctx context.Context, collectionID string) (*review.Task, error)
 	OverdueCount(ctx context.Context, schoolID string) (int64, error)
 }
 
-// AdminNotifications lists the messages sent about a collection (notify.Outbox).
-type AdminNotifications interface {
-	ForCollection(ctx context.Context, collectionID string) ([]notify.Record, error)
-}
-
 // AdminDeps are the services behind the staff API's school, roster, export, look-up,
-// refund and audit endpoints. Orders, Refunds, Reviews and Notifications may be nil.
+// refund and audit endpoints. Refunds and Reviews may be nil.
 type AdminDeps struct {
-	Staff         *collection.Staff
-	Importer      *roster.Importer
-	Trail         *audit.Log
-	Orders        AdminOrders
-	Refunds       AdminRefunds
-	Reviews       AdminReviews
-	Notifications AdminNotifications
+	Staff    *collection.Staff
+	Importer *roster.Importer
+	Trail    *audit.Log
+	Refunds  AdminRefunds
+	Reviews  AdminReviews
 	// Cases are the use cases that cross domains (support, school administrators, staff accounts).
 	Cases *usecase.UseCases
 	// MaxRosterBytes bounds a roster upload (default 32 MB: 50 000 rows are ~3 MB).
