@@ -6,7 +6,7 @@ PKGS  := ./...
 # Fuzz targets run briefly in `make test` (seconds each); longer with FUZZTIME=5m make fuzz.
 FUZZTIME ?= 10s
 
-.PHONY: run build test test-go test-mysql test-miniprogram test-console fuzz bench vet lint clean docker
+.PHONY: run build mutate test test-go test-mysql test-miniprogram test-console fuzz bench vet lint clean docker
 
 build:
 	$(GO) build -o $(BIN) ./cmd/gradphoto
@@ -15,6 +15,10 @@ build:
 run: build
 	$(BIN) seed-demo
 	$(BIN) serve --walkthrough
+
+## make mutate: the money checks' mutation test (each listed check removed in a copy; all must die). Slow: minutes.
+mutate:
+	$(GO) run ./test/mutate
 
 vet:
 	$(GO) vet $(PKGS)
