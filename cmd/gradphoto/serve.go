@@ -119,8 +119,9 @@ gradphoto is running at %[1]s (WeChat sandbox mode, database %[2]s)
 The student journey with curl (copy and paste in another terminal; needs curl and jq):
 
   B=%[1]s
-  # 1. log in (any code dev-<x> is a sandbox WeChat user) and find the school
-  TOKEN=$(curl -s -X POST $B/api/v1/auth/wechat-login -d '{"code":"dev-zhangsan"}' | jq -r .token)
+  # 1. log in (the sandbox's wx.login hands out single-use codes) and find the school
+  CODE=$(curl -s -X POST $B/sandbox/wx/login -d '{"name":"zhangsan"}' | jq -r .code)
+  TOKEN=$(curl -s -X POST $B/api/v1/auth/wechat-login -d "{\"code\":\"$CODE\"}" | jq -r .token)
   AUTH="Authorization: Bearer $TOKEN"
   curl -s "$B/api/v1/schools?q=石大" | jq '.schools[0]'
   # 2. verify 张三 against the roster, confirm
@@ -130,15 +131,20 @@ The student journey with curl (copy and paste in another terminal; needs curl an
   curl -s -o code.png $B/sandbox/demo/capture-code.png && curl -s -o photo.jpg $B/sandbox/demo/photo.jpg
   curl -s -X POST $B/api/v1/collections/$CID/capture-code -H "$AUTH" -F image=@code.png | jq .collection.capture_code
   curl -s -X POST $B/api/v1/collections/$CID/photo -H "$AUTH" -F photo=@photo.jpg | jq -c '.collection.status, {failed: [.checks[] | select(.passed | not) | .id]}'
-  # 4. pay: the order, then the sandbox pays it and sends WeChat Pay's signed notification
+  # 4. the student taps 允许 for the review-result messages (one message per acceptance)
+  TMPL=$(curl -s $B/api/v1/info | jq -c .subscribe_template_ids)
+  curl -s -X POST $B/sandbox/wx/subscribe -d "{\"openid\":\"sandbox-zhangsan\",\"tmplIds\":$TMPL}"; echo
+  curl -s -X POST $B/api/v1/collections/$CID/subscribe -H "$AUTH" -d "{\"accepted\":$TMPL}" | jq -c .collection.subscribed
+  # 5. pay: the order, then the sandbox pays it and sends WeChat Pay's signed notification
   OTN=$(curl -s -X POST $B/api/v1/collections/$CID/order -H "$AUTH" | jq -r .order.out_trade_no)
   curl -s -X POST $B/sandbox/pay/transactions/$OTN/succeed; echo; sleep 1
   curl -s $B/api/v1/collections/$CID -H "$AUTH" | jq '.collection.status, .collection.order'
-  # 5. a reviewer approves (or use the console), the student gets the SMS and the photo
+  # 6. a reviewer approves (or use the console): the SMS, the WeChat message, the photo
   STAFF=$(curl -s -X POST $B/admin/api/v1/login -d '{"username":"reviewer","password":"%[3]s"}' | jq -r .token)
   RID=$(curl -s -X POST $B/admin/api/v1/reviews/claim -H "Authorization: Bearer $STAFF" | jq -r .review.id)
   curl -s -X POST $B/admin/api/v1/reviews/$RID/decision -H "Authorization: Bearer $STAFF" -d '{"decision":"approve"}' | jq .
   sleep 3; curl -s "$B/sandbox/sms?phone=13800000001" | jq '.messages[0].text'
+  curl -s $B/sandbox/subscribe/messages | jq -c '.messages[-1] | {title, page, data}'
   curl -s -o approved.jpg $B/api/v1/collections/$CID/photo -H "$AUTH" && file approved.jpg
 
 `, base, cfg.DB.Driver, app.DemoStaffPassword)

@@ -27,6 +27,7 @@ import (
 	"github.com/gradphoto/gradphoto/internal/httpapi"
 	"github.com/gradphoto/gradphoto/internal/notify"
 	"github.com/gradphoto/gradphoto/internal/payment"
+	"github.com/gradphoto/gradphoto/internal/payment/wxshipping"
 	"github.com/gradphoto/gradphoto/internal/review"
 	"github.com/gradphoto/gradphoto/internal/roster"
 	"github.com/gradphoto/gradphoto/internal/sandbox"
@@ -94,6 +95,10 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		f(&o)
 	}
 	a := &App{Config: cfg, Log: log, now: o.now, wrap: o.wrap}
+	if cfg.Sandbox() && cfg.WeChat.SubscribeTemplateApproved == "" && cfg.WeChat.SubscribeTemplateRejected == "" {
+		// The sandbox ships demo templates, so that `make run` shows the subscribe channel.
+		cfg.WeChat.SubscribeTemplateApproved, cfg.WeChat.SubscribeTemplateRejected = sandbox.DemoTemplateApproved, sandbox.DemoTemplateRejected
+	}
 	var err error
 	if a.DB, err = db.Open(ctx, cfg.DB.Driver, cfg.DB.DSN, cfg.DB.MaxOpenConns, log); err != nil {
 		return nil, err
@@ -135,6 +140,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		DB: a.DB, Schools: a.Schools, Roster: a.Roster, Phones: a.Auth, Codes: codes, Photos: photos,
 		Blobs: a.Blobs, Now: o.now, Log: log, MaxVerifyFailures: cfg.Auth.MaxVerifyFailures,
 		DefaultPhotoProfile: cfg.Photo.DefaultProfile,
+		SubscribeTemplates:  []string{cfg.WeChat.SubscribeTemplateApproved, cfg.WeChat.SubscribeTemplateRejected},
 	})
 
 	pays, err := newPayments(cfg, a, httpClient, o.now)
@@ -165,8 +171,12 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 	}
 	if cfg.Sandbox() {
 		sbMini := sandbox.NewMiniProgram(cfg.WeChat.AppID, cfg.WeChat.AppSecret)
-		deps.Sandbox = append(deps.Sandbox, sbMini, sandbox.NewSubscribe(sbMini), sandbox.NewSMS(a.Outbox))
-		deps.Sandbox = append(deps.Sandbox, pays.sandbox)
+		subs := sandbox.NewSubscribe(sbMini, nil)
+		// Templates configured under other ids have the demo templates' keywords.
+		subs.AddTemplate(cfg.WeChat.SubscribeTemplateApproved, sandbox.DemoTemplates[sandbox.DemoTemplateApproved])
+		subs.AddTemplate(cfg.WeChat.SubscribeTemplateRejected, sandbox.DemoTemplates[sandbox.DemoTemplateRejected])
+		deps.Sandbox = append(deps.Sandbox, sbMini, subs, sandbox.NewSMS(sentSMS{a.Outbox}),
+			sandbox.NewShipping(sbMini, pays.sandbox, cfg.WeChat.SandboxTradeManaged), pays.sandbox)
 	}
 	deps.Admin = a.wireAdmin(photos.checker, codes.sealer)
 	a.Payments.SetAlerts(paymentAlerts{trail: a.Audit, outbox: a.Outbox, phone: cfg.Support.AlertPhone})
@@ -174,6 +184,17 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 
 	a.workers = append(a.workers, worker{"payment-reconcile", func(ctx context.Context) {
 		a.Payments.RunReconciler(ctx, cfg.Pay.ReconcileInterval)
+	}})
+	// 发货信息管理: uploads happen only if WeChat says the merchant is trade-managed.
+	a.Payments.SetShipper(wxshipping.New(mini.SDK(), cfg.WeChat.AppID, cfg.Pay.MchID, mini.ContextHook))
+	a.workers = append(a.workers, worker{"payment-shipping", func(ctx context.Context) {
+		every(ctx, cfg.Pay.ShippingInterval, func(ctx context.Context) {
+			if n, err := a.Payments.ShipPaid(ctx); err != nil {
+				log.WarnContext(ctx, "shipping info upload", "err", err)
+			} else if n > 0 {
+				log.InfoContext(ctx, "shipping info uploaded", "orders", n)
+			}
+		})
 	}})
 	a.workers = append(a.workers, worker{"photo-retention", func(ctx context.Context) {
 		every(ctx, time.Hour, func(ctx context.Context) {

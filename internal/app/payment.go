@@ -70,6 +70,7 @@ func newPayments(cfg *config.Config, a *App, httpClient *http.Client, now func()
 	// Reviews are wired with SetReviews once the review queue is built.
 	out.service = payment.NewService(a.DB, gw, cols, nil, payment.Config{
 		AppID: cfg.WeChat.AppID, MchID: cfg.Pay.MchID, OrderExpiry: cfg.Pay.OrderExpiry, ReconcileAfter: cfg.Pay.ReconcileAfter,
+		QueryOnReadInterval: cfg.Pay.QueryOnReadInterval,
 	}, now, a.Log)
 	a.Collections.SetOrders(orderSummaries{out.service})
 	return out, nil
@@ -122,6 +123,11 @@ func (p *paymentCollections) MarkPaid(ctx context.Context, collectionID, _ strin
 
 // orderSummaries adapts the payment service to collection.Orders (the collection view's order).
 type orderSummaries struct{ s *payment.Service }
+
+// SyncOpenOrder lets a collection read ask WeChat Pay about an open order (collection.OpenOrderSyncer).
+func (o orderSummaries) SyncOpenOrder(ctx context.Context, collectionID string) {
+	o.s.SyncOpenOrder(ctx, collectionID)
+}
 
 func (o orderSummaries) OrderSummary(ctx context.Context, collectionID string) (*collection.OrderRef, error) {
 	ord, err := o.s.OrderForCollection(ctx, collectionID)

@@ -41,19 +41,19 @@ func newReview(cfg *config.Config, a *App, mini *auth.MiniProgram, now func() ti
 		senders[notify.ChannelSMS] = sms
 	}
 	// The subscribe channel exists only once its templates are configured.
-	if cfg.WeChat.SubscribeTemplateApproved != "" && cfg.WeChat.SubscribeTemplateRejected != "" {
+	subCfg := wxsubscribe.Config{TemplateApproved: cfg.WeChat.SubscribeTemplateApproved, TemplateRejected: cfg.WeChat.SubscribeTemplateRejected,
+		State: cfg.WeChat.SubscribeState}
+	if subCfg.TemplateApproved != "" && subCfg.TemplateRejected != "" {
 		var hook func(context.Context) context.Context
 		if cfg.Sandbox() {
 			// The SDK's HTTP client is shared by the process; the context names this app's sandbox.
 			base := cfg.WeChat.SandboxURL
 			hook = func(ctx context.Context) context.Context { return sandbox.WithBaseURL(ctx, base) }
 		}
-		senders[notify.ChannelSubscribe] = wxsubscribe.New(mini.SDK(), wxsubscribe.Config{
-			TemplateApproved: cfg.WeChat.SubscribeTemplateApproved, TemplateRejected: cfg.WeChat.SubscribeTemplateRejected,
-			Page: "pages/status/status"}, hook)
+		senders[notify.ChannelSubscribe] = wxsubscribe.New(mini.SDK(), subCfg, hook)
 	}
 	out := &reviews{outbox: notify.NewOutbox(a.DB, senders, notify.Config{MaxAttempts: cfg.Notify.MaxAttempts}, now, a.Log)}
-	out.service = review.NewService(a.DB, &reviewCollections{cols: a.Collections, schools: a.Schools, auth: a.Auth},
+	out.service = review.NewService(a.DB, &reviewCollections{cols: a.Collections, schools: a.Schools, auth: a.Auth, templates: subCfg},
 		out.outbox, review.Config{Lease: cfg.Review.Lease, SLA: cfg.Review.SLA}, now, a.Log)
 	a.Collections.SetReviews(reviewSummaries{out.service})
 	out.workers = []worker{
@@ -65,9 +65,19 @@ func newReview(cfg *config.Config, a *App, mini *auth.MiniProgram, now func() ti
 
 // reviewCollections adapts collections, schools and accounts to review.Collections.
 type reviewCollections struct {
-	cols    *collection.Service
-	schools *school.Service
-	auth    *auth.Service
+	cols      *collection.Service
+	schools   *school.Service
+	auth      *auth.Service
+	templates wxsubscribe.Config
+}
+
+// UseSubscription takes an acceptance of the template's configured id.
+func (r *reviewCollections) UseSubscription(ctx context.Context, collectionID, template, usedFor string) (bool, error) {
+	id := r.templates.TemplateID(template)
+	if id == "" {
+		return false, nil
+	}
+	return r.cols.UseSubscription(ctx, collectionID, id, usedFor)
 }
 
 func (r *reviewCollections) ReviewSubject(ctx context.Context, collectionID string) (review.Subject, error) {
@@ -84,7 +94,7 @@ func (r *reviewCollections) ReviewSubject(ctx context.Context, collectionID stri
 		return review.Subject{}, err
 	}
 	subj := review.Subject{CollectionID: c.ID, SchoolID: c.SchoolID, SchoolName: sc.Name, Level: c.Level, Name: c.Name,
-		StudentNo: c.StudentNo, Phone: c.Phone, OpenID: openID, SubscribeGranted: c.SubscribeGranted}
+		StudentNo: c.StudentNo, Phone: c.Phone, OpenID: openID}
 	if c.PhotoSHA256 != nil {
 		subj.OriginalKey = collection.PhotoKey(*c.PhotoSHA256)
 		subj.PhotoKey = subj.OriginalKey
@@ -132,4 +142,20 @@ func (r reviewSummaries) ReviewSummary(ctx context.Context, collectionID string)
 	deadline := t.Deadline
 	// The student reads the defects found, not the checklist's rules.
 	return &collection.ReviewRef{Status: t.Status, Reasons: review.Defects(t.Reasons), DecidedAt: t.DecidedAt, Deadline: &deadline, Note: t.Note}, nil
+}
+
+// sentSMS adapts the outbox to the sandbox's SMS list.
+type sentSMS struct{ o *notify.Outbox }
+
+func (s sentSMS) RecentSMS(ctx context.Context, limit int) ([]sandbox.SentSMS, error) {
+	recs, err := s.o.RecentSMS(ctx, limit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]sandbox.SentSMS, len(recs))
+	for i, r := range recs {
+		out[i] = sandbox.SentSMS{ID: r.ID, Phone: r.Recipient, Template: r.Template, Params: r.Params,
+			Text: r.Text, CollectionID: r.CollectionID, SentAt: r.SentAt}
+	}
+	return out, nil
 }

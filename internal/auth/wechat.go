@@ -32,10 +32,12 @@ func (m *MiniProgram) ctx(ctx context.Context) context.Context {
 
 var _ WeChat = (*MiniProgram)(nil)
 
-// NewMiniProgram builds the client with an in-memory access-token cache.
+// NewMiniProgram builds the client with the stable access token (getStableAccessToken):
+// every instance gets the same token while it is valid, instead of each fetching its
+// own and invalidating the others' (GET /cgi-bin/token does that); cached in memory.
 func NewMiniProgram(appID, appSecret string) *MiniProgram {
 	wc := wechat.NewWechat()
-	mp := wc.GetMiniProgram(&miniConfig.Config{AppID: appID, AppSecret: appSecret, Cache: cache.NewMemory()})
+	mp := wc.GetMiniProgram(&miniConfig.Config{AppID: appID, AppSecret: appSecret, Cache: cache.NewMemory(), UseStableAK: true})
 	return &MiniProgram{mp: mp}
 }
 

@@ -101,7 +101,6 @@ type Collection struct {
 	Status              Status  `gorm:"size:16;not null"`
 	AlreadyHasCHSIPhoto bool    `gorm:"column:already_has_chsi_photo;not null"`
 	CHSIPhotoAck        bool    `gorm:"column:chsi_photo_ack;not null"`
-	SubscribeGranted    bool    `gorm:"not null"`
 	CaptureCodeHash     *string `gorm:"size:64"`
 	CaptureCodeMasked   string  `gorm:"size:64;not null"`
 	CaptureCodeCipher   *string `gorm:"type:text"`
@@ -151,7 +150,7 @@ func (VerifyFailure) TableName() string { return "verify_failures" }
 
 // Models lists the package's GORM models.
 func Models() []any {
-	return []any{&Collection{}, &PhotoUpload{}, &VerifyFailure{}, &Batch{}, &BatchItem{}}
+	return []any{&Collection{}, &PhotoUpload{}, &VerifyFailure{}, &Batch{}, &BatchItem{}, &SubscribeAcceptance{}}
 }
 
 // PhotoKey is the storage key of a photo's original bytes.
@@ -176,13 +175,16 @@ type View struct {
 	Order       *OrderRef       `json:"order"`
 	Review      *ReviewRef      `json:"review"`
 	// ReviewNote is the reviewer's note to the student on the latest decision.
-	ReviewNote          string    `json:"review_note"`
-	AlreadyHasCHSIPhoto bool      `json:"already_has_chsi_photo"`
-	SubscribeGranted    bool      `json:"subscribe_granted"`
-	Notice              string    `json:"notice,omitempty"`
-	NextStep            string    `json:"next_step"`
-	CreatedAt           time.Time `json:"created_at"`
-	UpdatedAt           time.Time `json:"updated_at"`
+	ReviewNote          string `json:"review_note"`
+	AlreadyHasCHSIPhoto bool   `json:"already_has_chsi_photo"`
+	// Subscribed lists the subscribe templates with an acceptance not yet used up: a
+	// result of each of them will reach the student in WeChat.
+	Subscribed       []string  `json:"subscribed"`
+	SubscribeGranted bool      `json:"subscribe_granted"` // len(Subscribed) > 0
+	Notice           string    `json:"notice,omitempty"`
+	NextStep         string    `json:"next_step"`
+	CreatedAt        time.Time `json:"created_at"`
+	UpdatedAt        time.Time `json:"updated_at"`
 }
 
 type SchoolRef struct {

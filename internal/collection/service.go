@@ -68,6 +68,13 @@ type Orders interface {
 	OrderSummary(ctx context.Context, collectionID string) (*OrderRef, error)
 }
 
+// OpenOrderSyncer is implemented by Orders that can ask WeChat Pay about a collection's
+// open order (query on read): a student back from wx.requestPayment sees the payment
+// even when the notification has not arrived. Best effort, rate-limited by the payer.
+type OpenOrderSyncer interface {
+	SyncOpenOrder(ctx context.Context, collectionID string)
+}
+
 // Deps are the collaborators of the service. Reviews and Orders may be nil until
 // those capabilities are wired.
 type Deps struct {
@@ -86,6 +93,8 @@ type Deps struct {
 	MaxVerifyFailures int
 	// DefaultPhotoProfile is used for schools without their own.
 	DefaultPhotoProfile string
+	// SubscribeTemplates are the subscribe-message template ids a student may accept.
+	SubscribeTemplates []string
 }
 
 // Service implements the collection rules.
@@ -158,22 +167,31 @@ func (s *Service) Create(ctx context.Context, userID string, in CreateInput) (vi
 	if !sc.HasLevel(in.Level) {
 		return nil, false, school.ErrLevelInvalid
 	}
+	claim := roster.Claim{SchoolID: sc.ID, Level: in.Level, Name: in.Name, StudentNo: in.StudentNo, Phone: in.Phone, MatchPhone: sc.MatchPhone}
 	if in.PhoneCode != "" {
-		// The number WeChat vouches for wins over a typed one.
-		p, err := s.d.Phones.PhoneFromCode(ctx, in.PhoneCode)
-		if err != nil {
-			return nil, false, err
-		}
-		in.Phone = roster.NormalizePhone(p)
+		// A getPhoneNumber code is single-use: the roster is matched on name, 学号 and
+		// level first, so a typo costs no code; the number WeChat vouches for then wins
+		// over a typed one and is checked against the roster's.
+		claim.Phone = ""
 	}
-	entry, err := s.d.Roster.Match(ctx, roster.Claim{SchoolID: sc.ID, Level: in.Level, Name: in.Name, StudentNo: in.StudentNo,
-		Phone: in.Phone, MatchPhone: sc.MatchPhone})
+	entry, err := s.d.Roster.Match(ctx, claim)
 	if errors.Is(err, roster.ErrNoMatch) {
 		s.recordVerifyFailure(ctx, userID)
 		return nil, false, err
 	}
 	if err != nil {
 		return nil, false, err
+	}
+	if in.PhoneCode != "" {
+		p, err := s.d.Phones.PhoneFromCode(ctx, in.PhoneCode)
+		if err != nil {
+			return nil, false, err
+		}
+		in.Phone = roster.NormalizePhone(p)
+		if sc.MatchPhone && entry.Phone != "" && entry.Phone != in.Phone {
+			s.recordVerifyFailure(ctx, userID)
+			return nil, false, codeSpent(roster.ErrNoMatch)
+		}
 	}
 
 	var c Collection
@@ -210,10 +228,24 @@ func (s *Service) Create(ctx context.Context, userID string, in CreateInput) (vi
 		return nil
 	})
 	if err != nil {
+		if in.PhoneCode != "" {
+			return nil, false, codeSpent(err)
+		}
 		return nil, false, err
 	}
 	v, err := s.view(ctx, &c, sc)
 	return v, created, err
+}
+
+// codeSpent marks an error answered after the phone code was exchanged: the client
+// must not send that code again (WeChat answers every reuse with 40029).
+func codeSpent(err error) error {
+	e := apperr.As(err)
+	d := map[string]any{"phone_code_used": true}
+	for k, v := range e.Details {
+		d[k] = v
+	}
+	return e.WithDetails(d)
 }
 
 func (s *Service) checkVerifyBudget(ctx context.Context, userID string) error {
@@ -244,14 +276,14 @@ func (s *Service) rebind(ctx context.Context, c *Collection, userID, phone, rost
 	now := s.d.Now()
 	// Conditional: of two accounts verifying at once, one takes the collection over.
 	res := db.Conn(ctx, s.d.DB).Model(&Collection{}).Where("id = ? AND unbound_at IS NOT NULL", c.ID).
-		Updates(map[string]any{"user_id": userID, "unbound_at": nil, "phone": phone, "subscribe_granted": false, "updated_at": now})
+		Updates(map[string]any{"user_id": userID, "unbound_at": nil, "phone": phone, "updated_at": now})
 	if res.Error != nil {
 		return apperr.Internal(res.Error)
 	}
 	if res.RowsAffected != 1 {
 		return ErrAlreadyBound
 	}
-	c.UserID, c.UnboundAt, c.Phone, c.SubscribeGranted, c.UpdatedAt = userID, nil, phone, false, now
+	c.UserID, c.UnboundAt, c.Phone, c.UpdatedAt = userID, nil, phone, now
 	return nil
 }
 
@@ -270,8 +302,14 @@ func (s *Service) Unbind(ctx context.Context, id string) (*Collection, error) {
 			return ErrNotBound
 		}
 		now := s.d.Now()
-		return db.Conn(ctx, s.d.DB).Model(&Collection{}).Where("id = ?", id).
-			Updates(map[string]any{"unbound_at": now, "subscribe_granted": false, "updated_at": now}).Error
+		if err := db.Conn(ctx, s.d.DB).Model(&Collection{}).Where("id = ?", id).
+			Updates(map[string]any{"unbound_at": now, "updated_at": now}).Error; err != nil {
+			return err
+		}
+		// The old account's subscribe acceptances were for its openid: none is used for
+		// whoever takes the collection over.
+		return db.Conn(ctx, s.d.DB).Model(&SubscribeAcceptance{}).Where("collection_id = ? AND used_at IS NULL", id).
+			Updates(map[string]any{"used_at": now, "used_for": "unbound"}).Error
 	})
 	if err != nil {
 		return nil, apperr.As(err)
@@ -300,11 +338,18 @@ func (s *Service) load(ctx context.Context, userID, id string, lock bool) (*Coll
 	return &c, nil
 }
 
-// Get returns one of the caller's collections.
+// Get returns one of the caller's collections. A collection waiting for payment has
+// its open order checked with WeChat Pay first, so that a paid order shows as paid.
 func (s *Service) Get(ctx context.Context, userID, id string) (*View, error) {
 	c, err := s.load(ctx, userID, id, false)
 	if err != nil {
 		return nil, err
+	}
+	if syncer, ok := s.d.Orders.(OpenOrderSyncer); ok && c.Status == StatusPhotoOK {
+		syncer.SyncOpenOrder(ctx, c.ID)
+		if c, err = s.load(ctx, userID, id, false); err != nil {
+			return nil, err
+		}
 	}
 	return s.view(ctx, c, nil)
 }
@@ -559,7 +604,7 @@ func (s *Service) view(ctx context.Context, c *Collection, sc *school.School) (*
 	v := &View{
 		ID: c.ID, Status: c.Status, StatusText: StatusText(c.Status, deref(c.CHSIReason)), School: SchoolRef{ID: sc.ID, Name: sc.Name}, Level: c.Level,
 		Name: c.Name, StudentNo: c.StudentNo, PhoneMasked: roster.MaskPhone(c.Phone),
-		AlreadyHasCHSIPhoto: c.AlreadyHasCHSIPhoto, SubscribeGranted: c.SubscribeGranted, NextStep: nextStep(c.Status),
+		AlreadyHasCHSIPhoto: c.AlreadyHasCHSIPhoto, NextStep: nextStep(c.Status),
 		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
 	}
 	if c.Status == StatusCHSIFailed {
@@ -568,6 +613,11 @@ func (s *Service) view(ctx context.Context, c *Collection, sc *school.School) (*
 	if c.AlreadyHasCHSIPhoto {
 		v.Notice = CHSINotice
 	}
+	var err error
+	if v.Subscribed, err = s.openSubscriptions(ctx, c.ID); err != nil {
+		return nil, err
+	}
+	v.SubscribeGranted = len(v.Subscribed) > 0
 	if c.CaptureCodeAt != nil {
 		v.CaptureCode = &CaptureCodeRef{Masked: c.CaptureCodeMasked, UploadedAt: *c.CaptureCodeAt}
 	}
@@ -662,19 +712,6 @@ func (s *Service) MarkApproved(ctx context.Context, id string) error {
 // MarkRejected records a negative review decision; the student may upload again.
 func (s *Service) MarkRejected(ctx context.Context, id string) error {
 	return s.setStatus(ctx, id, StatusRejected, StatusInReview)
-}
-
-// SetSubscription records whether the student accepted the review-result subscribe
-// message (wx.requestSubscribeMessage).
-func (s *Service) SetSubscription(ctx context.Context, userID, id string, granted bool) (*View, error) {
-	c, err := s.transition(ctx, userID, id, func(ctx context.Context, c *Collection) error {
-		c.SubscribeGranted = granted
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return s.view(ctx, c, nil)
 }
 
 // AckCHSIPhoto records that a student whom the roster marks as already having a 学信网

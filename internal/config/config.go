@@ -83,6 +83,12 @@ type WeChat struct {
 	// Subscribe-message templates (optional second channel for review results).
 	SubscribeTemplateApproved string `yaml:"subscribe_template_approved"`
 	SubscribeTemplateRejected string `yaml:"subscribe_template_rejected"`
+	// SubscribeState is the mini-program version a message opens: formal (default),
+	// trial or developer.
+	SubscribeState string `yaml:"subscribe_state"`
+	// SandboxTradeManaged: the sandbox's merchant is enrolled in 发货信息管理 (shipping
+	// info must be uploaded for every payment), as most mini-program merchants are.
+	SandboxTradeManaged bool `yaml:"sandbox_trade_managed"`
 }
 
 type Pay struct {
@@ -98,6 +104,11 @@ type Pay struct {
 	OrderExpiry       time.Duration `yaml:"order_expiry"`
 	ReconcileAfter    time.Duration `yaml:"reconcile_after"`
 	ReconcileInterval time.Duration `yaml:"reconcile_interval"`
+	// QueryOnReadInterval: a student reading a collection whose order may have been paid
+	// makes WeChat Pay be asked about it, at most this often per order.
+	QueryOnReadInterval time.Duration `yaml:"query_on_read_interval"`
+	// ShippingInterval: how often paid orders' shipping info is uploaded (发货信息管理).
+	ShippingInterval time.Duration `yaml:"shipping_interval"`
 }
 
 type Storage struct {
@@ -179,9 +190,10 @@ func Default() Config {
 		Log:     Log{Level: "info", Format: "json"},
 		Auth: Auth{StudentTokenTTL: 7 * 24 * time.Hour, StaffTokenTTL: 12 * time.Hour,
 			MaxVerifyFailures: 10, StaffMaxFailures: 5, StaffLockout: 15 * time.Minute},
-		WeChat: WeChat{Mode: "sandbox", AppID: "wxsandbox00000000", AppSecret: "sandbox-secret"},
+		WeChat: WeChat{Mode: "sandbox", AppID: "wxsandbox00000000", AppSecret: "sandbox-secret", SandboxTradeManaged: true},
 		Pay: Pay{MchID: "1900000001", OrderExpiry: 2 * time.Hour,
-			ReconcileAfter: 10 * time.Minute, ReconcileInterval: time.Minute},
+			ReconcileAfter: 10 * time.Minute, ReconcileInterval: time.Minute, QueryOnReadInterval: 3 * time.Second,
+			ShippingInterval: 30 * time.Second},
 		Storage: Storage{Driver: "local", RejectedRetention: 7 * 24 * time.Hour},
 		Support: Support{Phone: "010-58691620", Hours: "周二至周日 9:30-17:00"},
 		Photo:   Photo{DefaultProfile: "chsi"},
@@ -446,6 +458,14 @@ func (c *Config) Validate() error {
 	case "json", "text":
 	default:
 		bad("log.format (GRADPHOTO_LOG_FORMAT)", "%q is not json or text", c.Log.Format)
+	}
+	if c.Pay.QueryOnReadInterval <= 0 || c.Pay.ShippingInterval <= 0 {
+		bad("pay.query_on_read_interval/shipping_interval", "must be positive")
+	}
+	switch c.WeChat.SubscribeState {
+	case "", "formal", "trial", "developer":
+	default:
+		bad("wechat.subscribe_state", "%q is not formal, trial or developer", c.WeChat.SubscribeState)
 	}
 	switch c.WeChat.Mode {
 	case "sandbox":

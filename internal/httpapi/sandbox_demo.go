@@ -16,8 +16,10 @@ func (s *Server) mountDemoFiles(sb gin.IRouter) {
 	sb.GET("/", func(c *gin.Context) {
 		c.JSON(http.StatusOK, gin.H{
 			"sandbox":                   "offline WeChat for development: the real SDKs talk to it unchanged",
-			"login":                     "wx.login codes dev-<name> log in as openid sandbox-<name>",
-			"phone":                     "getPhoneNumber codes phone-<11 digits> return that number",
+			"login":                     "POST /sandbox/wx/login {\"name\"} stands in for wx.login: a code for openid sandbox-<name>, single-use, 5 minutes (codes dev-<name>[~<nonce>] also work, once each)",
+			"phone":                     "POST /sandbox/wx/phone-code {\"phone\"} stands in for the getPhoneNumber button: a code for that number, single-use, 5 minutes",
+			"subscribe_accept":          "POST /sandbox/wx/subscribe {\"openid\",\"tmplIds\"} stands in for wx.requestSubscribeMessage: one message per acceptance",
+			"shipping_uploads":          "GET /sandbox/shipping/uploads (发货信息管理)",
 			"pay_succeed":               "POST /sandbox/pay/transactions/{out_trade_no}/succeed[?notify=0]",
 			"pay_fail":                  "POST /sandbox/pay/transactions/{out_trade_no}/fail",
 			"sms":                       "GET /sandbox/sms[?phone=]",
@@ -25,7 +27,7 @@ func (s *Server) mountDemoFiles(sb gin.IRouter) {
 			"demo_capture_code":         "GET /sandbox/demo/capture-code.png",
 			"demo_photo":                "GET /sandbox/demo/photo.jpg",
 			"wechat_pay_v3_emulated":    "/sandbox/v3/pay/transactions/jsapi, .../out-trade-no/{no}, .../close, /sandbox/v3/refund/domestic/refunds, /sandbox/v3/certificates",
-			"mini_program_api_emulated": "/sandbox/sns/jscode2session, /sandbox/cgi-bin/token, /sandbox/wxa/business/getuserphonenumber, /sandbox/cgi-bin/message/subscribe/send",
+			"mini_program_api_emulated": "/sandbox/sns/jscode2session, /sandbox/cgi-bin/token, /sandbox/cgi-bin/stable_token, /sandbox/wxa/business/getuserphonenumber, /sandbox/cgi-bin/message/subscribe/send, /sandbox/wxa/sec/order/is_trade_managed, /sandbox/wxa/sec/order/upload_shipping_info",
 		})
 	})
 	sb.GET("/demo/capture-code.png", func(c *gin.Context) {

@@ -206,16 +206,22 @@ func (s *Server) standardPhoto(c *gin.Context) {
 	c.Data(http.StatusOK, "image/jpeg", data)
 }
 
-// setSubscription records the answer of wx.requestSubscribeMessage for the review result.
+// setSubscription records the templates the student accepted in
+// wx.requestSubscribeMessage: {"accepted": ["<template id>", ...]}, the ids it answered
+// "accept" for (at most 3, as one call of it offers). Each allows one message.
 func (s *Server) setSubscription(c *gin.Context) {
 	var req struct {
-		Accepted bool `json:"accepted"`
+		Accepted []string `json:"accepted"`
 	}
 	if err := bindJSON(c, &req); err != nil {
 		s.fail(c, err)
 		return
 	}
-	v, err := s.d.Collections.SetSubscription(c.Request.Context(), principal(c).Subject, c.Param("id"), req.Accepted)
+	if len(req.Accepted) > 3 {
+		s.fail(c, apperr.Invalid("invalid_field", "一次最多订阅3个消息模板").WithDetails(map[string]any{"field": "accepted"}))
+		return
+	}
+	v, err := s.d.Collections.AcceptSubscriptions(c.Request.Context(), principal(c).Subject, c.Param("id"), req.Accepted)
 	if err != nil {
 		s.fail(c, err)
 		return

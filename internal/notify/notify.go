@@ -36,11 +36,15 @@ const (
 	ParamSchool  = "school"
 	ParamReasons = "reasons"
 	ParamReason  = "reason" // 学信网's reason
-	ParamTime    = "time"   // when the result was decided, China time, 2006-01-02 15:04
+	ParamTime    = "time"   // when the result was decided, China time, in TimeLayout
 	ParamStep    = "step"   // what a reminded student still has to do
 	ParamOrder   = "out_trade_no"
 	ParamAction  = "action" // what happens to the money: 已自动退款 | 请人工处理
 )
+
+// TimeLayout is how times are written for students: WeChat's documented subscribe
+// message time format (2019年10月1日 15:01), read as well in an SMS.
+const TimeLayout = "2006年1月2日 15:04"
 
 // Message is one notification to send.
 type Message struct {

@@ -57,6 +57,18 @@ type Transaction struct {
 	SuccessTime    string             `json:"success_time"`
 	Payer          TransactionPayer   `json:"payer"`
 	Amount         *TransactionAmount `json:"amount"`
+	// PromotionDetail lists the discounts (coupons) of the payment: why payer_total may
+	// be below total.
+	PromotionDetail []TransactionPromotion `json:"promotion_detail"`
+}
+
+// TransactionPromotion is one discount of a payment, in fen.
+type TransactionPromotion struct {
+	CouponID            string `json:"coupon_id"`
+	Amount              int64  `json:"amount"`
+	WechatpayContribute int64  `json:"wechatpay_contribute"`
+	MerchantContribute  int64  `json:"merchant_contribute"`
+	OtherContribute     int64  `json:"other_contribute"`
 }
 
 // TransactionPayer is the payer of a transaction.

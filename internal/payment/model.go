@@ -71,4 +71,4 @@ type Notification struct {
 func (Notification) TableName() string { return "payment_notifications" }
 
 // Models lists every GORM model of the package (the schema test compares them with sql/).
-func Models() []any { return []any{&Order{}, &Notification{}} }
+func Models() []any { return []any{&Order{}, &Notification{}, &Shipment{}} }

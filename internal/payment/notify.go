@@ -300,9 +300,8 @@ func (s *Service) checkTransaction(o *Order, t *Transaction) string {
 		return "no amount"
 	case t.Amount.Total != o.AmountFen:
 		return fmt.Sprintf("amount.total %d, order %d", t.Amount.Total, o.AmountFen)
-	case t.Amount.PayerTotal == nil || *t.Amount.PayerTotal != o.AmountFen:
-		// We grant no coupons, so the payer pays the whole amount.
-		return fmt.Sprintf("amount.payer_total %v, order %d", ptrText(t.Amount.PayerTotal), o.AmountFen)
+	case t.Amount.PayerTotal == nil || !paidInFull(o.AmountFen, *t.Amount.PayerTotal, t.PromotionDetail):
+		return fmt.Sprintf("amount.payer_total %v, order %d, discounts %d", ptrText(t.Amount.PayerTotal), o.AmountFen, discounts(t.PromotionDetail))
 	case t.Amount.Currency != "CNY" || t.Amount.PayerCurrency != "" && t.Amount.PayerCurrency != "CNY":
 		return "currency " + t.Amount.Currency + "/" + t.Amount.PayerCurrency
 	case t.Payer.OpenID != "" && t.Payer.OpenID != o.OpenID:

@@ -82,6 +82,8 @@ type Config struct {
 	ReconcileLease time.Duration
 	// ReconcileBatch: orders claimed per run (default 50).
 	ReconcileBatch int
+	// QueryOnReadInterval: at most one query on read per open order this often (default 3s).
+	QueryOnReadInterval time.Duration
 }
 
 func (c *Config) fill() {
@@ -96,6 +98,9 @@ func (c *Config) fill() {
 	}
 	if c.ReconcileBatch <= 0 {
 		c.ReconcileBatch = 50
+	}
+	if c.QueryOnReadInterval <= 0 {
+		c.QueryOnReadInterval = 3 * time.Second
 	}
 }
 
@@ -124,6 +129,8 @@ type Service struct {
 	now      func() time.Time
 	log      *slog.Logger
 	instance string // lease owner name of this process
+	onRead   readLimiter
+	ship     shipping
 }
 
 // NewService builds the service. now is the clock (time.Now in production); reviews may

@@ -300,6 +300,12 @@ func transactionFromSDK(t *payments.Transaction) *Transaction {
 	if t.Payer != nil {
 		out.Payer.OpenID = deref(t.Payer.Openid)
 	}
+	for _, p := range t.PromotionDetail {
+		out.PromotionDetail = append(out.PromotionDetail, TransactionPromotion{
+			CouponID: deref(p.CouponId), Amount: derefInt(p.Amount), WechatpayContribute: derefInt(p.WechatpayContribute),
+			MerchantContribute: derefInt(p.MerchantContribute), OtherContribute: derefInt(p.OtherContribute),
+		})
+	}
 	if t.Amount != nil {
 		out.Amount = &TransactionAmount{
 			Total:         derefInt(t.Amount.Total),

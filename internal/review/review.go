@@ -138,8 +138,6 @@ type Subject struct {
 	Checks       json.RawMessage `json:"checks"`       // the machine checks (api.md check objects)
 	Phone        string          `json:"-"`            // SMS recipient; empty: no SMS
 	OpenID       string          `json:"-"`            // subscribe-message recipient
-	// SubscribeGranted: the student accepted the result's subscribe message in the mini-program.
-	SubscribeGranted bool `json:"-"`
 	// Geometry is photo.Geometry as JSON (face box, pupils, eye line), drawn over the
 	// photo in the staff console; nil when the photo predates it.
 	Geometry json.RawMessage `json:"geometry"`
@@ -155,6 +153,10 @@ type Collections interface {
 	LockForDecision(ctx context.Context, collectionID string) (status string, err error)
 	MarkApproved(ctx context.Context, collectionID string, at time.Time) error
 	MarkRejected(ctx context.Context, collectionID string, reasons []string, at time.Time) error
+	// UseSubscription takes one of the student's subscribe acceptances of the template
+	// (a notify template name) for the message usedFor, in the caller's transaction;
+	// false when none is left: WeChat allows one message per acceptance.
+	UseSubscription(ctx context.Context, collectionID, template, usedFor string) (bool, error)
 }
 
 // Notifier queues a notification in the transaction ctx carries (notify.Outbox).

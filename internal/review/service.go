@@ -335,7 +335,8 @@ func (s *Service) Decide(ctx context.Context, reviewer string, taskID int64, d D
 	return &out, nil
 }
 
-// notify queues the result for the student: an SMS, and a subscribe message when granted.
+// notify queues the result for the student: an SMS, and a subscribe message when an
+// acceptance of the result's template is left (each is used up by one message).
 func (s *Service) notify(ctx context.Context, t *Task) error {
 	subj, err := s.cols.ReviewSubject(ctx, t.CollectionID)
 	if err != nil {
@@ -348,9 +349,15 @@ func (s *Service) notify(ctx context.Context, t *Task) error {
 		msgs = append(msgs, notify.Message{IdempotencyKey: key + notify.ChannelSMS, Channel: notify.ChannelSMS,
 			Recipient: subj.Phone, Template: tmpl, Params: params, CollectionID: t.CollectionID})
 	}
-	if subj.OpenID != "" && subj.SubscribeGranted {
-		msgs = append(msgs, notify.Message{IdempotencyKey: key + notify.ChannelSubscribe, Channel: notify.ChannelSubscribe,
-			Recipient: subj.OpenID, Template: tmpl, Params: params, CollectionID: t.CollectionID})
+	if subj.OpenID != "" {
+		used, err := s.cols.UseSubscription(ctx, t.CollectionID, tmpl, key+notify.ChannelSubscribe)
+		if err != nil {
+			return fmt.Errorf("review: notify: subscription of %s: %w", t.CollectionID, err)
+		}
+		if used {
+			msgs = append(msgs, notify.Message{IdempotencyKey: key + notify.ChannelSubscribe, Channel: notify.ChannelSubscribe,
+				Recipient: subj.OpenID, Template: tmpl, Params: params, CollectionID: t.CollectionID})
+		}
 	}
 	for _, m := range msgs {
 		if err := s.n.Enqueue(ctx, m); err != nil {
@@ -364,7 +371,7 @@ func (s *Service) notify(ctx context.Context, t *Task) error {
 func resultContent(t *Task, subj Subject) (string, map[string]string) {
 	tmpl := notify.TemplateReviewApproved
 	params := map[string]string{notify.ParamSchool: subj.SchoolName,
-		notify.ParamTime: t.DecidedAt.In(studentZone).Format("2006-01-02 15:04")}
+		notify.ParamTime: t.DecidedAt.In(studentZone).Format(notify.TimeLayout)}
 	if t.Status == StatusRejected {
 		tmpl = notify.TemplateReviewRejected
 		params[notify.ParamReasons] = smsReasons(t.Reasons, t.Note)

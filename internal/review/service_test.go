@@ -46,6 +46,7 @@ type markCall struct {
 type fakeCollections struct {
 	mu       sync.Mutex
 	subjects map[string]Subject
+	accepted map[string]int // collection + template → acceptances left
 	marks    []markCall
 	failMark error
 }
@@ -94,6 +95,25 @@ func (f *fakeCollections) MarkRejected(_ context.Context, id string, reasons []s
 	return f.mark(id, StatusRejected, reasons, at)
 }
 
+func (f *fakeCollections) accept(id, template string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.accepted == nil {
+		f.accepted = map[string]int{}
+	}
+	f.accepted[id+"/"+template]++
+}
+
+func (f *fakeCollections) UseSubscription(_ context.Context, id, template, _ string) (bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.accepted[id+"/"+template] == 0 {
+		return false, nil
+	}
+	f.accepted[id+"/"+template]--
+	return true, nil
+}
+
 func (f *fakeCollections) calls() []markCall {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -137,7 +157,11 @@ func (f *fixture) seed(t *testing.T, id, school string, paid time.Time) {
 	t.Helper()
 	f.cols.add(Subject{CollectionID: id, SchoolID: school, SchoolName: "中国石油大学", Level: "本科", Name: "张三",
 		StudentNo: "2019" + id, PhotoKey: "photos/" + id + ".jpg", Checks: []byte(`[{"id":"background_blue","passed":true,"value":0.95}]`),
-		Phone: "13800001234", OpenID: "sandbox-" + id, SubscribeGranted: strings.HasSuffix(id, "_sub")})
+		Phone: "13800001234", OpenID: "sandbox-" + id})
+	if strings.HasSuffix(id, "_sub") {
+		f.cols.accept(id, notify.TemplateReviewApproved)
+		f.cols.accept(id, notify.TemplateReviewRejected)
+	}
 	if err := f.svc.Enqueue(context.Background(), id, paid); err != nil {
 		t.Fatal(err)
 	}

@@ -58,7 +58,9 @@ type sbxTransaction struct {
 	TransactionID                                            string
 	SuccessTime                                              time.Time
 	Refunded                                                 int64
-	lastNotice                                               []byte // body of the last TRANSACTION.SUCCESS
+	// Coupon is a WeChat-funded discount (fen) on a paid order: payer_total = Total - Coupon.
+	Coupon     int64
+	lastNotice []byte // body of the last TRANSACTION.SUCCESS
 }
 
 type sbxRefund struct {
@@ -339,8 +341,15 @@ func (t *sbxTransaction) view() map[string]any {
 		v["transaction_id"] = t.TransactionID
 		v["bank_type"] = "OTHERS"
 		v["success_time"] = t.SuccessTime.In(chinaTime).Format(time.RFC3339)
-		v["amount"].(map[string]any)["payer_total"] = t.Total
+		v["amount"].(map[string]any)["payer_total"] = t.Total - t.Coupon
 		v["promotion_detail"] = []any{}
+		if t.Coupon > 0 {
+			v["promotion_detail"] = []any{map[string]any{
+				"coupon_id": "sbx-coupon-" + t.OutTradeNo[len(t.OutTradeNo)-6:], "name": "微信支付立减", "scope": "GLOBAL",
+				"type": "CASH", "amount": t.Coupon, "stock_id": "sbx-stock", "wechatpay_contribute": t.Coupon,
+				"merchant_contribute": 0, "other_contribute": 0, "currency": "CNY",
+			}}
+		}
 	}
 	return v
 }
@@ -609,7 +618,8 @@ func encryptResource(key, nonce, associatedData string, plain []byte) (string, e
 // ---- test hooks ----
 
 // succeed marks an order paid, as the student confirming in WeChat, and sends the
-// TRANSACTION.SUCCESS notification (unless ?notify=0). It answers what the merchant said.
+// TRANSACTION.SUCCESS notification (unless ?notify=0). ?coupon_fen=N pays with a
+// WeChat-funded discount of N fen (promotion_detail). It answers what the merchant said.
 func (p *PayServer) succeed(c *gin.Context) {
 	p.mu.Lock()
 	t, ok := p.txs[c.Param("otn")]
@@ -627,6 +637,13 @@ func (p *PayServer) succeed(c *gin.Context) {
 		c.JSON(http.StatusConflict, gin.H{"code": "INVALID_STATE", "message": "订单状态为 " + state})
 		return
 	}
+	coupon, err := strconv.ParseInt(c.DefaultQuery("coupon_fen", "0"), 10, 64)
+	if err != nil || coupon < 0 || coupon >= t.Total {
+		p.mu.Unlock()
+		c.JSON(http.StatusBadRequest, gin.H{"code": "PARAM_ERROR", "message": "coupon_fen must be 0 or more and less than the total"})
+		return
+	}
+	t.Coupon = coupon
 	now := p.opts.Now()
 	t.State, t.SuccessTime = "SUCCESS", now
 	t.TransactionID = "4200" + digits(now, 24)
@@ -698,6 +715,21 @@ func (p *PayServer) fail(c *gin.Context) {
 		t.State = "CLOSED"
 		c.JSON(http.StatusOK, gin.H{"out_trade_no": t.OutTradeNo, "trade_state": "CLOSED"})
 	}
+}
+
+// Paid implements PaidLookup for the shipping emulation.
+func (p *PayServer) Paid(mchID, outTradeNo, transactionID string) (string, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, t := range p.txs {
+		if t.State != "SUCCESS" && t.State != "REFUND" {
+			continue
+		}
+		if (outTradeNo != "" && t.OutTradeNo == outTradeNo && mchID == t.MchID) || (transactionID != "" && t.TransactionID == transactionID) {
+			return t.OpenID, true
+		}
+	}
+	return "", false
 }
 
 // ---- small helpers ----

@@ -7,13 +7,23 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-
-	"github.com/gradphoto/gradphoto/internal/notify"
 )
 
-// SentLister lists the SMS the log provider "sent" (notify.Outbox).
+// SentSMS is one SMS the log provider "sent".
+type SentSMS struct {
+	ID           int64
+	Phone        string
+	Template     string
+	Params       map[string]string
+	Text         string
+	CollectionID string
+	SentAt       *time.Time
+}
+
+// SentLister lists the SMS the log provider "sent", newest first (the app adapts the
+// notification outbox: the sandbox knows no gradphoto package).
 type SentLister interface {
-	RecentSMS(ctx context.Context, limit int) ([]notify.Record, error)
+	RecentSMS(ctx context.Context, limit int) ([]SentSMS, error)
 }
 
 // SMS serves GET /sms: the SMS the log provider sent, newest first (dev aid).
@@ -45,10 +55,10 @@ func (s *SMS) list(c *gin.Context) {
 	phone := c.Query("phone")
 	out := make([]smsView, 0, len(recs))
 	for _, r := range recs {
-		if phone != "" && r.Recipient != phone {
+		if phone != "" && r.Phone != phone {
 			continue
 		}
-		out = append(out, smsView{ID: r.ID, Phone: r.Recipient, Template: r.Template, Params: r.Params,
+		out = append(out, smsView{ID: r.ID, Phone: r.Phone, Template: r.Template, Params: r.Params,
 			Text: r.Text, CollectionID: r.CollectionID, SentAt: r.SentAt})
 	}
 	c.JSON(http.StatusOK, gin.H{"messages": out})

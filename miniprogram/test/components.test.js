@@ -12,6 +12,7 @@ const FOOTER_CASES = [
   ['/pages/photo/photo?id=c_1', 'code_ok'],
   ['/pages/pay/pay?id=c_1', 'photo_ok'],
   ['/pages/review/review?id=c_1', 'in_review'],
+  ['/pages/privacy/privacy', 'code_ok'],
 ];
 
 describe('support-footer', () => {

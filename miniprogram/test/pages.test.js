@@ -53,11 +53,13 @@ describe('首页', () => {
 describe('学校搜索', () => {
   test('debounces typing into one search and ignores stale answers', async () => {
     const env = setup();
+    // Longer than three inputs take even on a busy machine, so only the last one searches.
+    env.config.searchDebounceMs = 400;
     const page = await openPage(env, '/pages/school/school');
     await input(env, page, '.search-input', '中');
     await input(env, page, '.search-input', '中国');
     await input(env, page, '.search-input', '北京');
-    await wait(40);
+    await wait(450);
     await settle(env.wx);
     const searches = env.server.requests.filter((r) => r.path === '/api/v1/schools');
     expect(searches.map((r) => r.query.q)).toEqual(['北京']);
@@ -469,11 +471,21 @@ describe('支付', () => {
 
   test('an order refused by the server shows its message', async () => {
     const env = setup();
-    env.server.respondOnce('POST', /\/order$/, 409, { error: { code: 'already_paid', message: '该采集已支付，请勿重复支付', details: {} } });
+    env.server.respondOnce('POST', /\/order$/, 503, { error: { code: 'payment_unavailable', message: '微信支付暂时不可用，请稍后再试', details: {} } });
     const { page } = await payPage(env);
     await tap(env, page, '.pay');
-    expect(env.wx.calls.showModal[0].content).toBe('该采集已支付，请勿重复支付');
+    expect(env.wx.calls.showModal[0].content).toBe('微信支付暂时不可用，请稍后再试');
     expect(env.wx.calls.requestPayment).toBeUndefined();
+  });
+
+  test('already_paid (paid, not yet notified) leads to the review status, not an error', async () => {
+    const env = setup();
+    env.server.respondOnce('POST', /\/order$/, 409, { error: { code: 'already_paid', message: '该采集已完成支付，无需重复支付', details: {} } });
+    const { c, page } = await payPage(env);
+    await tap(env, page, '.pay');
+    expect(env.wx.calls.showModal).toBeUndefined();
+    expect(env.wx.calls.requestPayment).toBeUndefined();
+    expect(lastNavigation(env.wx)).toEqual({ kind: 'redirectTo', url: `/pages/review/review?id=${c.id}` });
   });
 
   test('学信网 notice: confirming the modal sends the order with ack_chsi_photo', async () => {
@@ -528,11 +540,12 @@ describe('支付', () => {
   });
 
   describe.each([
-    ['accepts one template', { tmpl_approved: 'accept', tmpl_rejected: 'reject' }, true],
-    ['rejects every template', { tmpl_approved: 'reject', tmpl_rejected: 'reject' }, false],
-    ['panel fails', 'fail', false],
+    ['accepts one template', { tmpl_approved: 'accept', tmpl_rejected: 'reject' }, ['tmpl_approved']],
+    ['accepts both', { tmpl_approved: 'accept', tmpl_rejected: 'accept' }, ['tmpl_approved', 'tmpl_rejected']],
+    ['rejects every template', { tmpl_approved: 'reject', tmpl_rejected: 'reject' }, null],
+    ['panel fails', 'fail', null],
   ])('subscription: the student %s', (_, answer, accepted) => {
-    test(`asks for the templates before the order and records accepted: ${accepted}`, async () => {
+    test(`asks for the templates before the order and records the accepted ids: ${accepted}`, async () => {
       const env = setup();
       env.server.info.subscribe_template_ids = ['tmpl_approved', 'tmpl_rejected'];
       env.script.subscribeAnswer = answer;
@@ -540,9 +553,14 @@ describe('支付', () => {
       await tap(env, page, '.pay');
       expect(env.wx.calls.requestSubscribeMessage).toHaveLength(1);
       expect(env.wx.calls.requestSubscribeMessage[0].tmplIds).toEqual(['tmpl_approved', 'tmpl_rejected']);
-      const paths = env.server.requests.filter((r) => r.method === 'POST').map((r) => r.path);
-      expect(paths.slice(-2)).toEqual([`/api/v1/collections/${c.id}/subscribe`, `/api/v1/collections/${c.id}/order`]);
-      expect(env.server.requests.find((r) => r.path.endsWith('/subscribe')).body).toEqual({ accepted });
+      const posts = env.server.requests.filter((r) => r.method === 'POST' && r.path.startsWith(`/api/v1/collections/${c.id}/`));
+      if (accepted) {
+        expect(posts.map((r) => r.path)).toEqual([`/api/v1/collections/${c.id}/subscribe`, `/api/v1/collections/${c.id}/order`]);
+        expect(posts[0].body).toEqual({ accepted });
+      } else {
+        // Nothing accepted: nothing to record, WeChat would refuse every message anyway.
+        expect(posts.map((r) => r.path)).toEqual([`/api/v1/collections/${c.id}/order`]);
+      }
       expect(env.wx.calls.requestPayment).toHaveLength(1);
     });
   });
@@ -577,7 +595,7 @@ describe('支付', () => {
     expect(env.wx.calls.requestSubscribeMessage).toBeUndefined();
     await tap(env, page, '.pay');
     expect(env.wx.calls.requestSubscribeMessage).toHaveLength(1);
-    expect(env.server.requests.find((r) => r.path.endsWith('/subscribe')).body).toEqual({ accepted: true });
+    expect(env.server.requests.find((r) => r.path.endsWith('/subscribe')).body).toEqual({ accepted: ['tmpl_approved'] });
     expect(env.server.requests.find((r) => r.path.endsWith('/order')).body).toEqual({ ack_chsi_photo: true });
   });
 

@@ -207,9 +207,14 @@ function createClient({ wx, config, sleep }) {
     }
   }
 
+  let devLogins = 0;
   function wxLoginCode() {
-    // DevTools' wx.login codes mean nothing to the sandbox; it takes dev-<name>.
-    if (config.devLoginCode) return Promise.resolve(config.devLoginCode);
+    // DevTools' wx.login codes mean nothing to the sandbox; it takes dev-<name>, once
+    // each (codes are single-use): every login gets its own ~<nonce>.
+    if (config.devLoginCode) {
+      devLogins++;
+      return Promise.resolve(`${config.devLoginCode}~${Date.now().toString(36)}${devLogins}`);
+    }
     return new Promise((resolve, reject) => {
       wx.login({
         success: (res) => (res && res.code ? resolve(res.code) : reject(new ApiError({ code: 'wx_login_failed', message: MESSAGES.wxLogin }))),
@@ -367,9 +372,9 @@ function createClient({ wx, config, sleep }) {
     uploadPhoto: (id, filePath, opts = {}) => upload('uploadPhoto', Object.assign({ params: { id }, filePath }, opts)),
     /** opts.data is the optional body, e.g. {ack_chsi_photo: true} once the student read collection.notice. */
     createOrder: (id, opts = {}) => request('createOrder', Object.assign({ params: { id } }, opts)),
-    /** Records the student's answer to wx.requestSubscribeMessage for the review result. */
+    /** Records the template ids the student accepted in wx.requestSubscribeMessage (one message each). */
     setSubscription: (id, accepted, opts = {}) =>
-      request('subscribe', Object.assign({ params: { id }, data: { accepted: !!accepted } }, opts)).then((b) => b.collection),
+      request('subscribe', Object.assign({ params: { id }, data: { accepted } }, opts)).then((b) => b.collection),
     downloadApprovedPhoto: (id, opts = {}) => download('approvedPhoto', Object.assign({ params: { id } }, opts)),
     /** The 480×640 standard photo the server cut from the upload (what the reviewer and 学信网 see). */
     downloadStandardPhoto: (id, opts = {}) => download('standardPhoto', Object.assign({ params: { id } }, opts)),

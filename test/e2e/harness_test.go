@@ -205,10 +205,12 @@ func (r *response) must(t testing.TB, status int) *response {
 	return r
 }
 
-// login logs a student in through the sandbox with code dev-<name>.
+// login logs a student in as openid sandbox-<name> with a fresh wx.login code from the
+// sandbox (codes are single-use, as WeChat's are).
 func (s *server) login(name string) string {
 	s.t.Helper()
-	r := s.do("POST", "/api/v1/auth/wechat-login", "", map[string]string{"code": "dev-" + name}).must(s.t, 200)
+	code := s.do("POST", "/sandbox/wx/login", "", map[string]string{"name": name}).must(s.t, 200).JSON["code"]
+	r := s.do("POST", "/api/v1/auth/wechat-login", "", map[string]any{"code": code}).must(s.t, 200)
 	tok, _ := r.JSON["token"].(string)
 	if tok == "" {
 		s.t.Fatalf("no token: %s", r.Body)

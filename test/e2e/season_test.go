@@ -39,8 +39,8 @@ func (s *server) auditHas(admin, action, target string, want map[string]any) boo
 	return false
 }
 
-// decide claims the only pending review and decides it.
-func (s *server) decide(reviewer, body string) {
+// decideAs claims the only pending review as reviewer and decides it with body.
+func (s *server) decideAs(reviewer, body string) {
 	s.t.Helper()
 	claim := s.do("POST", adminAPI+"/reviews/claim", reviewer, nil).must(s.t, 200).JSON["review"].(map[string]any)
 	s.do("POST", fmt.Sprintf("%s/reviews/%v/decision", adminAPI, claim["id"]), reviewer, body).must(s.t, 200)
@@ -150,7 +150,7 @@ func TestSupportFindsRevealsUnbindsResends(t *testing.T) {
 		s.do("POST", "/api/v1/collections/"+id+"/confirm", fresh, nil).must(t, 200)
 		s.photoOK(fresh, id)
 		s.payAndWaitForReview(fresh, id)
-		s.decide(reviewer, `{"decision":"approve"}`)
+		s.decideAs(reviewer, `{"decision":"approve"}`)
 		s.waitForSMS("13900000099", "审核成功")
 		s.do("POST", resend, reviewer, nil).must(t, 403)
 		s.do("POST", resend, schoolAdmin, nil).must(t, 403)
@@ -175,12 +175,12 @@ func TestCallbackList(t *testing.T) {
 		list := func() []any {
 			return s.do("GET", adminAPI+"/callbacks", support, nil).must(t, 200).JSON["callbacks"].([]any)
 		}
-		s.decide(reviewer, `{"decision":"reject","reasons":["双耳外露"]}`)
+		s.decideAs(reviewer, `{"decision":"reject","reasons":["双耳外露"]}`)
 		if l := list(); len(l) != 0 {
 			t.Fatalf("one rejection is no call-back: %v", l)
 		}
 		s.reupload(tok, id)
-		s.decide(reviewer, `{"decision":"reject","reasons":["表情自然"],"note":"请摘下眼镜"}`)
+		s.decideAs(reviewer, `{"decision":"reject","reasons":["表情自然"],"note":"请摘下眼镜"}`)
 		l := list()
 		if len(l) != 1 {
 			t.Fatalf("call-backs: %v", l)

@@ -18,14 +18,20 @@ import (
 // sendURL is the SDK's subscribe-send endpoint (miniprogram/subscribe.subscribeSendURL).
 const sendURL = "https://api.weixin.qq.com/cgi-bin/message/subscribe/send"
 
-// Config names the templates and where a tap on the message leads.
+// Page is where a tap on a review-result message leads (it must be a page of the
+// released mini-program's app.json, or WeChat answers 41030); ?id=<collection> is appended.
+const Page = "pages/review/review"
+
+// Config names the templates and the mini-program version messages open.
 //
-// Both templates (approved and rejected) are expected to have the keywords
-// thing1 学校, phrase2 审核结果, thing3 备注, time4 审核时间.
+// One template per result, with distinct titles and keywords (WeChat filters templates
+// that look alike); the ids must be of templates with these keywords:
+//
+//	approved 照片审核通过通知:   thing1 采集学校, phrase2 审核结果, time3 审核时间, thing4 温馨提示
+//	rejected 照片审核未通过通知: thing1 采集学校, thing2 未通过原因, time3 审核时间, thing4 处理建议
 type Config struct {
 	TemplateApproved string
 	TemplateRejected string
-	Page             string // mini-program page, e.g. pages/status/status; ?id=<collection> is appended
 	State            string // miniprogram_state: developer | trial | formal (default formal)
 }
 
@@ -44,31 +50,46 @@ func New(mp *miniprogram.MiniProgram, cfg Config, hook func(context.Context) con
 	return &Sender{mp: mp, cfg: cfg, hook: hook}
 }
 
-// Message builds the SDK message for m (exported for the sandbox and tests).
-func (s *Sender) Message(m notify.Message) (*subscribe.Message, error) {
-	var tmpl, result, remark string
-	switch m.Template {
+// TemplateID returns the configured template id of a notify template ("" if none).
+func (c Config) TemplateID(template string) string {
+	switch template {
 	case notify.TemplateReviewApproved:
-		tmpl, result, remark = s.cfg.TemplateApproved, "审核成功", "可在小程序中查看照片"
+		return c.TemplateApproved
 	case notify.TemplateReviewRejected:
-		tmpl, result, remark = s.cfg.TemplateRejected, "审核失败", m.Params[notify.ParamReasons]
+		return c.TemplateRejected
 	}
+	return ""
+}
+
+// Message builds the SDK message for m (exported for the sandbox and tests). Values
+// are clipped to WeChat's limits: thing ≤ 20 characters, phrase ≤ 5 Chinese characters;
+// the time is notify.TimeLayout, WeChat's documented 2019年10月1日 15:01.
+func (s *Sender) Message(m notify.Message) (*subscribe.Message, error) {
+	tmpl := s.cfg.TemplateID(m.Template)
 	if tmpl == "" {
 		return nil, notify.Permanent(fmt.Errorf("wxsubscribe: no template id for %q", m.Template))
 	}
-	page := s.cfg.Page
-	if page != "" && m.CollectionID != "" {
+	data := map[string]*subscribe.DataItem{
+		"thing1": {Value: clip(m.Params[notify.ParamSchool], 20)},
+		"time3":  {Value: m.Params[notify.ParamTime]},
+	}
+	if m.Template == notify.TemplateReviewApproved {
+		data["phrase2"] = &subscribe.DataItem{Value: "审核通过"}
+		data["thing4"] = &subscribe.DataItem{Value: "照片已通过，可在小程序中查看"}
+	} else {
+		reasons := m.Params[notify.ParamReasons]
+		if reasons == "" {
+			reasons = "照片不符合要求"
+		}
+		data["thing2"] = &subscribe.DataItem{Value: clip(reasons, 20)}
+		data["thing4"] = &subscribe.DataItem{Value: "请重新上传照片，无需再付费"}
+	}
+	page := Page
+	if m.CollectionID != "" {
 		page += "?id=" + m.CollectionID
 	}
 	return &subscribe.Message{
-		ToUser: m.Recipient, TemplateID: tmpl, Page: page, MiniprogramState: s.cfg.State, Lang: "zh_CN",
-		Data: map[string]*subscribe.DataItem{
-			// WeChat refuses thing values over 20 characters and phrase values over 5.
-			"thing1":  {Value: clip(m.Params[notify.ParamSchool], 20)},
-			"phrase2": {Value: result},
-			"thing3":  {Value: clip(remark, 20)},
-			"time4":   {Value: m.Params[notify.ParamTime]},
-		},
+		ToUser: m.Recipient, TemplateID: tmpl, Page: page, MiniprogramState: s.cfg.State, Lang: "zh_CN", Data: data,
 	}, nil
 }
 

@@ -3,7 +3,16 @@
 // 学信网 (学校整理报送中 / 已报送 / 已接收), or 学信网比对未通过 (reason, 重新上传, free).
 // Below: the reviewer's note to the student, and the order (number, amount, paid time,
 // refund status, amount and time).
+// Each result's WeChat message needs its own acceptance: while a result is pending the
+// student can tap 接收审核结果通知, and 重新上传 asks again before the new photo.
 const { decodeQuery, pageURL, nextPageFor, isPaid, statusLabel, PAGES, formatFen, formatTime, refundText } = require('../../utils/flow');
+const { askAndRecord } = require('../../utils/subscribe');
+
+/** The templates the student has no acceptance left for. */
+function missingTemplates(tmplIds, c) {
+  const have = (c && c.subscribed) || [];
+  return (tmplIds || []).filter((t) => !have.includes(t));
+}
 
 const APPROVED = ['approved', 'exported', 'submitted', 'chsi_accepted'];
 
@@ -36,7 +45,20 @@ function reviewState(c) {
 }
 
 Component({
-  data: { id: '', loading: true, state: '', stateText: '', reasons: [], note: '', order: null, chsiReason: '', deliveryHint: '', downloading: false },
+  data: {
+    id: '',
+    loading: true,
+    state: '',
+    stateText: '',
+    reasons: [],
+    note: '',
+    order: null,
+    chsiReason: '',
+    deliveryHint: '',
+    downloading: false,
+    tmplIds: [],
+    askSubscribe: false,
+  },
 
   methods: {
     onLoad(options) {
@@ -57,11 +79,15 @@ Component({
           wx.redirectTo({ url: nextPageFor(c) });
           return;
         }
+        const info = await getApp().api.getInfo().catch(() => null);
+        const tmplIds = (info && info.subscribe_template_ids) || [];
         this.setData({
           loading: false,
           state,
           stateText: statusLabel(c),
           reasons: state === 'rejected' && c.review ? c.review.reasons || [] : [],
+          tmplIds,
+          askSubscribe: state === 'pending' && missingTemplates(tmplIds, c).length > 0,
           chsiReason: state === 'chsi_failed' ? c.chsi_reason || '' : '',
           deliveryHint: DELIVERY_HINTS[c.status] || '',
           note: c.review_note || '',
@@ -72,8 +98,17 @@ Component({
       }
     },
 
+    /** 接收审核结果通知 (a tap, so the panel can open). */
+    subscribe() {
+      return askAndRecord(getApp().api, this.data.id, this.data.tmplIds).then((c) => {
+        if (c) this.setData({ askSubscribe: missingTemplates(this.data.tmplIds, c).length > 0 });
+      });
+    },
+
+    /** 重新上传: the next result needs a new acceptance, asked in this tap. */
     reupload() {
-      wx.navigateTo({ url: pageURL('photo', { id: this.data.id }) });
+      const asked = askAndRecord(getApp().api, this.data.id, this.data.tmplIds);
+      return asked.then(() => wx.navigateTo({ url: pageURL('photo', { id: this.data.id }) }));
     },
 
     async viewPhoto() {

@@ -141,22 +141,33 @@ function createFakeWx(server, script) {
     makePhoneCall: (opts) => record('makePhoneCall', opts),
     previewImage: (opts) => record('previewImage', opts),
 
+    // script.chosenFiles: a path, or {path, size, name}, or 'privacy-refused'.
     chooseMedia(opts) {
       record('chooseMedia', opts);
       later(() => {
         const next = script.chosenFiles.shift();
+        if (next === 'privacy-refused') {
+          return opts.fail && opts.fail({ errMsg: 'chooseMedia:fail privacy permission is not authorized', errno: 104 });
+        }
         if (!next) return opts.fail && opts.fail({ errMsg: 'chooseMedia:fail cancel' });
-        opts.success({ type: 'image', tempFiles: [{ tempFilePath: next, size: 120000, fileType: 'image' }] });
+        const f = typeof next === 'string' ? { path: next } : next;
+        opts.success({ type: 'image', tempFiles: [{ tempFilePath: f.path, size: f.size || 120000, fileType: 'image' }] });
       });
     },
     chooseMessageFile(opts) {
       record('chooseMessageFile', opts);
       later(() => {
         const next = script.chosenFiles.shift();
+        if (next === 'privacy-refused') {
+          return opts.fail && opts.fail({ errMsg: 'chooseMessageFile:fail privacy permission is not authorized', errno: 104 });
+        }
         if (!next) return opts.fail && opts.fail({ errMsg: 'chooseMessageFile:fail cancel' });
-        opts.success({ tempFiles: [{ path: next, size: 120000, name: 'shot.png', type: 'image' }] });
+        const f = typeof next === 'string' ? { path: next } : next;
+        opts.success({ tempFiles: [{ path: f.path, size: f.size || 120000, name: f.name || 'shot.png', type: 'image' }] });
       });
     },
+    openPrivacyContract: (opts) => record('openPrivacyContract', opts || {}),
+    onNeedPrivacyAuthorization: (fn) => record('onNeedPrivacyAuthorization', fn),
     // script.subscribeAnswer: {tmplId: 'accept'|'reject'|...} or 'fail'; unset accepts every template.
     requestSubscribeMessage(opts) {
       record('requestSubscribeMessage', opts);
@@ -180,6 +191,7 @@ function createFakeWx(server, script) {
         const outcome = script.paymentOutcomes.length ? script.paymentOutcomes.shift() : 'success';
         if (outcome === 'success') {
           if (script.onPaid) script.onPaid(opts);
+          else server.payAtWeChat(opts.package, script.confirmAfterReads || 0);
           if (opts.success) opts.success({ errMsg: 'requestPayment:ok' });
         } else if (opts.fail) {
           opts.fail({ errMsg: outcome === 'cancel' ? 'requestPayment:fail cancel' : `requestPayment:fail ${outcome}` });
@@ -195,14 +207,16 @@ function createFakeWx(server, script) {
  * setup() gives a fresh server, fake wx, app and client. `script` steers the fake wx:
  * chosenFiles (paths wx.chooseMedia/chooseMessageFile return), paymentOutcomes
  * ('success' | 'cancel' | other), modalAnswers (confirm true/false), dropTransfers,
- * subscribeAnswer (what wx.requestSubscribeMessage answers, see there).
+ * subscribeAnswer (what wx.requestSubscribeMessage answers, see there), confirmAfterReads
+ * (how many reads of the collection pass before the server sees a payment made at
+ * WeChat; unset: at once; onPaid replaces this), privacyAnswer.
  */
 function setup() {
   const server = new FakeServer();
   const script = { chosenFiles: [], paymentOutcomes: [], modalAnswers: [], dropTransfers: 0, wxLoginFails: false, onPaid: null, subscribeAnswer: null };
   const wx = createFakeWx(server, script);
   const sleeps = [];
-  const config = Object.assign({}, baseConfig, { searchDebounceMs: 20 });
+  const config = Object.assign({}, baseConfig, { searchDebounceMs: 20, payConfirm: { attempts: 4, intervalMs: 0 } });
   const api = createClient({ wx, config, sleep: (ms) => (sleeps.push(ms), Promise.resolve()) });
   const app = { api, config };
   global.wx = wx;

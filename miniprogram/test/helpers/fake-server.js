@@ -63,6 +63,7 @@ class FakeServer {
     this.queued = [];
     this.tokens = new Map(); // token -> openid
     this.loginCount = 0;
+    this.paidAtWeChat = new Map(); // collection id -> reads until the server sees the payment
     this.nextId = 1;
     this.schools = [
       { id: 's_upc', name: '中国石油大学（华东）', province: '山东', levels: ['本科', '专科'], aliases: ['石大', 'UPC'], price_fen: 2500 },
@@ -128,6 +129,16 @@ class FakeServer {
     };
   }
 
+  /**
+   * The student paid at WeChat (wx.requestPayment succeeded): the server learns it on
+   * the reads-th next GET of the collection (its query of WeChat Pay on read), or at
+   * once when reads is 0.
+   */
+  payAtWeChat(pkg, reads = 0) {
+    const m = /^prepay_id=wx_(.+)$/.exec(pkg || '');
+    if (m) this.paidAtWeChat.set(m[1], reads);
+  }
+
   /** What the payment notification does server-side. */
   markPaid(id) {
     const { c } = this.collections.get(id);
@@ -191,6 +202,15 @@ class FakeServer {
       const action = `${method} ${m[2] || ''}`;
       switch (action) {
         case 'GET ':
+          if (this.paidAtWeChat.has(c.id) && c.order && c.order.status === 'created') {
+            const left = this.paidAtWeChat.get(c.id);
+            if (left <= 0) {
+              this.paidAtWeChat.delete(c.id);
+              this.markPaid(c.id);
+            } else {
+              this.paidAtWeChat.set(c.id, left - 1);
+            }
+          }
           return { status: 200, body: { collection: c } };
         case 'POST /confirm':
           if (c.status !== 'unconfirmed' && c.status !== 'confirmed') return this.wrongStep();
@@ -202,12 +222,15 @@ class FakeServer {
           return this.photo(c, body);
         case 'POST /order':
           return this.order(c, body);
-        case 'POST /subscribe':
-          if (!body || typeof body.accepted !== 'boolean') {
-            return { status: 400, body: errorBody('bad_field_type', '字段类型不正确：accepted', { field: 'accepted' }) };
+        case 'POST /subscribe': {
+          const ids = this.info.subscribe_template_ids;
+          if (!body || !Array.isArray(body.accepted) || body.accepted.some((t) => !ids.includes(t))) {
+            return { status: 400, body: errorBody('invalid_field', '订阅消息模板无效，请重新打开小程序后再试') };
           }
-          c.subscribe_granted = body.accepted;
+          c.subscribed = [...new Set([...(c.subscribed || []), ...body.accepted])].sort();
+          c.subscribe_granted = c.subscribed.length > 0;
           return { status: 200, body: { collection: c } };
+        }
         case 'GET /photo/standard':
           if (!c.photo || !c.photo.standard_url) return { status: 404, body: errorBody('standard_photo_not_available', '还没有通过检测的照片，请先上传照片') };
           return { status: 200, body: { tempFilePath: `wxfile://tmp/standard-${c.id}.jpg` } };
@@ -240,7 +263,7 @@ class FakeServer {
     }
     this.loginCount++;
     const token = `tok-${this.loginCount}`;
-    this.tokens.set(token, `sandbox-${body.code.slice(4).replace(/-\d+$/, '')}`);
+    this.tokens.set(token, `sandbox-${body.code.slice(4).replace(/~.*$/, '').replace(/-\d+$/, '')}`);
     return { status: 200, body: { token, expires_at: '2099-01-01T00:00:00Z', user: { id: 'u_1' } } };
   }
 
