@@ -343,7 +343,8 @@ browserTest('support: finds 张三 by name, reveals the phone, unbinds him, a ne
   const post = async (url, body, token) => (await fetch(`${base}${url}`, {
     method: 'POST', headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body),
   }));
-  const { token } = await (await post('/api/v1/auth/wechat-login', { code: 'dev-zhangsan-new-phone' })).json();
+  const { code } = await (await post('/sandbox/wx/login', { name: 'zhangsan-new-phone' })).json();
+  const { token } = await (await post('/api/v1/auth/wechat-login', { code })).json();
   const verified = await post('/api/v1/collections', { school_id: 'upc-east', level: '本科', name: '张三', student_no: '2019010001', phone: '13900000001' }, token);
   assert.equal(verified.status, 200);
   assert.equal((await verified.json()).collection.id, collectionId);
