@@ -392,7 +392,7 @@ describe('注意事项 where they apply', () => {
     const env = setup();
     const page = await openPage(env, `/pages/verify/verify?school_id=s_upc&school_name=x&level=${encodeURIComponent('本科')}`);
     expect(text(page, '.own-device')).toContain('不支持在电脑或平板上操作');
-    expect(text(page, '.phone-hint')).toContain('联系您');
+    expect(text(page, '.phone-contact')).toContain('联系您');
   });
 
   test('上传照片: 学信网 compares with the admission and ID photos', async () => {
