@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"runtime/debug"
 	"strings"
 
 	"github.com/gradphoto/gradphoto/internal/app"
@@ -92,13 +93,23 @@ func runServe(ctx context.Context, env *cliEnv, args []string) int {
 		fmt.Fprintln(env.stderr, "gradphoto serve:", err)
 		return 1
 	}
+	if mb := a.Config.Memory.LimitMB; mb > 0 {
+		// A soft limit: the GC works harder near it instead of letting garbage from
+		// image decodes push the process past what the container allows.
+		debug.SetMemoryLimit(int64(mb) << 20)
+	}
 	ln, err := net.Listen("tcp", a.Config.HTTP.Addr)
 	if err != nil {
 		fmt.Fprintln(env.stderr, "gradphoto serve:", err)
 		return 1
 	}
 	if *walkthrough {
-		printWalkthrough(env.stdout, a.Config)
+		st, err := a.NewDemoStudent(ctx)
+		if err != nil {
+			fmt.Fprintln(env.stderr, "gradphoto serve --walkthrough:", err)
+			return 1
+		}
+		printWalkthrough(env.stdout, a.Config, st)
 	}
 	a.Log.InfoContext(ctx, "serving", "addr", ln.Addr().String(), "wechat_mode", a.Config.WeChat.Mode, "db", a.Config.DB.Driver)
 	if err := a.Serve(ctx, ln); err != nil {
@@ -108,24 +119,27 @@ func runServe(ctx context.Context, env *cliEnv, args []string) int {
 	return 0
 }
 
-func printWalkthrough(w io.Writer, cfg *config.Config) {
+func printWalkthrough(w io.Writer, cfg *config.Config, st *app.DemoStudent) {
 	base := strings.TrimRight(cfg.HTTP.PublicURL, "/")
 	fmt.Fprintf(w, `
 gradphoto is running at %[1]s (WeChat sandbox mode, database %[2]s)
 
   staff console: %[1]s/console/   (reviewer / school_admin / support / admin, password %[3]s)
-  health: %[1]s/healthz   metrics: %[1]s/metrics   sandbox (offline WeChat): %[1]s/sandbox/
+  health: %[1]s/healthz   sandbox (offline WeChat): %[1]s/sandbox/
 
-The student journey with curl (copy and paste in another terminal; needs curl and jq):
+The student journey with curl (copy and paste in another terminal; needs curl and jq).
+This run made a fresh roster student, %[5]s (学号 %[6]s), and a WeChat user nobody
+used before: the steps act only on that student's collection, however often you run them.
 
   B=%[1]s
   # 1. log in (the sandbox's wx.login hands out single-use codes) and find the school
-  CODE=$(curl -s -X POST $B/sandbox/wx/login -d '{"name":"zhangsan"}' | jq -r .code)
+  CODE=$(curl -s -X POST $B/sandbox/wx/login -d '{"name":"%[4]s"}' | jq -r .code)
   TOKEN=$(curl -s -X POST $B/api/v1/auth/wechat-login -d "{\"code\":\"$CODE\"}" | jq -r .token)
   AUTH="Authorization: Bearer $TOKEN"
   curl -s "$B/api/v1/schools?q=石大" | jq '.schools[0]'
-  # 2. verify 张三 against the roster, confirm
-  CID=$(curl -s -X POST $B/api/v1/collections -H "$AUTH"         -d '{"school_id":"upc-east","level":"本科","name":"张三","student_no":"2019010001","phone":"13800000001"}' | jq -r .collection.id)
+  # 2. verify the student against the roster, confirm
+  CID=$(curl -s -X POST $B/api/v1/collections -H "$AUTH" \
+    -d '{"school_id":"upc-east","level":"%[8]s","name":"%[5]s","student_no":"%[6]s","phone":"%[7]s"}' | jq -r .collection.id)
   curl -s -X POST $B/api/v1/collections/$CID/confirm -H "$AUTH" | jq .collection.status
   # 3. upload a 采集码 screenshot and a photo (demo files from the sandbox)
   curl -s -o code.png $B/sandbox/demo/capture-code.png && curl -s -o photo.jpg $B/sandbox/demo/photo.jpg
@@ -133,19 +147,26 @@ The student journey with curl (copy and paste in another terminal; needs curl an
   curl -s -X POST $B/api/v1/collections/$CID/photo -H "$AUTH" -F photo=@photo.jpg | jq -c '.collection.status, {failed: [.checks[] | select(.passed | not) | .id]}'
   # 4. the student taps 允许 for the review-result messages (one message per acceptance)
   TMPL=$(curl -s $B/api/v1/info | jq -c .subscribe_template_ids)
-  curl -s -X POST $B/sandbox/wx/subscribe -d "{\"openid\":\"sandbox-zhangsan\",\"tmplIds\":$TMPL}"; echo
+  curl -s -X POST $B/sandbox/wx/subscribe -d "{\"openid\":\"sandbox-%[4]s\",\"tmplIds\":$TMPL}"; echo
   curl -s -X POST $B/api/v1/collections/$CID/subscribe -H "$AUTH" -d "{\"accepted\":$TMPL}" | jq -c .collection.subscribed
   # 5. pay: the order, then the sandbox pays it and sends WeChat Pay's signed notification
   OTN=$(curl -s -X POST $B/api/v1/collections/$CID/order -H "$AUTH" | jq -r .order.out_trade_no)
   curl -s -X POST $B/sandbox/pay/transactions/$OTN/succeed; echo; sleep 1
   curl -s $B/api/v1/collections/$CID -H "$AUTH" | jq '.collection.status, .collection.order'
-  # 6. a reviewer approves (or use the console): the SMS, the WeChat message, the photo
-  STAFF=$(curl -s -X POST $B/admin/api/v1/login -d '{"username":"reviewer","password":"%[3]s"}' | jq -r .token)
-  RID=$(curl -s -X POST $B/admin/api/v1/reviews/claim -H "Authorization: Bearer $STAFF" | jq -r .review.id)
-  curl -s -X POST $B/admin/api/v1/reviews/$RID/decision -H "Authorization: Bearer $STAFF" -d '{"decision":"approve"}' | jq .
-  sleep 3; curl -s "$B/sandbox/sms?phone=13800000001" | jq '.messages[0].text'
-  curl -s $B/sandbox/subscribe/messages | jq -c '.messages[-1] | {title, page, data}'
+  # 6. a reviewer approves (or use the console) — only if the queue hands them this
+  #    student's photo; another student's is put back untouched
+  STAFF=$(curl -s -X POST $B/admin/api/v1/login -H 'Content-Type: application/json' -d '{"username":"reviewer","password":"%[3]s"}' | jq -r .token)
+  CLAIM=$(curl -s -X POST $B/admin/api/v1/reviews/claim -H "Authorization: Bearer $STAFF"); RID=$(echo "$CLAIM" | jq -r .review.id)
+  if [ "$(echo "$CLAIM" | jq -r .review.collection.id)" = "$CID" ]; then
+    curl -s -X POST $B/admin/api/v1/reviews/$RID/decision -H "Authorization: Bearer $STAFF" -d '{"decision":"approve"}' | jq .
+  else
+    echo "the queue's first photo is another student's (older ones wait): not acting on it — approve %[5]s in the console"
+    [ "$RID" != null ] && curl -s -X POST $B/admin/api/v1/reviews/$RID/release -H "Authorization: Bearer $STAFF" >/dev/null
+  fi
+  # 7. the student gets the SMS (to this run's number only), the WeChat message, the photo
+  sleep 3; curl -s "$B/sandbox/sms?phone=%[7]s" | jq '.messages[0].text'
+  curl -s $B/sandbox/subscribe/messages | jq -c '[.messages[] | select(.touser == "sandbox-%[4]s")][-1] | {title, page, data}'
   curl -s -o approved.jpg $B/api/v1/collections/$CID/photo -H "$AUTH" && file approved.jpg
 
-`, base, cfg.DB.Driver, app.DemoStaffPassword)
+`, base, cfg.DB.Driver, app.DemoStaffPassword, st.WeChatName, st.Name, st.StudentNo, st.Phone, st.Level)
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/gradphoto/gradphoto/internal/config"
 	"github.com/gradphoto/gradphoto/internal/db"
 	"github.com/gradphoto/gradphoto/internal/httpapi"
+	"github.com/gradphoto/gradphoto/internal/imagebudget"
 	"github.com/gradphoto/gradphoto/internal/notify"
 	"github.com/gradphoto/gradphoto/internal/payment"
 	"github.com/gradphoto/gradphoto/internal/payment/wxshipping"
@@ -100,7 +101,8 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		cfg.WeChat.SubscribeTemplateApproved, cfg.WeChat.SubscribeTemplateRejected = sandbox.DemoTemplateApproved, sandbox.DemoTemplateRejected
 	}
 	var err error
-	if a.DB, err = db.Open(ctx, cfg.DB.Driver, cfg.DB.DSN, cfg.DB.MaxOpenConns, log); err != nil {
+	if a.DB, err = db.Open(ctx, cfg.DB.Driver, cfg.DB.DSN, cfg.DB.MaxOpenConns, log,
+		db.Timeouts{Connect: cfg.DB.ConnectTimeout, Read: cfg.DB.ReadTimeout, Write: cfg.DB.WriteTimeout}); err != nil {
 		return nil, err
 	}
 	if a.Blobs, err = newBlobs(ctx, cfg); err != nil {
@@ -124,13 +126,16 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 	a.Auth = auth.NewService(a.DB, mini, auth.Config{
 		TokenSecret: secrets.token, StudentTokenTTL: cfg.Auth.StudentTokenTTL, StaffTokenTTL: cfg.Auth.StaffTokenTTL,
 		StaffMaxFailures: cfg.Auth.StaffMaxFailures, StaffLockout: cfg.Auth.StaffLockout,
+		StaffFailuresPerMinute: cfg.Auth.StaffFailuresPerMinute,
 	}, o.now, log)
 
-	photos, err := newPhotoChecker(cfg)
+	// One memory budget for every decode of an upload, photos and 采集码 alike.
+	memory := imagebudget.New(int64(cfg.Memory.ImageBudgetMB)<<20, imageBudgetWait)
+	photos, err := newPhotoChecker(cfg, memory)
 	if err != nil {
 		return nil, err
 	}
-	codes, err := newCodeReader(cfg, secrets.captureKey)
+	codes, err := newCodeReader(cfg, secrets.captureKey, memory)
 	if err != nil {
 		return nil, err
 	}
@@ -140,6 +145,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		DB: a.DB, Schools: a.Schools, Roster: a.Roster, Phones: a.Auth, Codes: codes, Photos: photos,
 		Blobs: a.Blobs, Now: o.now, Log: log, MaxVerifyFailures: cfg.Auth.MaxVerifyFailures,
 		DefaultPhotoProfile: cfg.Photo.DefaultProfile,
+		Limits:              collection.Limits{DailyUploadBytes: cfg.Storage.DailyUploadBytes, RejectedKeep: cfg.Storage.RejectedKeep},
 		SubscribeTemplates:  []string{cfg.WeChat.SubscribeTemplateApproved, cfg.WeChat.SubscribeTemplateRejected},
 	})
 
@@ -203,6 +209,11 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 			} else if n > 0 {
 				log.InfoContext(ctx, "purged rejected photos", "count", n)
 			}
+			if n, err := a.Collections.PurgeReplacedPhotos(ctx, cfg.Storage.ReplacedRetention); err != nil {
+				log.ErrorContext(ctx, "purge replaced photos", "err", err)
+			} else if n > 0 {
+				log.InfoContext(ctx, "purged replaced photos", "count", n)
+			}
 		})
 	}})
 	return a, nil
@@ -238,8 +249,21 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 			w.run(wctx)
 		}(w)
 	}
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
+	var metricsSrv *http.Server
+	if addr := a.Config.HTTP.MetricsAddr; addr != "" {
+		mln, err := net.Listen("tcp", addr)
+		if err != nil {
+			_ = srv.Close()
+			stopWorkers()
+			wg.Wait()
+			return fmt.Errorf("metrics listener: %w", err)
+		}
+		metricsSrv = &http.Server{Handler: httpapi.MetricsHandler(a.Registry), ReadHeaderTimeout: 10 * time.Second}
+		go func() { errc <- metricsSrv.Serve(mln) }()
+		a.Log.InfoContext(ctx, "metrics served", "addr", mln.Addr().String())
+	}
 	var err error
 	select {
 	case <-ctx.Done():
@@ -250,6 +274,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	defer cancel()
 	if err := srv.Shutdown(shutCtx); err != nil {
 		a.Log.WarnContext(shutCtx, "requests still running at the shutdown timeout", "err", err)
+	}
+	if metricsSrv != nil {
+		_ = metricsSrv.Shutdown(shutCtx)
 	}
 	stopWorkers()
 	wg.Wait()

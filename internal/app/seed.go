@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/gradphoto/gradphoto/internal/auth"
@@ -76,4 +77,38 @@ func (a *App) SeedDemo(ctx context.Context) error {
 	}
 	a.Log.InfoContext(ctx, "demo data loaded", "schools", len(schools), "students", len(rows)+len(other), "staff", len(staff))
 	return nil
+}
+
+// DemoStudent is a roster student made for one run of the printed walk-through.
+type DemoStudent struct {
+	WeChatName string // the sandbox WeChat user (wx.login name, openid sandbox-<name>) nobody used before
+	Name       string
+	StudentNo  string
+	Phone      string
+	Level      string
+}
+
+// ErrNoDemoData: the walk-through needs the demo school (seed-demo) and the sandbox.
+var ErrNoDemoData = errors.New("the walk-through needs the sandbox and the demo data: run `gradphoto seed-demo` first (`make run` does)")
+
+// NewDemoStudent adds a fresh student to the demo school's roster, so that each run of
+// the walk-through verifies, pays and gets approved a collection of its own (and reads
+// only its own SMS) however often it is run on the same data.
+func (a *App) NewDemoStudent(ctx context.Context) (*DemoStudent, error) {
+	if !a.Config.Sandbox() {
+		return nil, ErrNoDemoData
+	}
+	if _, err := a.Schools.Get(ctx, DemoSchoolID); err != nil {
+		return nil, ErrNoDemoData
+	}
+	n := a.now().UnixMilli() % 100_000_000 // 8 digits: a new number each run
+	st := &DemoStudent{
+		WeChatName: fmt.Sprintf("walkthrough-%d", n), Name: "演示同学", StudentNo: fmt.Sprintf("DEMO%08d", n),
+		Phone: fmt.Sprintf("166%08d", n), Level: school.LevelBachelor,
+	}
+	row := roster.Row{StudentNo: st.StudentNo, Name: st.Name, Level: st.Level, Phone: st.Phone}
+	if _, _, err := a.Roster.Upsert(ctx, DemoSchoolID, []roster.Row{row}); err != nil {
+		return nil, fmt.Errorf("walk-through student: %w", err)
+	}
+	return st, nil
 }

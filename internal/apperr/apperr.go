@@ -4,8 +4,13 @@
 package apperr
 
 import (
+	"context"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"net"
+	"strings"
+	"syscall"
 )
 
 // Kind classifies an error; internal/httpapi maps each kind to one status code.
@@ -113,4 +118,47 @@ var (
 	ErrRateLimited  = TooMany("rate_limited", "操作过于频繁，请稍后再试")
 	ErrUnavailable  = Unavailable("unavailable", "服务暂时不可用，请稍后再试")
 	ErrWrongStep    = Conflict("wrong_step", "当前步骤不能进行此操作，请返回查看采集进度")
+	// ErrServiceUnavailable: the database could not be reached or did not answer within
+	// the request's deadline (api.md "limits and failure answers").
+	ErrServiceUnavailable = Unavailable("service_unavailable", "服务暂时不可用，请稍后再试")
+	// ErrBusy: the server has no room (memory for an image decode) right now.
+	ErrBusy = Unavailable("busy", "当前使用人数较多，请稍后再试")
 )
+
+// Public is the error a client is shown for err: its *Error, except that an internal
+// error caused by a dependency that is down or too slow (the database refusing or
+// dropping connections, a deadline passed while waiting for it) is
+// service_unavailable, never a 500. This is the one place that decision is made.
+func Public(err error) *Error {
+	e := As(err)
+	if e.Kind == KindInternal && DependencyDown(err) {
+		return ErrServiceUnavailable.Wrap(err)
+	}
+	return e
+}
+
+// DependencyDown reports whether err says a dependency could not be reached or did not
+// answer in time, as opposed to a bug or bad data.
+func DependencyDown(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) ||
+		errors.Is(err, driver.ErrBadConn) || errors.Is(err, syscall.ECONNREFUSED) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) {
+		return true
+	}
+	var ne net.Error
+	if errors.As(err, &ne) {
+		return true
+	}
+	// Drivers that return their own unexported or string errors: go-sql-driver's
+	// ErrInvalidConn, SQLite's busy database after busy_timeout.
+	msg := err.Error()
+	for _, s := range []string{"invalid connection", "bad connection", "connection refused", "database is locked", "SQLITE_BUSY", "i/o timeout"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
+}

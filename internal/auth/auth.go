@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"strings"
 	"time"
 
@@ -46,16 +47,20 @@ var (
 	ErrBadToken      = apperr.Unauthorized("unauthorized", "登录已过期，请重新登录")
 	ErrWrongKind     = apperr.Forbidden("forbidden", "无权进行此操作")
 	ErrBadCredential = apperr.Unauthorized("login_failed", "用户名或密码错误")
-	ErrLocked        = apperr.TooMany("account_locked", "登录失败次数过多，账号已临时锁定，请稍后再试")
+	// ErrStaffThrottled refuses a client address after too many failed staff logins;
+	// it says nothing about any account.
+	ErrStaffThrottled = apperr.TooMany("rate_limited", "登录失败次数过多，请稍后再试")
 )
 
 // User is a WeChat user of the mini-program (table users).
 type User struct {
-	ID          string `gorm:"primaryKey;size:40"`
-	OpenID      string `gorm:"column:openid;size:128;not null"`
-	UnionID     string `gorm:"column:unionid;size:128;not null"`
-	CreatedAt   time.Time
-	LastLoginAt time.Time
+	ID      string `gorm:"primaryKey;size:40"`
+	OpenID  string `gorm:"column:openid;size:128;not null"`
+	UnionID string `gorm:"column:unionid;size:128;not null"`
+	// TokenVersion is carried by the student's tokens; raising it ends their sessions.
+	TokenVersion int `gorm:"not null"`
+	CreatedAt    time.Time
+	LastLoginAt  time.Time
 }
 
 func (User) TableName() string { return "users" }
@@ -89,24 +94,41 @@ type Principal struct {
 
 // Config of the service.
 type Config struct {
-	TokenSecret      []byte
-	StudentTokenTTL  time.Duration
-	StaffTokenTTL    time.Duration
-	StaffMaxFailures int
-	StaffLockout     time.Duration
+	TokenSecret     []byte
+	StudentTokenTTL time.Duration
+	StaffTokenTTL   time.Duration
+	// StaffMaxFailures within StaffLockout for one (address, account) make further tries
+	// of that pair fail unchecked; StaffFailuresPerMinute from one address make that
+	// address get 429.
+	StaffMaxFailures       int
+	StaffLockout           time.Duration
+	StaffFailuresPerMinute int
 }
 
 // Service logs people in and checks tokens.
 type Service struct {
-	db     *gorm.DB
-	wechat WeChat
-	cfg    Config
-	now    func() time.Time
-	log    *slog.Logger
+	db          *gorm.DB
+	wechat      WeChat
+	cfg         Config
+	now         func() time.Time
+	log         *slog.Logger
+	throttle    *loginThrottle
+	bcryptSlots chan struct{}
 }
 
 func NewService(g *gorm.DB, wc WeChat, cfg Config, now func() time.Time, log *slog.Logger) *Service {
-	return &Service{db: g, wechat: wc, cfg: cfg, now: now, log: log}
+	if cfg.StaffMaxFailures <= 0 {
+		cfg.StaffMaxFailures = 5
+	}
+	if cfg.StaffLockout <= 0 {
+		cfg.StaffLockout = 15 * time.Minute
+	}
+	if cfg.StaffFailuresPerMinute <= 0 {
+		cfg.StaffFailuresPerMinute = 10
+	}
+	return &Service{db: g, wechat: wc, cfg: cfg, now: now, log: log,
+		throttle:    newLoginThrottle(cfg.StaffFailuresPerMinute, cfg.StaffMaxFailures, cfg.StaffLockout),
+		bcryptSlots: make(chan struct{}, max(1, runtime.NumCPU()/2))}
 }
 
 // Session is a freshly issued token.
@@ -150,8 +172,43 @@ func (s *Service) WeChatLogin(ctx context.Context, code string) (*Session, error
 	}
 	u = stored
 	exp := now.Add(s.cfg.StudentTokenTTL)
-	tok := s.sign(Principal{Kind: "student", Subject: u.ID, Expires: exp.Unix()})
+	tok := s.sign(Principal{Kind: "student", Subject: u.ID, Version: u.TokenVersion, Expires: exp.Unix()})
 	return &Session{Token: tok, ExpiresAt: exp, UserID: u.ID}, nil
+}
+
+// VerifyStudent checks a student token and that its sessions were not ended (logout):
+// one primary-key read per student request.
+func (s *Service) VerifyStudent(ctx context.Context, token string) (*Principal, error) {
+	p, err := s.Verify(token)
+	if err != nil {
+		return nil, err
+	}
+	if p.Kind != "student" {
+		return nil, ErrWrongKind
+	}
+	var u User
+	err = db.Conn(ctx, s.db).Select("id", "token_version").Where("id = ?", p.Subject).Take(&u).Error
+	if db.IsNotFound(err) {
+		return nil, ErrBadToken
+	}
+	if err != nil {
+		return nil, apperr.Internal(err)
+	}
+	if u.TokenVersion != p.Version {
+		return nil, ErrBadToken
+	}
+	return p, nil
+}
+
+// EndStudentSessions ends every session of the student (logout on one phone ends a
+// token copied elsewhere too).
+func (s *Service) EndStudentSessions(ctx context.Context, userID string) error {
+	err := db.Conn(ctx, s.db).Model(&User{}).Where("id = ?", userID).
+		Update("token_version", gorm.Expr("token_version + 1")).Error
+	if err != nil {
+		return apperr.Internal(err)
+	}
+	return nil
 }
 
 // OpenID returns a student's WeChat openid (payer of their orders, subscribe messages).

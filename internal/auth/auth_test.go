@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -85,34 +86,57 @@ func TestWeChatLoginAndTokens(t *testing.T) {
 	})
 }
 
-func TestStaffLoginLockout(t *testing.T) {
+// Failures are counted per client address and per (address, account), never per
+// account alone: an attacker who guesses wrong from one address is throttled there,
+// while the account's owner logs in from another; wrong password, unknown user and a
+// throttled pair give one answer; an address past its per-minute failures gets 429.
+func TestStaffLoginThrottle(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, g *gorm.DB) {
 		s, _, clk := newService(t, g)
 		ctx := context.Background()
 		if _, err := s.UpsertStaff(ctx, StaffInput{Username: "rev", Password: "correct-horse", Role: RoleReviewer}); err != nil {
 			t.Fatal(err)
 		}
-		sess, err := s.StaffLogin(ctx, "rev", "correct-horse")
+		const attacker, owner = "203.0.113.9", "198.51.100.7"
+		sess, err := s.StaffLogin(ctx, owner, "rev", "correct-horse")
 		if err != nil || sess.Role != RoleReviewer {
 			t.Fatalf("%+v %v", sess, err)
 		}
 		if p, err := s.Verify(sess.Token); err != nil || p.Kind != "staff" || p.Role != RoleReviewer {
 			t.Fatalf("%+v %v", p, err)
 		}
-		for i := 0; i < 3; i++ {
-			if _, err := s.StaffLogin(ctx, "rev", "wrong"); !errors.Is(err, ErrBadCredential) {
+		for i := 0; i < 3; i++ { // newService: 3 failures per pair
+			if _, err := s.StaffLogin(ctx, attacker, "rev", "wrong"); !errors.Is(err, ErrBadCredential) {
 				t.Fatalf("attempt %d: %v", i, err)
 			}
 		}
-		if _, err := s.StaffLogin(ctx, "rev", "correct-horse"); !errors.Is(err, ErrLocked) {
-			t.Fatalf("locked account let in: %v", err)
+		// The pair is throttled: even the right password gets the wrong-password answer...
+		if _, err := s.StaffLogin(ctx, attacker, "rev", "correct-horse"); !errors.Is(err, ErrBadCredential) {
+			t.Fatalf("throttled pair: %v, want the one login_failed answer", err)
 		}
-		clk.t = clk.t.Add(11 * time.Minute)
-		if _, err := s.StaffLogin(ctx, "rev", "correct-horse"); err != nil {
-			t.Fatalf("after the lockout: %v", err)
-		}
-		if _, err := s.StaffLogin(ctx, "nobody", "x"); !errors.Is(err, ErrBadCredential) {
+		// ...the same answer as an unknown user...
+		if _, err := s.StaffLogin(ctx, attacker, "nobody", "x"); apperr.As(err).Code != ErrBadCredential.Code || apperr.As(err).Message != ErrBadCredential.Message {
 			t.Fatalf("unknown user: %v", err)
+		}
+		// ...and the owner, from another address, is not locked out.
+		if _, err := s.StaffLogin(ctx, owner, "rev", "correct-horse"); err != nil {
+			t.Fatalf("the owner from another address: %v", err)
+		}
+		// Past the per-minute failures, the attacker's address gets 429 for every account.
+		for i := 0; i < 10; i++ {
+			_, _ = s.StaffLogin(ctx, attacker, fmt.Sprintf("guess%d", i), "x")
+		}
+		_, err = s.StaffLogin(ctx, attacker, "someone-else", "x")
+		if e := apperr.As(err); e.Kind != apperr.KindTooMany || e.Details["retry_after_seconds"] == nil {
+			t.Fatalf("an address past its failures: %v", err)
+		}
+		if _, err := s.StaffLogin(ctx, owner, "rev", "correct-horse"); err != nil {
+			t.Fatalf("the owner while the attacker's address is refused: %v", err)
+		}
+		// Both windows pass.
+		clk.t = clk.t.Add(16 * time.Minute)
+		if _, err := s.StaffLogin(ctx, attacker, "rev", "correct-horse"); err != nil {
+			t.Fatalf("after the windows: %v", err)
 		}
 	})
 }
@@ -142,7 +166,7 @@ func TestStaffSessionsEnd(t *testing.T) {
 			t.Fatal(err)
 		}
 		login := func() string {
-			sess, err := s.StaffLogin(ctx, "sup", "correct-horse")
+			sess, err := s.StaffLogin(ctx, "192.0.2.1", "sup", "correct-horse")
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -42,65 +42,71 @@ type StaffSession struct {
 // dummyHash keeps a login for an unknown user as slow as one for a known user.
 var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("gradphoto-timing"), bcrypt.DefaultCost)
 
-// StaffLogin checks a password, counting failures and locking the account after too many.
-func (s *Service) StaffLogin(ctx context.Context, username, password string) (*StaffSession, error) {
+// StaffLogin checks a password from the client address addr. Wrong password, unknown
+// user and a throttled (address, account) pair give one answer, ErrBadCredential; an
+// address with too many failures in the last minute gets ErrStaffThrottled (429) for
+// every account. Nothing is counted per account alone: failures from one address
+// never lock out another. At most a few bcrypt comparisons run at once.
+func (s *Service) StaffLogin(ctx context.Context, addr, username, password string) (*StaffSession, error) {
 	username = strings.TrimSpace(username)
+	now := s.now()
+	wait, pairThrottled := s.throttle.check(addr, username, now)
+	if wait > 0 {
+		secs := int(wait/time.Second) + 1
+		return nil, ErrStaffThrottled.WithDetails(map[string]any{"retry_after_seconds": secs})
+	}
 	if username == "" || password == "" || len(username) > 64 || len(password) > 128 {
 		return nil, ErrBadCredential
 	}
-	var out *StaffSession
-	var failure error
-	err := db.Tx(ctx, s.db, func(ctx context.Context) error {
-		var acc StaffAccount
-		err := db.ForUpdate(db.Conn(ctx, s.db)).Where("username = ?", username).Take(&acc).Error
-		if db.IsNotFound(err) {
-			_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
-			failure = ErrBadCredential
-			return nil
-		}
-		if err != nil {
-			return apperr.Internal(err)
-		}
-		now := s.now()
-		if acc.LockedUntil != nil && now.Before(*acc.LockedUntil) {
-			failure = ErrLocked
-			return nil
-		}
-		// A disabled account gets the wrong-password answer: one answer for every refusal.
-		if bcrypt.CompareHashAndPassword([]byte(acc.PasswordHash), []byte(password)) != nil || acc.Disabled {
-			acc.FailedLogins++
-			updates := map[string]any{"failed_logins": acc.FailedLogins, "updated_at": now}
-			if acc.FailedLogins >= s.cfg.StaffMaxFailures {
-				until := now.Add(s.cfg.StaffLockout)
-				updates["locked_until"] = until
-				updates["failed_logins"] = 0
-			}
-			failure = ErrBadCredential
-			return db.Conn(ctx, s.db).Model(&StaffAccount{}).Where("id = ?", acc.ID).Updates(updates).Error
-		}
-		if err := db.Conn(ctx, s.db).Model(&StaffAccount{}).Where("id = ?", acc.ID).
-			Updates(map[string]any{"failed_logins": 0, "locked_until": nil, "last_login_at": now, "updated_at": now}).Error; err != nil {
-			return err
-		}
-		school := ""
-		if acc.SchoolID != nil {
-			school = *acc.SchoolID
-		}
-		exp := now.Add(s.cfg.StaffTokenTTL)
-		out = &StaffSession{
-			Token: s.sign(Principal{Kind: "staff", Subject: fmt.Sprint(acc.ID), Role: acc.Role, SchoolID: school,
-				Username: acc.Username, Version: acc.TokenVersion, Expires: exp.Unix()}),
-			ExpiresAt: exp, Role: acc.Role, SchoolID: school, Username: acc.Username,
-		}
-		return nil
-	})
+	if pairThrottled {
+		s.throttle.fail(addr, username, now)
+		return nil, ErrBadCredential
+	}
+	var acc StaffAccount
+	err := db.Conn(ctx, s.db).Where("username = ?", username).Take(&acc).Error
+	found := err == nil
+	if err != nil && !db.IsNotFound(err) {
+		return nil, apperr.Internal(err)
+	}
+	hash := dummyHash // an unknown user costs the same bcrypt as a known one
+	if found {
+		hash = []byte(acc.PasswordHash)
+	}
+	match, err := s.compare(ctx, hash, password)
 	if err != nil {
-		return nil, apperr.As(err)
+		return nil, err
 	}
-	if failure != nil {
-		return nil, failure
+	// A disabled account gets the wrong-password answer: one answer for every refusal.
+	if !found || !match || acc.Disabled {
+		s.throttle.fail(addr, username, now)
+		return nil, ErrBadCredential
 	}
-	return out, nil
+	s.throttle.succeed(addr, username)
+	if err := db.Conn(ctx, s.db).Model(&StaffAccount{}).Where("id = ?", acc.ID).Update("last_login_at", now).Error; err != nil {
+		return nil, apperr.Internal(err)
+	}
+	school := ""
+	if acc.SchoolID != nil {
+		school = *acc.SchoolID
+	}
+	exp := now.Add(s.cfg.StaffTokenTTL)
+	return &StaffSession{
+		Token: s.sign(Principal{Kind: "staff", Subject: fmt.Sprint(acc.ID), Role: acc.Role, SchoolID: school,
+			Username: acc.Username, Version: acc.TokenVersion, Expires: exp.Unix()}),
+		ExpiresAt: exp, Role: acc.Role, SchoolID: school, Username: acc.Username,
+	}, nil
+}
+
+// compare runs one bcrypt comparison in a bcrypt slot: a burst of logins (an attack
+// from many addresses) takes those slots' CPU, not every core the student API needs.
+func (s *Service) compare(ctx context.Context, hash []byte, password string) (bool, error) {
+	select {
+	case s.bcryptSlots <- struct{}{}:
+		defer func() { <-s.bcryptSlots }()
+	case <-ctx.Done():
+		return false, apperr.ErrBusy.Wrap(ctx.Err())
+	}
+	return bcrypt.CompareHashAndPassword(hash, []byte(password)) == nil, nil
 }
 
 // VerifyStaff checks a staff token and that it is still good for its account: the

@@ -171,12 +171,13 @@ func (d *Decoder) DecodeResult(ctx context.Context, data []byte) (Result, error)
 	case <-ctx.Done():
 		return Result{}, apperr.ErrUnavailable.Wrap(ctx.Err())
 	}
+	// The budget covers the decode too: a slow decode leaves less time to search.
+	scanCtx, cancel := context.WithTimeout(ctx, d.budget)
+	defer cancel()
 	g, err := d.load(data)
 	if err != nil {
 		return Result{}, err
 	}
-	scanCtx, cancel := context.WithTimeout(ctx, d.budget)
-	defer cancel()
 	res, err := scan(scanCtx, g)
 	if err != nil && ctx.Err() == nil && scanCtx.Err() != nil {
 		// Our own budget ran out, not the caller's: to the student this image simply

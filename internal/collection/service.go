@@ -93,6 +93,8 @@ type Deps struct {
 	MaxVerifyFailures int
 	// DefaultPhotoProfile is used for schools without their own.
 	DefaultPhotoProfile string
+	// Limits bound the disk photo uploads take (retention.go).
+	Limits Limits
 	// SubscribeTemplates are the subscribe-message template ids a student may accept.
 	SubscribeTemplates []string
 }
@@ -174,25 +176,33 @@ func (s *Service) Create(ctx context.Context, userID string, in CreateInput) (vi
 		// over a typed one and is checked against the roster's.
 		claim.Phone = ""
 	}
+	// The try is counted as a failure before the roster is asked and taken back once
+	// it proves not to be one: parallel wrong tries cannot all pass a check made before
+	// any was counted.
+	try, err := s.takeVerifyTry(ctx, userID)
+	if err != nil {
+		return nil, false, err
+	}
 	entry, err := s.d.Roster.Match(ctx, claim)
 	if errors.Is(err, roster.ErrNoMatch) {
-		s.recordVerifyFailure(ctx, userID)
 		return nil, false, err
 	}
 	if err != nil {
+		s.giveBackVerifyTry(ctx, try)
 		return nil, false, err
 	}
 	if in.PhoneCode != "" {
 		p, err := s.d.Phones.PhoneFromCode(ctx, in.PhoneCode)
 		if err != nil {
+			s.giveBackVerifyTry(ctx, try)
 			return nil, false, err
 		}
 		in.Phone = roster.NormalizePhone(p)
 		if sc.MatchPhone && entry.Phone != "" && entry.Phone != in.Phone {
-			s.recordVerifyFailure(ctx, userID)
 			return nil, false, codeSpent(roster.ErrNoMatch)
 		}
 	}
+	s.giveBackVerifyTry(ctx, try)
 
 	var c Collection
 	err = db.Tx(ctx, s.d.DB, func(ctx context.Context) error {
@@ -260,9 +270,35 @@ func (s *Service) checkVerifyBudget(ctx context.Context, userID string) error {
 	return nil
 }
 
-func (s *Service) recordVerifyFailure(ctx context.Context, userID string) {
-	if err := db.Conn(ctx, s.d.DB).Create(&VerifyFailure{UserID: userID, CreatedAt: s.d.Now()}).Error; err != nil {
-		s.d.Log.ErrorContext(ctx, "record verify failure", "err", err)
+// takeVerifyTry counts one verification failure, unless the hour's budget is spent,
+// atomically on both databases: the student's users row is locked (MySQL; SQLite's
+// write transaction serialises anyway) while the failures are counted and one added.
+func (s *Service) takeVerifyTry(ctx context.Context, userID string) (int64, error) {
+	var id int64
+	err := db.Tx(ctx, s.d.DB, func(ctx context.Context) error {
+		var locked []string
+		if err := db.ForUpdate(db.Conn(ctx, s.d.DB).Table("users").Where("id = ?", userID)).Pluck("id", &locked).Error; err != nil {
+			return apperr.Internal(err)
+		}
+		if err := s.checkVerifyBudget(ctx, userID); err != nil {
+			return err
+		}
+		f := VerifyFailure{UserID: userID, CreatedAt: s.d.Now()}
+		if err := db.Conn(ctx, s.d.DB).Create(&f).Error; err != nil {
+			return apperr.Internal(err)
+		}
+		id = f.ID
+		return nil
+	})
+	return id, err
+}
+
+// giveBackVerifyTry removes a counted try that turned out not to be a failure.
+func (s *Service) giveBackVerifyTry(ctx context.Context, id int64) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second) // even when the request just ended
+	defer cancel()
+	if err := db.Conn(ctx, s.d.DB).Where("id = ?", id).Delete(&VerifyFailure{}).Error; err != nil {
+		s.d.Log.ErrorContext(ctx, "give back a verification try", "err", err)
 	}
 }
 
@@ -474,6 +510,9 @@ func (s *Service) UploadPhoto(ctx context.Context, userID, id string, data []byt
 	if profile == "" {
 		profile = s.d.DefaultPhotoProfile
 	}
+	if err := s.checkUploadQuota(ctx, userID, int64(len(data))); err != nil {
+		return nil, err
+	}
 	verdict, err := s.d.Photos.Check(ctx, data, profile)
 	if err != nil {
 		return nil, err
@@ -491,6 +530,7 @@ func (s *Service) UploadPhoto(ctx context.Context, userID, id string, data []byt
 		if err := db.Conn(ctx, s.d.DB).Create(&upload).Error; err != nil {
 			return nil, apperr.Internal(err)
 		}
+		s.pruneRejected(ctx, userID)
 		return nil, ErrPhotoRejected.WithDetails(map[string]any{"checks": verdict.Checks})
 	}
 	// The standard photo too is stored before the collection names it.
@@ -725,7 +765,7 @@ func (s *Service) AckCHSIPhoto(ctx context.Context, userID, id string) error {
 }
 
 // PurgeRejectedPhotos deletes the blobs of failed uploads older than retention, unless the
-// same bytes are some collection's current photo. It returns how many were purged.
+// same bytes are still in use (purgeUpload). It returns how many were purged.
 func (s *Service) PurgeRejectedPhotos(ctx context.Context, retention time.Duration) (int, error) {
 	var ups []PhotoUpload
 	cutoff := s.d.Now().Add(-retention)
@@ -733,24 +773,12 @@ func (s *Service) PurgeRejectedPhotos(ctx context.Context, retention time.Durati
 		Limit(500).Find(&ups).Error; err != nil {
 		return 0, apperr.Internal(err)
 	}
-	n := 0
-	for _, u := range ups {
-		var inUse int64
-		if err := db.Conn(ctx, s.d.DB).Model(&Collection{}).Where("photo_sha256 = ?", u.SHA256).Count(&inUse).Error; err != nil {
-			return n, apperr.Internal(err)
+	for i, u := range ups {
+		if err := s.purgeUpload(ctx, u); err != nil {
+			return i, err
 		}
-		if inUse == 0 {
-			if err := s.d.Blobs.Delete(ctx, PhotoKey(u.SHA256)); err != nil {
-				return n, apperr.ErrUnavailable.Wrap(err)
-			}
-		}
-		now := s.d.Now()
-		if err := db.Conn(ctx, s.d.DB).Model(&PhotoUpload{}).Where("id = ?", u.ID).Update("purged_at", &now).Error; err != nil {
-			return n, apperr.Internal(err)
-		}
-		n++
 	}
-	return n, nil
+	return len(ups), nil
 }
 
 // RosterCorrected copies a corrected roster entry's name, level and 学信网-photo flag

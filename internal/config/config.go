@@ -35,6 +35,7 @@ type Config struct {
 	Review  Review  `yaml:"review"`
 	Notify  Notify  `yaml:"notify"`
 	Console Console `yaml:"console"`
+	Memory  Memory  `yaml:"memory"`
 }
 
 type HTTP struct {
@@ -49,6 +50,14 @@ type HTTP struct {
 	// TrustedProxies may set X-Forwarded-For (the audit log's client IP); empty: none.
 	TrustedProxies  []string      `yaml:"trusted_proxies"`
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+	// RequestTimeout bounds every request: past it, work still waiting on the database
+	// ends and the client gets 503 service_unavailable.
+	RequestTimeout time.Duration `yaml:"request_timeout"`
+	// MetricsAddr serves /metrics on a listener of its own (e.g. 127.0.0.1:9090); when
+	// empty, /metrics is on the public port only with "Authorization: Bearer MetricsToken"
+	// and absent when that is empty too.
+	MetricsAddr  string `yaml:"metrics_addr"`
+	MetricsToken string `yaml:"metrics_token"`
 }
 
 type DB struct {
@@ -56,6 +65,12 @@ type DB struct {
 	// DSN: for sqlite a file path (default <data_dir>/gradphoto.db); for mysql a go-sql-driver DSN.
 	DSN          string `yaml:"dsn"`
 	MaxOpenConns int    `yaml:"max_open_conns"`
+	// MySQL network timeouts, added to the DSN unless it sets them: dialling, and one
+	// read or write on an open connection (a stalled server fails queries instead of
+	// hanging them; requests are also bounded by http.request_timeout).
+	ConnectTimeout time.Duration `yaml:"connect_timeout"`
+	ReadTimeout    time.Duration `yaml:"read_timeout"`
+	WriteTimeout   time.Duration `yaml:"write_timeout"`
 }
 
 type Log struct {
@@ -69,8 +84,14 @@ type Auth struct {
 	StudentTokenTTL   time.Duration `yaml:"student_token_ttl"`
 	StaffTokenTTL     time.Duration `yaml:"staff_token_ttl"`
 	MaxVerifyFailures int           `yaml:"max_verify_failures_per_hour"`
-	StaffMaxFailures  int           `yaml:"staff_max_login_failures"`
-	StaffLockout      time.Duration `yaml:"staff_lockout"`
+	// StaffMaxFailures wrong passwords for one account from one client address within
+	// StaffLockout make that address's further tries for that account fail without a
+	// password check; other addresses are not affected.
+	StaffMaxFailures int           `yaml:"staff_max_login_failures"`
+	StaffLockout     time.Duration `yaml:"staff_lockout"`
+	// StaffFailuresPerMinute: more failed staff logins than this from one client address
+	// in a minute → 429 for that address.
+	StaffFailuresPerMinute int `yaml:"staff_login_failures_per_minute"`
 }
 
 type WeChat struct {
@@ -122,6 +143,13 @@ type Storage struct {
 	UseSSL    bool   `yaml:"use_ssl"`
 	// RejectedRetention: how long a photo that failed the checks is kept.
 	RejectedRetention time.Duration `yaml:"rejected_retention"`
+	// RejectedKeep: rejected uploads kept per student (the latest ones, for staff);
+	// older ones are deleted at once.
+	RejectedKeep int `yaml:"rejected_keep"`
+	// ReplacedRetention: how long an accepted photo that a newer one replaced is kept.
+	ReplacedRetention time.Duration `yaml:"replaced_retention"`
+	// DailyUploadBytes caps the photo bytes one student may upload in 24 hours.
+	DailyUploadBytes int64 `yaml:"daily_upload_bytes"`
 }
 
 type Support struct {
@@ -179,27 +207,40 @@ type Console struct {
 	SecureCookies bool `yaml:"secure_cookies"`
 }
 
+type Memory struct {
+	// ImageBudgetMB bounds the memory that image decodes (photos, 采集码) may hold at
+	// once, by each decode's estimated peak; an upload that does not fit waits briefly,
+	// then gets 503 busy.
+	ImageBudgetMB int `yaml:"image_budget_mb"`
+	// LimitMB sets the Go runtime's soft memory limit (GOMEMLIMIT); 0 leaves it alone
+	// (and a GOMEMLIMIT in the environment always wins).
+	LimitMB int `yaml:"limit_mb"`
+}
+
 // Default returns the built-in development configuration: SQLite under ./data,
 // the WeChat sandbox, local blobs, SMS to the log.
 func Default() Config {
 	return Config{
 		HTTP: HTTP{Addr: ":8080", MaxUploadBytes: 10 << 20, ShutdownTimeout: 10 * time.Second,
-			LoginsPerMinute: 60, UploadsPerMinute: 20},
+			LoginsPerMinute: 60, UploadsPerMinute: 20, RequestTimeout: 10 * time.Second},
 		DataDir: "./data",
-		DB:      DB{Driver: "sqlite"},
-		Log:     Log{Level: "info", Format: "json"},
+		DB: DB{Driver: "sqlite", ConnectTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second,
+			WriteTimeout: 30 * time.Second},
+		Log: Log{Level: "info", Format: "json"},
 		Auth: Auth{StudentTokenTTL: 7 * 24 * time.Hour, StaffTokenTTL: 12 * time.Hour,
-			MaxVerifyFailures: 10, StaffMaxFailures: 5, StaffLockout: 15 * time.Minute},
+			MaxVerifyFailures: 10, StaffMaxFailures: 5, StaffLockout: 15 * time.Minute, StaffFailuresPerMinute: 10},
 		WeChat: WeChat{Mode: "sandbox", AppID: "wxsandbox00000000", AppSecret: "sandbox-secret", SandboxTradeManaged: true},
 		Pay: Pay{MchID: "1900000001", OrderExpiry: 2 * time.Hour,
 			ReconcileAfter: 10 * time.Minute, ReconcileInterval: time.Minute, QueryOnReadInterval: 3 * time.Second,
 			ShippingInterval: 30 * time.Second},
-		Storage: Storage{Driver: "local", RejectedRetention: 7 * 24 * time.Hour},
+		Storage: Storage{Driver: "local", RejectedRetention: 7 * 24 * time.Hour, RejectedKeep: 3,
+			ReplacedRetention: 7 * 24 * time.Hour, DailyUploadBytes: 100 << 20},
 		Support: Support{Phone: "010-58691620", Hours: "周二至周日 9:30-17:00"},
 		Photo:   Photo{DefaultProfile: "chsi"},
 		Capture: Capture{MinLength: 16, MaxLength: 1024},
 		Review:  Review{Lease: 10 * time.Minute, SLA: 48 * time.Hour},
 		Notify:  Notify{Provider: "log", MaxAttempts: 5, PollInterval: 2 * time.Second},
+		Memory:  Memory{ImageBudgetMB: 512, LimitMB: 640},
 	}
 }
 
@@ -210,6 +251,8 @@ const DefaultPath = "configs/config.yaml"
 // when present), then the environment. It validates the result.
 func Load(path string) (*Config, error) {
 	cfg := Default()
+	// No address in the file or the environment: the mode decides (defaultAddr).
+	cfg.HTTP.Addr = ""
 	explicit := path != ""
 	if !explicit {
 		path = DefaultPath
@@ -227,6 +270,12 @@ func Load(path string) (*Config, error) {
 	}
 	if err := applyEnv(&cfg, os.LookupEnv); err != nil {
 		return nil, err
+	}
+	if cfg.HTTP.Addr == "" {
+		cfg.HTTP.Addr = defaultAddr(cfg.WeChat.Mode)
+	}
+	if _, ok := os.LookupEnv("GOMEMLIMIT"); ok {
+		cfg.Memory.LimitMB = 0 // the Go runtime already applied the operator's limit
 	}
 	cfg.fillDerived()
 	if err := cfg.Validate(); err != nil {
@@ -280,6 +329,11 @@ func boolean(key string, p func(c *Config) *bool) func(*Config, string) error {
 
 var envBindings = []envBinding{
 	{"GRADPHOTO_HTTP_ADDR", str(func(c *Config) *string { return &c.HTTP.Addr })},
+	{"GRADPHOTO_HTTP_REQUEST_TIMEOUT", dur("GRADPHOTO_HTTP_REQUEST_TIMEOUT", func(c *Config) *time.Duration { return &c.HTTP.RequestTimeout })},
+	{"GRADPHOTO_METRICS_ADDR", str(func(c *Config) *string { return &c.HTTP.MetricsAddr })},
+	{"GRADPHOTO_METRICS_TOKEN", str(func(c *Config) *string { return &c.HTTP.MetricsToken })},
+	{"GRADPHOTO_IMAGE_BUDGET_MB", integer("GRADPHOTO_IMAGE_BUDGET_MB", func(c *Config) *int { return &c.Memory.ImageBudgetMB })},
+	{"GRADPHOTO_MEMORY_LIMIT_MB", integer("GRADPHOTO_MEMORY_LIMIT_MB", func(c *Config) *int { return &c.Memory.LimitMB })},
 	{"GRADPHOTO_PUBLIC_URL", str(func(c *Config) *string { return &c.HTTP.PublicURL })},
 	{"GRADPHOTO_DATA_DIR", str(func(c *Config) *string { return &c.DataDir })},
 	{"GRADPHOTO_DB_DRIVER", str(func(c *Config) *string { return &c.DB.Driver })},
@@ -361,6 +415,16 @@ func applyEnv(c *Config, lookup func(string) (string, bool)) error {
 	return nil
 }
 
+// defaultAddr is the listen address when none is configured. The sandbox pays any
+// order on request and lists SMS with full phone numbers, so a sandbox server nobody
+// configured is reachable from this machine only.
+func defaultAddr(mode string) string {
+	if mode == "sandbox" {
+		return "127.0.0.1:8080"
+	}
+	return ":8080"
+}
+
 // fillDerived fills values that default from others.
 func (c *Config) fillDerived() {
 	if c.DB.Driver == "sqlite" && c.DB.DSN == "" {
@@ -431,6 +495,29 @@ func (c *Config) Validate() error {
 	}
 	if c.HTTP.LoginsPerMinute < 0 || c.HTTP.UploadsPerMinute < 0 {
 		bad("http.logins_per_minute/uploads_per_minute", "must be ≥ 0 (0 turns the limit off)")
+	}
+	if c.HTTP.RequestTimeout <= 0 {
+		bad("http.request_timeout (GRADPHOTO_HTTP_REQUEST_TIMEOUT)", "must be positive, e.g. 10s")
+	}
+	if c.HTTP.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.HTTP.MetricsAddr); err != nil {
+			bad("http.metrics_addr (GRADPHOTO_METRICS_ADDR)", "%q is not host:port", c.HTTP.MetricsAddr)
+		}
+	}
+	if c.DB.ConnectTimeout <= 0 || c.DB.ReadTimeout <= 0 || c.DB.WriteTimeout <= 0 {
+		bad("db.connect_timeout/read_timeout/write_timeout", "must be positive")
+	}
+	if c.Memory.ImageBudgetMB < 64 {
+		bad("memory.image_budget_mb (GRADPHOTO_IMAGE_BUDGET_MB)", "must be at least 64 (a 12 MP photo needs ~40 MB to check)")
+	}
+	if c.Memory.LimitMB < 0 || (c.Memory.LimitMB > 0 && c.Memory.LimitMB < c.Memory.ImageBudgetMB) {
+		bad("memory.limit_mb (GRADPHOTO_MEMORY_LIMIT_MB)", "must be 0 (off) or at least memory.image_budget_mb")
+	}
+	if c.Auth.StaffMaxFailures <= 0 || c.Auth.StaffLockout <= 0 || c.Auth.StaffFailuresPerMinute <= 0 {
+		bad("auth.staff_max_login_failures/staff_lockout/staff_login_failures_per_minute", "must be positive")
+	}
+	if c.Storage.RejectedKeep < 0 || c.Storage.ReplacedRetention <= 0 || c.Storage.DailyUploadBytes <= 0 {
+		bad("storage.rejected_keep/replaced_retention/daily_upload_bytes", "rejected_keep ≥ 0, the others positive")
 	}
 	if c.HTTP.MaxUploadBytes <= 0 {
 		bad("http.max_upload_bytes", "must be positive")

@@ -92,3 +92,28 @@ func TestMissingExplicitFileFails(t *testing.T) {
 		t.Fatal("an explicit missing config file must fail")
 	}
 }
+
+// A server nobody gave an address listens on loopback in sandbox mode (the sandbox pays
+// any order); an address from the environment or the file is kept as it is.
+func TestSandboxListensOnLoopbackByDefault(t *testing.T) {
+	t.Setenv("GRADPHOTO_DATA_DIR", t.TempDir())
+	c, err := Load(writeConfig(t, ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.HTTP.Addr != "127.0.0.1:8080" {
+		t.Fatalf("sandbox mode without an address listens on %q", c.HTTP.Addr)
+	}
+	c, err = Load(writeConfig(t, "http: {addr: ':9000'}"))
+	if err != nil || c.HTTP.Addr != ":9000" {
+		t.Fatalf("an address from the file: %q %v", c.HTTP.Addr, err)
+	}
+	t.Setenv("GRADPHOTO_HTTP_ADDR", "0.0.0.0:8081")
+	c, err = Load(writeConfig(t, ""))
+	if err != nil || c.HTTP.Addr != "0.0.0.0:8081" {
+		t.Fatalf("an address from the environment: %q %v", c.HTTP.Addr, err)
+	}
+	if defaultAddr("production") != ":8080" {
+		t.Fatal("production mode's default address")
+	}
+}

@@ -14,13 +14,29 @@ import (
 	"time"
 
 	"github.com/glebarez/sqlite"
+	gomysql "github.com/go-sql-driver/mysql"
 	"gorm.io/driver/mysql"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 )
 
-// Open connects to the database named by driver and dsn.
-func Open(ctx context.Context, driver, dsn string, maxOpen int, log *slog.Logger) (*gorm.DB, error) {
+// Timeouts are MySQL's network timeouts: dialling, and one read or one write on an
+// open connection. Without them a stalled server (packets dropped, process frozen)
+// hangs every query that has no deadline of its own for as long as the kernel waits.
+type Timeouts struct {
+	Connect, Read, Write time.Duration
+}
+
+// DefaultTimeouts apply when Open gets none.
+var DefaultTimeouts = Timeouts{Connect: 5 * time.Second, Read: 30 * time.Second, Write: 30 * time.Second}
+
+// Open connects to the database named by driver and dsn. For MySQL, the timeouts
+// (DefaultTimeouts when not given) fill what the DSN does not set itself.
+func Open(ctx context.Context, driver, dsn string, maxOpen int, log *slog.Logger, timeouts ...Timeouts) (*gorm.DB, error) {
+	to := DefaultTimeouts
+	if len(timeouts) > 0 {
+		to = timeouts[0]
+	}
 	gcfg := &gorm.Config{
 		Logger:                 logger.Discard, // SQL carries personal data; errors are logged by callers
 		NowFunc:                func() time.Time { return time.Now().UTC().Truncate(time.Millisecond) },
@@ -39,7 +55,11 @@ func Open(ctx context.Context, driver, dsn string, maxOpen int, log *slog.Logger
 		// lock at BEGIN so that two writers queue on busy_timeout instead of deadlocking.
 		dial = sqlite.Open(sqliteDSN(dsn))
 	case "mysql":
-		dial = mysql.Open(mysqlDSN(dsn))
+		full, err := mysqlDSN(dsn, to)
+		if err != nil {
+			return nil, err
+		}
+		dial = mysql.Open(full)
 	default:
 		return nil, fmt.Errorf("db: unknown driver %q", driver)
 	}
@@ -77,15 +97,34 @@ func sqliteDSN(path string) string {
 	return path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate&_time_format=sqlite"
 }
 
-func mysqlDSN(dsn string) string {
-	if !strings.Contains(dsn, "parseTime") {
-		sep := "?"
-		if strings.Contains(dsn, "?") {
-			sep = "&"
-		}
-		dsn += sep + "parseTime=true&loc=UTC&charset=utf8mb4"
+// mysqlDSN completes a DSN: UTC times parsed into time.Time, utf8mb4, and the network
+// timeouts, each only where the DSN does not say otherwise.
+func mysqlDSN(dsn string, to Timeouts) (string, error) {
+	cfg, err := gomysql.ParseDSN(dsn)
+	if err != nil {
+		return "", fmt.Errorf("db: mysql dsn: %w", err)
 	}
-	return dsn
+	var params []string
+	if !strings.Contains(dsn, "parseTime") {
+		params = append(params, "parseTime=true", "loc=UTC", "charset=utf8mb4")
+	}
+	if cfg.Timeout == 0 {
+		params = append(params, "timeout="+to.Connect.String())
+	}
+	if cfg.ReadTimeout == 0 {
+		params = append(params, "readTimeout="+to.Read.String())
+	}
+	if cfg.WriteTimeout == 0 {
+		params = append(params, "writeTimeout="+to.Write.String())
+	}
+	if len(params) == 0 {
+		return dsn, nil
+	}
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
+	}
+	return dsn + sep + strings.Join(params, "&"), nil
 }
 
 // Dialect reports "sqlite" or "mysql" for g.

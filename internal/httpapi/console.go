@@ -117,7 +117,7 @@ func mountConsole(r *gin.Engine, s *Server) {
 	r.GET("/console", func(c *gin.Context) { c.Redirect(http.StatusMovedPermanently, "/console/") })
 	r.GET("/console/", h.index)
 	r.GET(console.AssetPrefix+":version/*file", h.asset)
-	r.POST("/console/login", h.requireJSON, s.auditStaffLogin(), h.login)
+	r.POST("/console/login", s.requireJSON, s.auditStaffLogin(), h.login)
 	r.GET("/console/session", h.session)
 	r.POST("/console/logout", h.logout)
 	if h.sandbox {
@@ -186,10 +186,11 @@ func (h *consoleHandlers) asset(c *gin.Context) {
 	c.Data(http.StatusOK, ctype, data)
 }
 
-func (h *consoleHandlers) requireJSON(c *gin.Context) {
+// requireJSON refuses a login whose body is not declared JSON (415): see errConsoleJSON.
+func (s *Server) requireJSON(c *gin.Context) {
 	mt, _, err := mime.ParseMediaType(c.GetHeader("Content-Type"))
 	if err != nil || mt != "application/json" {
-		h.s.fail(c, errConsoleJSON)
+		s.fail(c, errConsoleJSON)
 	}
 }
 
@@ -204,6 +205,7 @@ type consoleSessionJSON struct {
 }
 
 func (h *consoleHandlers) login(c *gin.Context) {
+	securityHeaders(c)
 	c.Header("Cache-Control", "no-store")
 	var req struct {
 		Username string `json:"username"`
@@ -213,7 +215,7 @@ func (h *consoleHandlers) login(c *gin.Context) {
 		h.s.fail(c, err)
 		return
 	}
-	sess, err := h.s.d.Auth.StaffLogin(c.Request.Context(), strings.TrimSpace(req.Username), req.Password)
+	sess, err := h.s.d.Auth.StaffLogin(c.Request.Context(), c.ClientIP(), strings.TrimSpace(req.Username), req.Password)
 	if err != nil {
 		h.s.fail(c, err)
 		return
@@ -228,6 +230,7 @@ func (h *consoleHandlers) login(c *gin.Context) {
 
 // session tells the page who is logged in (after a reload), with the CSRF token.
 func (h *consoleHandlers) session(c *gin.Context) {
+	securityHeaders(c)
 	c.Header("Cache-Control", "no-store")
 	tok := h.tokenFromCookie(c)
 	p, err := h.s.d.Auth.VerifyStaff(c.Request.Context(), tok)
@@ -243,6 +246,7 @@ func (h *consoleHandlers) session(c *gin.Context) {
 // any state change, so that another site cannot log a reviewer out in the middle of a
 // review.
 func (h *consoleHandlers) logout(c *gin.Context) {
+	securityHeaders(c)
 	tok := h.tokenFromCookie(c)
 	if c.IsAborted() {
 		return

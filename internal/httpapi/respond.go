@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -57,17 +58,33 @@ type errorPayload struct {
 // dependencies are logged once with their cause; the client sees a generic
 // message and the request id to quote to support.
 func (s *Server) fail(c *gin.Context, err error) {
-	e := apperr.As(err)
+	e := apperr.Public(err)
 	status := statusOf(e.Kind)
 	rid := requestID(c)
 	if status >= 500 {
 		s.d.Log.ErrorContext(c.Request.Context(), "request failed", "code", e.Code, "err", err, "request_id", rid, "route", c.FullPath())
+	}
+	if c.Writer.Header().Get("Retry-After") == "" {
+		if secs, ok := e.Details["retry_after_seconds"].(int); ok {
+			c.Header("Retry-After", strconv.Itoa(secs))
+		} else if status == http.StatusServiceUnavailable {
+			c.Header("Retry-After", retryAfter(e))
+		}
 	}
 	details := e.Details
 	if details == nil {
 		details = map[string]any{}
 	}
 	c.AbortWithStatusJSON(status, errorBody{Error: errorPayload{Code: e.Code, Message: e.Message, Details: details, RequestID: rid}})
+}
+
+// retryAfter tells a client when to try again after a 503, in seconds: soon when the
+// server was only busy, longer when a dependency is down.
+func retryAfter(e *apperr.Error) string {
+	if errors.Is(e, apperr.ErrBusy) {
+		return "2"
+	}
+	return "5"
 }
 
 const maxJSONBody = 64 << 10

@@ -5,6 +5,7 @@ package httpapi
 
 import (
 	"context"
+	"crypto/subtle"
 	"log/slog"
 	"net/http"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/gradphoto/gradphoto/internal/apperr"
 	"github.com/gradphoto/gradphoto/internal/auth"
 	"github.com/gradphoto/gradphoto/internal/collection"
 	"github.com/gradphoto/gradphoto/internal/config"
@@ -67,7 +69,7 @@ func NewRouter(d Deps) (*gin.Engine, *Server) {
 	_ = r.SetTrustedProxies(d.Config.HTTP.TrustedProxies) // validated by config
 	r.ContextWithFallback = true
 	r.MaxMultipartMemory = 1 << 20
-	r.Use(withRequestID(), s.recoverPanics(), s.accessLog())
+	r.Use(withRequestID(), s.recoverPanics(), s.accessLog(), baseHeaders, withDeadline(d.Config.HTTP.RequestTimeout))
 	if d.Metrics != nil {
 		r.Use(d.Metrics.middleware())
 	}
@@ -76,8 +78,10 @@ func NewRouter(d Deps) (*gin.Engine, *Server) {
 
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", s.readyz)
-	if d.Gatherer != nil {
-		r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(d.Gatherer, promhttp.HandlerOpts{})))
+	// /metrics is never open on the public port (api.md): app serves MetricsHandler on
+	// http.metrics_addr when set; otherwise it is here behind the metrics token.
+	if d.Gatherer != nil && d.Config.HTTP.MetricsAddr == "" && d.Config.HTTP.MetricsToken != "" {
+		r.GET("/metrics", s.requireMetricsToken, gin.WrapH(MetricsHandler(d.Gatherer)))
 	}
 
 	api := r.Group("/api/v1")
@@ -87,6 +91,7 @@ func NewRouter(d Deps) (*gin.Engine, *Server) {
 	api.GET("/schools", s.searchSchools)
 	api.GET("/info", s.info)
 	student := api.Group("", s.requireStudent())
+	student.POST("/auth/logout", s.studentLogout)
 	student.POST("/collections", s.createCollection)
 	student.GET("/collections", s.listCollections)
 	student.GET("/collections/:id", s.getCollection)
@@ -98,7 +103,7 @@ func NewRouter(d Deps) (*gin.Engine, *Server) {
 	student.POST("/collections/:id/subscribe", s.setSubscription)
 
 	admin := r.Group("/admin/api/v1")
-	admin.POST("/login", s.auditStaffLogin(), s.staffLogin)
+	admin.POST("/login", s.requireJSON, s.auditStaffLogin(), s.staffLogin)
 	s.mountPayment(r, student)
 	s.mountAdmin(admin)
 	mountReview(admin, s, d.Reviews, d.Blobs)
@@ -114,15 +119,46 @@ func NewRouter(d Deps) (*gin.Engine, *Server) {
 	return r, s
 }
 
+// readyTimeout bounds /readyz: a load balancer must learn within 2 s that the database
+// stalled, whatever the database does.
+const readyTimeout = 1500 * time.Millisecond
+
 func (s *Server) readyz(c *gin.Context) {
 	if s.d.Ready != nil {
-		if err := s.d.Ready(c.Request.Context()); err != nil {
+		ctx, cancel := context.WithTimeout(c.Request.Context(), readyTimeout)
+		defer cancel()
+		if err := s.ready(ctx); err != nil {
 			s.d.Log.WarnContext(c.Request.Context(), "not ready", "err", err)
 			c.JSON(http.StatusServiceUnavailable, gin.H{"status": "unavailable"})
 			return
 		}
 	}
 	c.JSON(http.StatusOK, gin.H{"status": "ok"})
+}
+
+// ready runs Ready but returns when ctx ends even if Ready does not (a check that
+// ignores its context must not hold /readyz).
+func (s *Server) ready(ctx context.Context) error {
+	done := make(chan error, 1)
+	go func() { done <- s.d.Ready(ctx) }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// MetricsHandler serves the Prometheus metrics of g.
+func MetricsHandler(g prometheus.Gatherer) http.Handler {
+	return promhttp.HandlerFor(g, promhttp.HandlerOpts{})
+}
+
+func (s *Server) requireMetricsToken(c *gin.Context) {
+	want := "Bearer " + s.d.Config.HTTP.MetricsToken
+	if subtle.ConstantTimeCompare([]byte(c.GetHeader("Authorization")), []byte(want)) != 1 {
+		s.fail(c, apperr.ErrUnauthorized)
+	}
 }
 
 // Routes lists "METHOD /path" of every route (contract tests against the mini-program).

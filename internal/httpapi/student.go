@@ -293,6 +293,15 @@ func (s *Server) readUpload(c *gin.Context, field string) ([]byte, error) {
 	}
 }
 
+// studentLogout ends every session of the calling student.
+func (s *Server) studentLogout(c *gin.Context) {
+	if err := s.d.Auth.EndStudentSessions(c.Request.Context(), principal(c).Subject); err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
 func (s *Server) staffLogin(c *gin.Context) {
 	var req struct {
 		Username string `json:"username"`
@@ -302,7 +311,7 @@ func (s *Server) staffLogin(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	sess, err := s.d.Auth.StaffLogin(c.Request.Context(), strings.TrimSpace(req.Username), req.Password)
+	sess, err := s.d.Auth.StaffLogin(c.Request.Context(), c.ClientIP(), strings.TrimSpace(req.Username), req.Password)
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/gradphoto/gradphoto/internal/config"
 )
 
 // TestFirstHalfOfJourney is the foundation's acceptance path: log in with a sandbox
@@ -227,14 +229,16 @@ func hasHan(s string) bool {
 }
 
 func TestHealthReadinessMetrics(t *testing.T) {
-	s := startServer(t)
+	s := startServer(t, func(cfg *config.Config) { cfg.HTTP.MetricsToken = "metrics-secret" })
 	s.do("GET", "/healthz", "", nil).must(t, 200)
 	s.do("GET", "/readyz", "", nil).must(t, 200)
 	if r := s.do("GET", "/sandbox/", "", nil).must(t, 200); r.JSON["login"] == nil {
 		t.Fatalf("sandbox index: %s", r.Body)
 	}
 	s.do("GET", "/api/v1/schools?q=upc", "", nil).must(t, 200)
-	r := s.do("GET", "/metrics", "", nil).must(t, 200)
+	s.do("GET", "/metrics", "", nil).must(t, 401)
+	s.do("GET", "/metrics", "wrong-secret", nil).must(t, 401)
+	r := s.do("GET", "/metrics", "metrics-secret", nil).must(t, 200)
 	if !strings.Contains(string(r.Body), `gradphoto_http_requests_total{method="GET",route="/api/v1/schools",status="200"} 1`) {
 		t.Fatalf("metrics lack the request count by route:\n%s", r.Body)
 	}

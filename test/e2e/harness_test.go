@@ -63,6 +63,7 @@ func startServer(t testing.TB, opts ...serverOption) *server {
 	cfg.Pay.NotifyURL = cfg.HTTP.PublicURL + "/pay/wechat/notify"
 	cfg.Pay.RefundNotifyURL = cfg.HTTP.PublicURL + "/pay/wechat/refund-notify"
 	cfg.Notify.PollInterval = 50 * time.Millisecond
+	cfg.HTTP.MetricsToken = "e2e-metrics-token" // routes /metrics (on the public port only with it)
 	for _, o := range opts {
 		o(&cfg)
 	}
