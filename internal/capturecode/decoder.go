@@ -12,7 +12,8 @@ import (
 	"time"
 
 	"github.com/makiuchi-d/gozxing"
-	"github.com/makiuchi-d/gozxing/qrcode"
+	qrdecoder "github.com/makiuchi-d/gozxing/qrcode/decoder"
+	"github.com/makiuchi-d/gozxing/qrcode/detector"
 
 	"github.com/gradphoto/gradphoto/internal/apperr"
 )
@@ -28,6 +29,9 @@ const (
 	// copy: a QR that a student can scan in a 12 MP photo survives halving, and
 	// full-resolution attempts on such a photo would cost seconds.
 	workingSide = 2800
+	// enlargeMaxPixels is the largest image that the cascade enlarges whole (×2, so
+	// at most 8 MB of extra luminance); larger ones are searched in windows.
+	enlargeMaxPixels = 2_000_000
 )
 
 // Decoder finds and decodes the QR code of a collection-code image. It is safe for
@@ -198,6 +202,9 @@ func scan(ctx context.Context, full *image.Gray) (Result, error) {
 	if long > workingSide {
 		work = shrink(full, (long+workingSide-1)/workingSide)
 	}
+	// A mostly dark image may hold a light-on-dark code: the later, costlier stages
+	// try the inverted polarity only then (the early ones always do).
+	dark := meanLuma(work) < darkMean
 	var half *image.Gray
 	halved := func() *image.Gray {
 		if half == nil {
@@ -220,15 +227,35 @@ func scan(ctx context.Context, full *image.Gray) (Result, error) {
 		// A global threshold copes with smooth shading that the local one splits up.
 		{"full-global", func() (string, bool) { return s.try(work, false, true) }},
 		{"half-global", func() (string, bool) { return s.try(halved(), false, true) }},
-		// Low contrast (a dim screen photographed), then blur for residual noise,
-		// then coarser averaging for big, noisy photos.
-		{"stretched", func() (string, bool) { return s.tryBoth(stretch(work)) }},
-		{"blurred", func() (string, bool) { return s.tryBoth(blur(work)) }},
-		{"third", func() (string, bool) { return s.tryBoth(shrink(work, 3)) }},
-		{"quarter", func() (string, bool) { return s.tryBoth(shrink(work, 4)) }},
-		// Windows of the full-resolution image, enlarged when small: a small QR among
-		// much clutter, where the whole-image detector locks onto the wrong patterns.
-		{"windows", func() (string, bool) { return s.tryWindows(full) }},
+		// Glare, a washed-out or dimmed screen: local contrast normalisation, first on
+		// the halved image (cheap, and averaging has removed the noise it would lift).
+		{"half-normalized", func() (string, bool) { return s.tryLikely(normalize(halved(), 3), dark) }},
+		// A steep photo of a screen (45–65°): one axis foreshortened to 0.4–0.75.
+		{"squashed-x", func() (string, bool) { return s.try(squash(work, 3, 5, false), false, false) }},
+		{"squashed-y", func() (string, bool) { return s.try(squash(work, 3, 5, true), false, false) }},
+		// Blur for residual noise and defocus halos, an unsharp mask for a defocused
+		// code, then coarser averaging for big, noisy photos.
+		{"blurred", func() (string, bool) { return s.tryLikely(boxBlur(work, 1), dark) }},
+		{"half-sharpened", func() (string, bool) { return s.tryLikely(sharpen(halved(), 2, 6), dark) }},
+		{"third", func() (string, bool) { return s.tryLikely(shrink(work, 3), dark) }},
+		{"quarter", func() (string, bool) { return s.tryLikely(shrink(work, 4), dark) }},
+		// Normalisation at full working resolution: glare over small modules.
+		{"normalized", func() (string, bool) { return s.tryLikely(normalize(work, 3), dark) }},
+		// A small code far away in a photo (2–4 px modules, moiré): the whole image
+		// enlarged, when that stays within enlargeMaxPixels; bigger images get windows
+		// instead, where the whole-image detector may also lock onto the clutter.
+		{"enlarged", func() (string, bool) {
+			if small := len(work.Pix) <= enlargeMaxPixels; !small {
+				return "", false
+			}
+			return s.tryLikely(enlarge(work), dark)
+		}},
+		{"windows", func() (string, bool) {
+			if small := len(work.Pix) <= enlargeMaxPixels; small {
+				return "", false
+			}
+			return s.tryWindows(full, dark)
+		}},
 	}
 	for _, step := range steps {
 		if text, ok := step.run(); ok {
@@ -250,16 +277,36 @@ type scanner struct {
 	attempts int
 }
 
-func (s *scanner) tryBoth(g *image.Gray) (string, bool) {
+// tryLikely tries g as it is, then inverted when the image is dark.
+func (s *scanner) tryLikely(g *image.Gray, dark bool) (string, bool) {
 	if text, ok := s.try(g, false, false); ok {
 		return text, true
+	}
+	if !dark {
+		return "", false
 	}
 	return s.try(g, true, false)
 }
 
+// darkMean is the mean luminance below which an image counts as dark mode.
+const darkMean = 100
+
+// meanLuma is the mean of every 7th pixel: enough to tell a dark page from a light one.
+func meanLuma(g *image.Gray) int {
+	var s, n int
+	for i := 0; i < len(g.Pix); i += 7 {
+		s += int(g.Pix[i])
+		n++
+	}
+	if n == 0 {
+		return 0
+	}
+	return s / n
+}
+
 // tryWindows tries overlapping windows half the size of the image on a 3×3 grid,
 // enlarging windows too small for 2-px modules to resolve.
-func (s *scanner) tryWindows(g *image.Gray) (string, bool) {
+func (s *scanner) tryWindows(g *image.Gray, dark bool) (string, bool) {
 	w, h := g.Rect.Dx(), g.Rect.Dy()
 	ww, wh := w/2, h/2
 	if ww < 64 || wh < 64 {
@@ -278,7 +325,7 @@ func (s *scanner) tryWindows(g *image.Gray) (string, bool) {
 			case long < 1000:
 				win = enlarge(win)
 			}
-			if text, ok := s.tryBoth(win); ok {
+			if text, ok := s.tryLikely(win, dark || meanLuma(win) < darkMean); ok {
 				return text, true
 			}
 		}
@@ -315,14 +362,40 @@ func (s *scanner) try(g *image.Gray, invert, global bool) (text string, ok bool)
 	if err != nil {
 		return "", false
 	}
-	hints := map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_TRY_HARDER: true}
-	res, err := qrcode.NewQRCodeReader().Decode(bmp, hints)
+	m, err := bmp.GetBlackMatrix()
 	if err != nil {
+		return "", false
+	}
+	// What qrcode.QRCodeReader does, in steps, so that a grid that does not decode
+	// can be searched again from the same finder patterns (perspective.go).
+	hints := map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_TRY_HARDER: true}
+	finder := detector.NewFinderPatternFinder(m, nil)
+	info, err := finder.Find(hints)
+	if err != nil {
+		return refineTriples(g, m, finder.GetPossibleCenters(), hints)
+	}
+	if dr, err := detector.NewDetector(m).ProcessFinderPatternInfo(info); err == nil {
+		res, err := qrdecoder.NewDecoder().Decode(dr.GetBits(), hints)
+		if err == nil {
+			return res.GetText(), true
+		}
 		var re gozxing.ReaderException // not found, checksum, format: the normal misses
 		if !errors.As(err, &re) {
 			s.cause = err
 		}
-		return "", false
+		// The grid is right but too many code words are wrong: read again with the
+		// covered ones as erasures (erasure.go).
+		// Points: bottom left, top left, top right and the alignment pattern if found.
+		p := dr.GetPoints()
+		var align *detector.AlignmentPattern
+		if len(p) == 4 {
+			align = detector.NewAlignmentPattern(p[3].GetX(), p[3].GetY(), 1)
+		}
+		dim := dr.GetBits().GetWidth()
+		t := detector.Detector_createTransform(p[1], p[2], p[0], align, dim)
+		if text, ok := decodeErasures(g, m, t, dim, hints); ok {
+			return text, true
+		}
 	}
-	return res.GetText(), true
+	return refineDecode(g, m, info, hints)
 }

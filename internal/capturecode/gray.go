@@ -184,27 +184,6 @@ func enlarge(g *image.Gray) *image.Gray {
 	return d
 }
 
-// blur is a 3×3 box filter; it takes the edge off noise that survives full resolution.
-func blur(g *image.Gray) *image.Gray {
-	w, h := g.Rect.Dx(), g.Rect.Dy()
-	d := newGray(w, h)
-	for y := 0; y < h; y++ {
-		ya, yb := max(y-1, 0), min(y+1, h-1)
-		for x := 0; x < w; x++ {
-			xa, xb := max(x-1, 0), min(x+1, w-1)
-			var s uint32
-			for yy := ya; yy <= yb; yy++ {
-				r := g.Pix[yy*w:]
-				for xx := xa; xx <= xb; xx++ {
-					s += uint32(r[xx])
-				}
-			}
-			d.Pix[y*w+x] = uint8(s / uint32((yb-ya+1)*(xb-xa+1)))
-		}
-	}
-	return d
-}
-
 // stretch maps the 1st–99th percentile of luminance onto 0–255, for photos of a
 // dim screen where the QR spans only a narrow band of grey.
 func stretch(g *image.Gray) *image.Gray {
@@ -229,7 +208,7 @@ func stretch(g *image.Gray) *image.Gray {
 			break
 		}
 	}
-	if hi-lo < 8 {
+	if hi-lo < 2 { // a flat image: nothing to stretch
 		return g
 	}
 	var lut [256]uint8

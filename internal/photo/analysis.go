@@ -11,7 +11,8 @@ type analysis struct {
 	r         *raster
 	W, H      int // original size, upright
 	faces     []face
-	faceCount int // faces at least a third of the subject's width, subject included
+	faceCount int  // faces at least a third of the subject's width, subject included
+	quick     bool // landmarks good enough for the crop only: refine before judging
 	main      face
 	hasFace   bool
 	lm        landmarks
@@ -78,7 +79,7 @@ func (c *Checker) locate(r *raster, W, H int, p Profile) *analysis {
 		}
 		a.hasFace = true
 	}
-	c.findLandmarks(a)
+	c.findLandmarks(a, true)
 	return a
 }
 
@@ -103,13 +104,16 @@ func subject(fs []face) face {
 // hide a second person).
 func (c *Checker) locateOn(r *raster, main face, faceCount int) *analysis {
 	a := &analysis{r: r, W: r.w, H: r.h, headTop: -1, main: main, hasFace: true, faceCount: faceCount}
-	c.findLandmarks(a)
+	c.findLandmarks(a, false)
 	return a
 }
 
-func (c *Checker) findLandmarks(a *analysis) {
+// findLandmarks localises the subject's landmarks (quick: enough to choose the
+// crop) and what follows from them: the eye line, the chin, the head top.
+func (c *Checker) findLandmarks(a *analysis, quick bool) {
+	a.quick = quick
 	if a.hasFace {
-		a.lm = c.det.landmarks(a.r, a.main)
+		a.lm = c.det.landmarks(a.r, a.main, quick)
 		a.faceWidth = a.main.size * faceWidthPerSize
 	}
 	if a.lm.pupilsOK {

@@ -14,8 +14,8 @@ type rule struct {
 var rules = []rule{
 	{CheckFormatJPEG, "格式为jpg", SeverityError},
 	{CheckFileSize, "照片文件大于30K", SeverityError},
-	{CheckDimensions, "照片尺寸不小于480×640像素（宽×高）", SeverityError},
-	{CheckAspectRatio, "宽高比3:4", SeverityError},
+	{CheckDimensions, "照片像素足够裁出480×640标准照（原图不小于384×512像素）", SeverityError},
+	{CheckAspectRatio, "宽高比3:4（系统自动裁剪）", SeverityError},
 	{CheckColorMode, "彩色照片，色彩自然", SeverityError},
 	{CheckSingleFace, "本人单人正面照", SeverityError},
 	{CheckFaceFrontal, "正面，不侧脸", SeverityError},

@@ -132,11 +132,16 @@ func (d *detector) facesFrom(r *raster, minScore float64, minSize int) []face {
 
 // landmarks localises the pupils, the nose and the lips of f, each the median of
 // fixed perturbations (loc.go), so the same pixels give the same landmarks.
-func (d *detector) landmarks(r *raster, f face) landmarks {
+// quick (for choosing the crop) uses half the perturbations and skips the nose.
+func (d *detector) landmarks(r *raster, f face, quick bool) landmarks {
 	img := grey{pix: r.grey, w: r.w, h: r.h}
+	n := locPerturbs
+	if quick {
+		n = locPerturbs / 2
+	}
 	var lm landmarks
 	eye := func(dir float64) (pt, bool) {
-		y, x := d.pupil.locate(f.row-0.085*f.size, f.col+dir*0.185*f.size, f.size*0.4, img, false)
+		y, x := d.pupil.locate(f.row-0.085*f.size, f.col+dir*0.185*f.size, f.size*0.4, img, n)
 		return pt{x, y}, y > 0 && x > 0 && y < float64(r.h) && x < float64(r.w)
 	}
 	le, okL := eye(-1)
@@ -152,10 +157,12 @@ func (d *detector) landmarks(r *raster, f face) landmarks {
 	// their distance, at three times that distance as scale (what lps was trained on).
 	dist := math.Hypot(le.x-re.x, le.y-re.y)
 	point := func(c *locCascade) (pt, bool) {
-		y, x := c.locate((le.y+re.y)/2+0.25*dist, (le.x+re.x)/2+0.15*dist, 3*dist, img, false)
+		y, x := c.locate((le.y+re.y)/2+0.25*dist, (le.x+re.x)/2+0.15*dist, 3*dist, img, n)
 		return pt{x, y}, y > 0 && x > 0 && y < float64(r.h) && x < float64(r.w)
 	}
-	lm.nose, lm.noseOK = point(d.nose)
+	if !quick {
+		lm.nose, lm.noseOK = point(d.nose)
+	}
 	var ok1, ok2 bool
 	lm.upperLip, ok1 = point(d.upper)
 	lm.lower, ok2 = point(d.lower)

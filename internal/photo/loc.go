@@ -126,18 +126,18 @@ var perturbs = func() (p [locPerturbs][3]float32) {
 	return p
 }()
 
-// locate runs the cascade from (row, col) at scale s over the fixed perturbations
-// (pigo's ranges: position ± 7.5 % of the scale, scale × 0.925–1.075) and returns
-// the median row and column.
-func (c *locCascade) locate(row, col, s float64, img grey, flip bool) (float64, float64) {
+// locate runs the cascade from (row, col) at scale s over the first n (odd, ≤
+// locPerturbs) fixed perturbations (pigo's ranges: position ± 7.5 % of the scale,
+// scale × 0.925–1.075) and returns the median row and column.
+func (c *locCascade) locate(row, col, s float64, img grey, n int) (float64, float64) {
 	var rows, cols [locPerturbs]float32
-	for i, p := range perturbs {
+	for i, p := range perturbs[:n] {
 		r := float32(row) + float32(s)*0.15*p[0]
 		cc := float32(col) + float32(s)*0.15*p[1]
 		sc := float32(s) * (0.925 + 0.15*p[2])
-		rows[i], cols[i] = c.classify(r, cc, sc, img, flip)
+		rows[i], cols[i] = c.classify(r, cc, sc, img, false)
 	}
-	slices.Sort(rows[:])
-	slices.Sort(cols[:])
-	return float64(rows[locPerturbs/2]), float64(cols[locPerturbs/2])
+	slices.Sort(rows[:n])
+	slices.Sort(cols[:n])
+	return float64(rows[n/2]), float64(cols[n/2])
 }

@@ -220,6 +220,9 @@ func (c *Checker) Check(ctx context.Context, data []byte, p Profile) (*Report, e
 			with("原图 %d×%d（宽高比 %.2f），已裁剪为3:4标准照（窗口 %d×%d，缩放 %.2f 倍）", dec.width, dec.height, float64(dec.width)/float64(dec.height), rep.Standard.Crop[2], rep.Standard.Crop[3], rep.Standard.Scale))
 	} else {
 		rep.add(checkAspect(dec.width, dec.height, p))
+		if a.quick {
+			c.findLandmarks(a, false) // judged on the original: the full landmarks
+		}
 	}
 	a.measure(p)
 	a.report(rep, p)

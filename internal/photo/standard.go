@@ -241,87 +241,105 @@ func abs(v int) int {
 }
 
 // resamplePlane resizes the region (x, y, w, h) of an 8-bit plane (sw×sh samples,
-// row stride) to ow×oh into dst (stride ow), separably with a tent filter as wide
-// as the scale: area-faithful when shrinking, bilinear when enlarging.
+// row stride) to ow×oh into dst (stride ow), separably: each output sample is the
+// area average of the source it covers when shrinking (what a camera sensor of
+// that resolution would have seen), bilinear when enlarging.
 func resamplePlane(src []byte, stride, sw, sh int, x, y, w, h float64, dst []byte, ow, oh int) {
-	cols := tentWeights(x, w, sw, ow)
-	rows := tentWeights(y, h, sh, oh)
+	cols := areaWeights(x, w, sw, ow)
+	rows := areaWeights(y, h, sh, oh)
 	r0, r1 := rows.span()
 	tmp := make([]float32, (r1-r0)*ow)
 	for sy := r0; sy < r1; sy++ {
-		line := src[sy*stride:]
-		t := tmp[(sy-r0)*ow:]
-		for ox := 0; ox < ow; ox++ {
+		line := src[sy*stride : sy*stride+sw]
+		t := tmp[(sy-r0)*ow : (sy-r0+1)*ow]
+		for ox := range t {
+			ws := cols.w[ox*cols.n : (ox+1)*cols.n]
+			px := line[cols.start[ox] : cols.start[ox]+cols.n]
 			var v float32
-			for k, wt := range cols.w[ox] {
-				v += wt * float32(line[cols.start[ox]+k])
+			for k, wt := range ws {
+				v += wt * float32(px[k])
 			}
 			t[ox] = v
 		}
 	}
 	acc := make([]float32, ow)
 	for oy := 0; oy < oh; oy++ {
-		d := dst[oy*ow : oy*ow+ow]
 		clear(acc)
-		for k, wt := range rows.w[oy] {
-			t := tmp[(rows.start[oy]+k-r0)*ow:]
-			for ox := 0; ox < ow; ox++ {
-				acc[ox] += wt * t[ox]
+		ws := rows.w[oy*rows.n : (oy+1)*rows.n]
+		for k, wt := range ws {
+			if wt == 0 {
+				continue
+			}
+			t := tmp[(rows.start[oy]+k-r0)*ow : (rows.start[oy]+k-r0+1)*ow]
+			for ox, v := range t {
+				acc[ox] += wt * v
 			}
 		}
+		d := dst[oy*ow : oy*ow+ow]
 		for ox, v := range acc {
-			d[ox] = uint8(min(255, max(0, math.Round(float64(v)))))
+			d[ox] = uint8(min(255, max(0, v+0.5)))
 		}
 	}
 }
 
-// weights are a filter's taps: output i reads source samples start[i]+k with w[i][k].
+// weights are a filter's taps: output i reads n source samples from start[i], with
+// w[i*n : (i+1)*n] (zero-padded, always inside the source).
 type weights struct {
 	start []int
-	w     [][]float32
+	n     int
+	w     []float32
 }
 
 func (ws weights) span() (int, int) {
 	lo, hi := ws.start[0], 0
-	for i, s := range ws.start {
+	for _, s := range ws.start {
 		lo = min(lo, s)
-		hi = max(hi, s+len(ws.w[i]))
+		hi = max(hi, s+ws.n)
 	}
 	return lo, hi
 }
 
-func tentWeights(off, length float64, n, out int) weights {
+// areaWeights maps out samples onto the source span [off, off+length) of n samples.
+func areaWeights(off, length float64, n, out int) weights {
 	step := length / float64(out)
-	radius := math.Max(1, step)
-	ws := weights{start: make([]int, out), w: make([][]float32, out)}
+	taps := make([][2]float64, 0, 16) // (source index, weight) of one output
+	per := make([][][2]float64, out)
+	maxN := 1
 	for i := 0; i < out; i++ {
-		c := off + (float64(i)+0.5)*step
-		a := max(0, int(math.Floor(c-radius-0.5)))
-		b := min(n-1, int(math.Ceil(c+radius-0.5)))
-		var taps []float32
-		var sum float64
-		first := -1
-		for s := a; s <= b; s++ {
-			wt := 1 - math.Abs(float64(s)+0.5-c)/radius
-			if wt <= 0 {
-				if first >= 0 {
-					break
+		taps = taps[:0]
+		if step >= 1 {
+			a := off + float64(i)*step
+			b := a + step
+			for s := max(0, int(math.Floor(a))); s < min(n, int(math.Ceil(b))); s++ {
+				if wt := math.Min(b, float64(s+1)) - math.Max(a, float64(s)); wt > 1e-9 {
+					taps = append(taps, [2]float64{float64(s), wt})
 				}
-				continue
 			}
-			if first < 0 {
-				first = s
-			}
-			taps = append(taps, float32(wt))
-			sum += wt
+		} else { // enlarging: linear between the two nearest sample centres
+			c := off + (float64(i)+0.5)*step - 0.5
+			s := int(math.Floor(c))
+			f := c - float64(s)
+			taps = append(taps, [2]float64{float64(min(max(s, 0), n-1)), 1 - f}, [2]float64{float64(min(max(s+1, 0), n-1)), f})
 		}
-		if first < 0 { // cannot happen for a window inside the image; stay safe
-			first, taps, sum = min(max(int(c), 0), n-1), []float32{1}, 1
+		var sum float64
+		for _, t := range taps {
+			sum += t[1]
 		}
-		for k := range taps {
-			taps[k] = float32(float64(taps[k]) / sum)
+		p := make([][2]float64, len(taps))
+		for k, t := range taps {
+			p[k] = [2]float64{t[0], t[1] / sum}
 		}
-		ws.start[i], ws.w[i] = first, taps
+		per[i] = p
+		maxN = max(maxN, int(p[len(p)-1][0]-p[0][0])+1)
+	}
+	maxN = min(maxN, n)
+	ws := weights{start: make([]int, out), n: maxN, w: make([]float32, out*maxN)}
+	for i, p := range per {
+		start := min(int(p[0][0]), n-maxN)
+		ws.start[i] = start
+		for _, t := range p {
+			ws.w[i*maxN+int(t[0])-start] += float32(t[1])
+		}
 	}
 	return ws
 }

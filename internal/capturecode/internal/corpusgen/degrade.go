@@ -83,6 +83,8 @@ type Photo struct {
 	Moire         bool          // the screen's pixel grid, aliased by the camera
 	Dim           float64       // 0..1: how much darker and flatter the screen looks
 	Seed          uint64
+	// post, when set, changes the optical image before lighting and noise (defocus, glare).
+	post func(*image.RGBA) *image.RGBA
 }
 
 // Apply renders the photo of the screen.
@@ -118,6 +120,9 @@ func (p Photo) Apply(screen *image.RGBA) *image.RGBA {
 	}
 	for i := 0; i < 2 && p.Blur > 0; i++ {
 		dst = boxBlur(dst, p.Blur)
+	}
+	if p.post != nil {
+		dst = p.post(dst)
 	}
 	// Lighting: a gradient across the frame, dimming and flattening, then noise.
 	for y := 0; y < p.Height; y++ {
@@ -171,42 +176,45 @@ func homography(screen, frame [4][2]float64) [9]float64 {
 	return h
 }
 
+// boxBlur averages each channel over a (2r+1)-wide window, horizontally then
+// vertically; at the edges the window shrinks to the pixels inside the image.
+// Running sums: O(1) a pixel whatever r.
 func boxBlur(src *image.RGBA, r int) *image.RGBA {
 	w, h := src.Rect.Dx(), src.Rect.Dy()
 	tmp := image.NewRGBA(src.Rect)
 	dst := image.NewRGBA(src.Rect)
-	pass := func(from, to *image.RGBA, horizontal bool) {
-		n, m := w, h
-		if !horizontal {
-			n, m = h, w
-		}
+	// pass blurs n samples spaced stride apart starting at off, for each of m lines.
+	pass := func(from, to []uint8, n, m, stride, lineStride int) {
 		for j := 0; j < m; j++ {
+			base := j * lineStride
+			var s [3]int
+			cnt := 0
+			for k := 0; k <= min(r, n-1); k++ {
+				for c := 0; c < 3; c++ {
+					s[c] += int(from[base+k*stride+c])
+				}
+				cnt++
+			}
 			for i := 0; i < n; i++ {
-				var s [3]int
-				cnt := 0
-				for k := max(i-r, 0); k <= min(i+r, n-1); k++ {
-					var c color.RGBA
-					if horizontal {
-						c = from.RGBAAt(k, j)
-					} else {
-						c = from.RGBAAt(j, k)
+				o := base + i*stride
+				to[o], to[o+1], to[o+2], to[o+3] = uint8(s[0]/cnt), uint8(s[1]/cnt), uint8(s[2]/cnt), 0xFF
+				if add := i + r + 1; add < n {
+					for c := 0; c < 3; c++ {
+						s[c] += int(from[base+add*stride+c])
 					}
-					s[0] += int(c.R)
-					s[1] += int(c.G)
-					s[2] += int(c.B)
 					cnt++
 				}
-				c := color.RGBA{uint8(s[0] / cnt), uint8(s[1] / cnt), uint8(s[2] / cnt), 0xFF}
-				if horizontal {
-					to.SetRGBA(i, j, c)
-				} else {
-					to.SetRGBA(j, i, c)
+				if sub := i - r; sub >= 0 {
+					for c := 0; c < 3; c++ {
+						s[c] -= int(from[base+sub*stride+c])
+					}
+					cnt--
 				}
 			}
 		}
 	}
-	pass(src, tmp, true)
-	pass(tmp, dst, false)
+	pass(src.Pix, tmp.Pix, w, h, 4, src.Stride)
+	pass(tmp.Pix, dst.Pix, h, w, tmp.Stride, 4)
 	return dst
 }
 
