@@ -89,7 +89,7 @@ func (p *paymentCollections) PaymentSubject(ctx context.Context, userID, collect
 	if err != nil {
 		return payment.Subject{}, err
 	}
-	if c.UserID != userID {
+	if !c.OwnedBy(userID) {
 		return payment.Subject{}, collection.ErrNotFound
 	}
 	sc, err := p.schools.Get(ctx, c.SchoolID)
@@ -134,7 +134,14 @@ func (o orderSummaries) OrderSummary(ctx context.Context, collectionID string) (
 	if err != nil || ord == nil {
 		return nil, err
 	}
-	return &collection.OrderRef{OutTradeNo: ord.OutTradeNo, AmountFen: ord.AmountFen, Status: ord.Status, PaidAt: ord.PaidAt}, nil
+	ref := &collection.OrderRef{OutTradeNo: ord.OutTradeNo, AmountFen: ord.AmountFen, Status: ord.Status, PaidAt: ord.PaidAt}
+	switch ord.Status {
+	case payment.StatusRefunding:
+		ref.Refund = &collection.RefundRef{Status: ord.Status, AmountFen: ord.AmountFen, At: ord.RefundRequestedAt}
+	case payment.StatusRefunded:
+		ref.Refund = &collection.RefundRef{Status: ord.Status, AmountFen: ord.AmountFen, At: ord.RefundedAt}
+	}
+	return ref, nil
 }
 
 // paymentAlerts tells people about payment anomalies, inside the transaction that

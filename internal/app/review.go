@@ -32,6 +32,7 @@ func newReview(cfg *config.Config, a *App, mini *auth.MiniProgram, now func() ti
 		sms, err := tencent.New(tencent.Config{Endpoint: t.Endpoint, Region: t.Region, SecretID: t.SecretID, SecretKey: t.SecretKey,
 			SdkAppID: t.SdkAppID, SignName: t.SignName, Templates: map[string]string{
 				notify.TemplateReviewApproved: t.TemplateApproved, notify.TemplateReviewRejected: t.TemplateRejected,
+				notify.TemplateReminder:       t.TemplateReminder,
 				notify.TemplateCHSIFailed:     t.TemplateCHSIFailed,
 				notify.TemplatePaymentAnomaly: t.TemplatePaymentAnomaly}}, nil, now)
 		if err != nil {
@@ -140,7 +141,7 @@ func (r reviewSummaries) ReviewSummary(ctx context.Context, collectionID string)
 	}
 	deadline := t.Deadline
 	// The student reads the defects found, not the checklist's rules.
-	return &collection.ReviewRef{Status: t.Status, Reasons: review.Defects(t.Reasons), DecidedAt: t.DecidedAt, Deadline: &deadline}, nil
+	return &collection.ReviewRef{Status: t.Status, Reasons: review.Defects(t.Reasons), DecidedAt: t.DecidedAt, Deadline: &deadline, Note: t.Note}, nil
 }
 
 // sentSMS adapts the outbox to the sandbox's SMS list.

@@ -18,16 +18,14 @@ import (
 
 // Compile-time checks of what the staff API is handed.
 var (
-	_ collection.PhotoCropper    = (*photo.Checker)(nil)
-	_ collection.CodeOpener      = (*capturecode.Sealer)(nil)
-	_ collection.Outbox          = (*notify.Outbox)(nil)
-	_ roster.SchoolLevels        = schoolLevels{}
-	_ httpapi.AdminOrders        = (*payment.Service)(nil)
-	_ httpapi.AdminRefunds       = (*usecase.Refunds)(nil)
-	_ usecase.Orders             = (*payment.Service)(nil)
-	_ usecase.RefundRule         = (*collection.Staff)(nil)
-	_ httpapi.AdminReviews       = (*review.Service)(nil)
-	_ httpapi.AdminNotifications = (*notify.Outbox)(nil)
+	_ collection.PhotoCropper = (*photo.Checker)(nil)
+	_ collection.CodeOpener   = (*capturecode.Sealer)(nil)
+	_ collection.Outbox       = (*notify.Outbox)(nil)
+	_ roster.SchoolLevels     = schoolLevels{}
+	_ httpapi.AdminRefunds    = (*usecase.Refunds)(nil)
+	_ usecase.Orders          = (*payment.Service)(nil)
+	_ usecase.RefundRule      = (*collection.Staff)(nil)
+	_ httpapi.AdminReviews    = (*review.Service)(nil)
 )
 
 // schoolLevels adapts internal/school to roster.SchoolLevels.
@@ -54,17 +52,15 @@ func (a *App) wireAdmin(cropper collection.PhotoCropper, codes collection.CodeOp
 		delivery.Outbox = a.Outbox
 	}
 	a.Staff.SetDelivery(delivery)
-	d := &httpapi.AdminDeps{Staff: a.Staff, Importer: a.Importer, Trail: a.Audit}
+	d := &httpapi.AdminDeps{Staff: a.Staff, Importer: a.Importer, Trail: a.Audit,
+		Cases: usecase.New(usecase.Deps{DB: a.DB, Auth: a.Auth, Schools: a.Schools, Roster: a.Roster, Collections: a.Collections,
+			Staff: a.Staff, Payments: a.Payments, Reviews: a.Reviews, Outbox: a.Outbox, Trail: a.Audit, Now: a.now})}
 	// Typed nil pointers would make non-nil interfaces: assign only what is built.
 	if a.Payments != nil {
-		d.Orders = a.Payments
 		d.Refunds = usecase.NewRefunds(a.DB, a.Staff, a.Payments, a.Audit)
 	}
 	if a.Reviews != nil {
 		d.Reviews = a.Reviews
-	}
-	if a.Outbox != nil {
-		d.Notifications = a.Outbox
 	}
 	return d
 }

@@ -37,6 +37,14 @@ const (
 	ActionRefundFailed    = "refund_failed"    // refused by the rule, by the order's state or by WeChat Pay
 	ActionSchoolCreate    = "school_create"
 	ActionSchoolUpdate    = "school_update"
+	ActionPhoneReveal     = "phone_reveal"    // support saw a student's full phone number
+	ActionResultResend    = "result_resend"   // the latest review result SMS, queued again
+	ActionUnbind          = "unbind"          // a roster entry freed from its WeChat account
+	ActionRosterEntryPut  = "roster_entry"    // one roster entry added or corrected
+	ActionStudentList     = "student_list"    // a school's student list downloaded (Excel)
+	ActionReminders       = "reminders"       // reminder SMS to a school's students
+	ActionStaffCreate     = "staff_create"    // a staff account opened
+	ActionStaffUpdate     = "staff_update"    // role, school, disabled or password changed
 	ActionPaymentAnomaly  = "payment_anomaly" // a payment or refund that disagrees with our orders (system)
 )
 

@@ -21,7 +21,9 @@ type StaffAccount struct {
 	SchoolID     *string `gorm:"size:40"`
 	FailedLogins int     `gorm:"not null"`
 	TokenVersion int     `gorm:"not null"`
+	Disabled     bool    `gorm:"not null"`
 	LockedUntil  *time.Time
+	LastLoginAt  *time.Time
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 }
@@ -74,11 +76,15 @@ func (s *Service) StaffLogin(ctx context.Context, addr, username, password strin
 	if err != nil {
 		return nil, err
 	}
-	if !found || !match {
+	// A disabled account gets the wrong-password answer: one answer for every refusal.
+	if !found || !match || acc.Disabled {
 		s.throttle.fail(addr, username, now)
 		return nil, ErrBadCredential
 	}
 	s.throttle.succeed(addr, username)
+	if err := db.Conn(ctx, s.db).Model(&StaffAccount{}).Where("id = ?", acc.ID).Update("last_login_at", now).Error; err != nil {
+		return nil, apperr.Internal(err)
+	}
 	school := ""
 	if acc.SchoolID != nil {
 		school = *acc.SchoolID
@@ -126,7 +132,7 @@ func (s *Service) VerifyStaff(ctx context.Context, token string) (*Principal, er
 	if acc.SchoolID != nil {
 		school = *acc.SchoolID
 	}
-	if acc.TokenVersion != p.Version || acc.Role != p.Role || school != p.SchoolID {
+	if acc.Disabled || acc.TokenVersion != p.Version || acc.Role != p.Role || school != p.SchoolID {
 		return nil, ErrBadToken
 	}
 	return p, nil

@@ -79,6 +79,7 @@ var (
 	ErrCodeInUse     = apperr.Conflict("code_in_use", "该图像采集码已被其他同学使用，请确认是否为本人的采集码")
 	ErrPhotoRejected = apperr.Rejected("photo_rejected", "照片不符合标准，请按提示修改后重新上传")
 	ErrNotApproved   = apperr.NotFound("photo_not_available", "照片审核通过后才能查看")
+	ErrNotBound      = apperr.Conflict("not_bound", "该学生信息目前未绑定微信账号")
 	// ErrNoStandardPhoto: no accepted photo yet, or one uploaded before standard photos existed.
 	ErrNoStandardPhoto = apperr.NotFound("standard_photo_not_available", "还没有通过检测的照片，请先上传照片")
 	ErrTooManyTries    = apperr.TooMany("too_many_attempts", "信息校验失败次数过多，请一小时后再试或联系学校核实信息")
@@ -110,6 +111,9 @@ type Collection struct {
 	// PhotoStandardSHA256 names the 480×640 standard JPEG (StandardPhotoKey); nil: deliver the original.
 	PhotoStandardSHA256 *string `gorm:"column:photo_standard_sha256;size:64"`
 	PhotoAt             *time.Time
+	// UnboundAt: support freed the roster entry from UserID's WeChat account; that
+	// account no longer sees the collection and the next account to verify takes it over.
+	UnboundAt *time.Time
 	// CHSIReason is 学信网's reason while the status is chsi_failed.
 	CHSIReason *string `gorm:"column:chsi_reason;size:255"`
 	CreatedAt  time.Time
@@ -117,6 +121,9 @@ type Collection struct {
 }
 
 func (Collection) TableName() string { return "collections" }
+
+// OwnedBy reports whether the student account userID holds the collection.
+func (c *Collection) OwnedBy(userID string) bool { return c.UnboundAt == nil && c.UserID == userID }
 
 // PhotoUpload records every photo a student uploaded, passed or not (table photo_uploads).
 type PhotoUpload struct {
@@ -154,20 +161,22 @@ func StandardPhotoKey(sha string) string { return "photos/std/" + sha[:2] + "/" 
 
 // View is the collection object of the API (api.md).
 type View struct {
-	ID                  string          `json:"id"`
-	Status              Status          `json:"status"`
-	StatusText          string          `json:"status_text"`
-	CHSIReason          string          `json:"chsi_reason,omitempty"`
-	School              SchoolRef       `json:"school"`
-	Level               string          `json:"level"`
-	Name                string          `json:"name"`
-	StudentNo           string          `json:"student_no"`
-	PhoneMasked         string          `json:"phone_masked"`
-	CaptureCode         *CaptureCodeRef `json:"capture_code"`
-	Photo               *PhotoRef       `json:"photo"`
-	Order               *OrderRef       `json:"order"`
-	Review              *ReviewRef      `json:"review"`
-	AlreadyHasCHSIPhoto bool            `json:"already_has_chsi_photo"`
+	ID          string          `json:"id"`
+	Status      Status          `json:"status"`
+	StatusText  string          `json:"status_text"`
+	CHSIReason  string          `json:"chsi_reason,omitempty"`
+	School      SchoolRef       `json:"school"`
+	Level       string          `json:"level"`
+	Name        string          `json:"name"`
+	StudentNo   string          `json:"student_no"`
+	PhoneMasked string          `json:"phone_masked"`
+	CaptureCode *CaptureCodeRef `json:"capture_code"`
+	Photo       *PhotoRef       `json:"photo"`
+	Order       *OrderRef       `json:"order"`
+	Review      *ReviewRef      `json:"review"`
+	// ReviewNote is the reviewer's note to the student on the latest decision.
+	ReviewNote          string `json:"review_note"`
+	AlreadyHasCHSIPhoto bool   `json:"already_has_chsi_photo"`
 	// Subscribed lists the subscribe templates with an acceptance not yet used up: a
 	// result of each of them will reach the student in WeChat.
 	Subscribed       []string  `json:"subscribed"`
@@ -201,6 +210,14 @@ type OrderRef struct {
 	AmountFen  int64      `json:"amount_fen"`
 	Status     string     `json:"status"`
 	PaidAt     *time.Time `json:"paid_at,omitempty"`
+	Refund     *RefundRef `json:"refund"`
+}
+
+// RefundRef is the refund of an order, as the student sees it.
+type RefundRef struct {
+	Status    string     `json:"status"` // refunding | refunded
+	AmountFen int64      `json:"amount_fen"`
+	At        *time.Time `json:"at"` // requested, then done
 }
 
 // ReviewRef is filled from the review package.
@@ -209,6 +226,7 @@ type ReviewRef struct {
 	Reasons   []string   `json:"reasons"`
 	DecidedAt *time.Time `json:"decided_at"`
 	Deadline  *time.Time `json:"deadline,omitempty"`
+	Note      string     `json:"-"` // the view's review_note
 }
 
 // nextStep tells the mini-program which page a status leads to.

@@ -169,7 +169,7 @@ func (s *Service) Create(ctx context.Context, userID string, in CreateInput) (vi
 	if !sc.HasLevel(in.Level) {
 		return nil, false, school.ErrLevelInvalid
 	}
-	claim := roster.Claim{SchoolID: sc.ID, Level: in.Level, Name: in.Name, StudentNo: in.StudentNo, Phone: in.Phone}
+	claim := roster.Claim{SchoolID: sc.ID, Level: in.Level, Name: in.Name, StudentNo: in.StudentNo, Phone: in.Phone, MatchPhone: sc.MatchPhone}
 	if in.PhoneCode != "" {
 		// A getPhoneNumber code is single-use: the roster is matched on name, 学号 and
 		// level first, so a typo costs no code; the number WeChat vouches for then wins
@@ -198,7 +198,7 @@ func (s *Service) Create(ctx context.Context, userID string, in CreateInput) (vi
 			return nil, false, err
 		}
 		in.Phone = roster.NormalizePhone(p)
-		if entry.Phone != "" && entry.Phone != in.Phone {
+		if sc.MatchPhone && entry.Phone != "" && entry.Phone != in.Phone {
 			return nil, false, codeSpent(roster.ErrNoMatch)
 		}
 	}
@@ -208,6 +208,9 @@ func (s *Service) Create(ctx context.Context, userID string, in CreateInput) (vi
 	err = db.Tx(ctx, s.d.DB, func(ctx context.Context) error {
 		err := db.Conn(ctx, s.d.DB).Where("roster_entry_id = ?", entry.ID).Take(&c).Error
 		if err == nil {
+			if c.UnboundAt != nil {
+				return s.rebind(ctx, &c, userID, in.Phone, entry.Phone)
+			}
 			if c.UserID != userID {
 				return ErrAlreadyBound
 			}
@@ -299,6 +302,57 @@ func (s *Service) giveBackVerifyTry(ctx context.Context, id int64) {
 	}
 }
 
+// rebind gives an unbound collection to the account that verified as its student: the
+// photo, order and review history stay; the contact phone and the subscription are the
+// new account's.
+func (s *Service) rebind(ctx context.Context, c *Collection, userID, phone, rosterPhone string) error {
+	if phone == "" {
+		phone = rosterPhone
+	}
+	now := s.d.Now()
+	// Conditional: of two accounts verifying at once, one takes the collection over.
+	res := db.Conn(ctx, s.d.DB).Model(&Collection{}).Where("id = ? AND unbound_at IS NOT NULL", c.ID).
+		Updates(map[string]any{"user_id": userID, "unbound_at": nil, "phone": phone, "updated_at": now})
+	if res.Error != nil {
+		return apperr.Internal(res.Error)
+	}
+	if res.RowsAffected != 1 {
+		return ErrAlreadyBound
+	}
+	c.UserID, c.UnboundAt, c.Phone, c.UpdatedAt = userID, nil, phone, now
+	return nil
+}
+
+// Unbind frees a collection's roster entry from its WeChat account (support): that
+// account's access to it ends at once, and the next account that verifies as the
+// student takes it over. It returns the collection as it was.
+func (s *Service) Unbind(ctx context.Context, id string) (*Collection, error) {
+	var before Collection
+	err := db.Tx(ctx, s.d.DB, func(ctx context.Context) error {
+		c, err := s.load(ctx, "", id, true)
+		if err != nil {
+			return err
+		}
+		before = *c
+		if c.UnboundAt != nil {
+			return ErrNotBound
+		}
+		now := s.d.Now()
+		if err := db.Conn(ctx, s.d.DB).Model(&Collection{}).Where("id = ?", id).
+			Updates(map[string]any{"unbound_at": now, "updated_at": now}).Error; err != nil {
+			return err
+		}
+		// The old account's subscribe acceptances were for its openid: none is used for
+		// whoever takes the collection over.
+		return db.Conn(ctx, s.d.DB).Model(&SubscribeAcceptance{}).Where("collection_id = ? AND used_at IS NULL", id).
+			Updates(map[string]any{"used_at": now, "used_for": "unbound"}).Error
+	})
+	if err != nil {
+		return nil, apperr.As(err)
+	}
+	return &before, nil
+}
+
 // load returns the caller's collection; another account's is "not found" so that
 // its existence is not revealed.
 func (s *Service) load(ctx context.Context, userID, id string, lock bool) (*Collection, error) {
@@ -311,7 +365,7 @@ func (s *Service) load(ctx context.Context, userID, id string, lock bool) (*Coll
 	}
 	var c Collection
 	err := q.Where("id = ?", id).Take(&c).Error
-	if db.IsNotFound(err) || (err == nil && userID != "" && c.UserID != userID) {
+	if db.IsNotFound(err) || (err == nil && userID != "" && !c.OwnedBy(userID)) {
 		return nil, ErrNotFound
 	}
 	if err != nil {
@@ -339,7 +393,7 @@ func (s *Service) Get(ctx context.Context, userID, id string) (*View, error) {
 // List returns the caller's collections, newest first.
 func (s *Service) List(ctx context.Context, userID string) ([]*View, error) {
 	var cs []Collection
-	if err := db.Conn(ctx, s.d.DB).Where("user_id = ?", userID).Order("created_at DESC").Limit(20).Find(&cs).Error; err != nil {
+	if err := db.Conn(ctx, s.d.DB).Where("user_id = ? AND unbound_at IS NULL", userID).Order("created_at DESC").Limit(20).Find(&cs).Error; err != nil {
 		return nil, apperr.Internal(err)
 	}
 	out := make([]*View, 0, len(cs))
@@ -630,6 +684,9 @@ func (s *Service) view(ctx context.Context, c *Collection, sc *school.School) (*
 			return nil, err
 		}
 		v.Review = r
+		if r != nil {
+			v.ReviewNote = r.Note
+		}
 	}
 	return v, nil
 }
@@ -722,4 +779,24 @@ func (s *Service) PurgeRejectedPhotos(ctx context.Context, retention time.Durati
 		}
 	}
 	return len(ups), nil
+}
+
+// RosterCorrected copies a corrected roster entry's name, level and 学信网-photo flag
+// to the collection made from it, if any (the export and the staff views read them there).
+func (s *Service) RosterCorrected(ctx context.Context, e *roster.Entry) error {
+	err := db.Conn(ctx, s.d.DB).Model(&Collection{}).Where("roster_entry_id = ?", e.ID).
+		Updates(map[string]any{"name": e.Name, "level": e.Level, "already_has_chsi_photo": e.HasCHSIPhoto, "updated_at": s.d.Now()}).Error
+	if err != nil {
+		return apperr.Internal(err)
+	}
+	return nil
+}
+
+// WithStatus lists up to limit collections in a status, the longest waiting first.
+func (s *Service) WithStatus(ctx context.Context, st Status, limit int) ([]Collection, error) {
+	var out []Collection
+	if err := db.Conn(ctx, s.d.DB).Where("status = ?", st).Order("updated_at").Limit(limit).Find(&out).Error; err != nil {
+		return nil, apperr.Internal(err)
+	}
+	return out, nil
 }

@@ -20,6 +20,13 @@ import (
 // collection yet (it is never stored).
 const StatusNotStarted Status = "not_started"
 
+// StatusUnpaid is the staff lists' name for students who started but have not paid
+// (unconfirmed, confirmed, code_ok, photo_ok); never stored either.
+const StatusUnpaid Status = "unpaid"
+
+// unpaidStatuses are the stored statuses StatusUnpaid stands for.
+var unpaidStatuses = []Status{StatusUnconfirmed, StatusConfirmed, StatusCodeOK, StatusPhotoOK}
+
 // MaxStaffPageSize bounds one page of a staff list.
 const MaxStaffPageSize = 200
 
@@ -27,7 +34,7 @@ var (
 	ErrBadPage        = apperr.Invalid("bad_page", fmt.Sprintf("页码须为正整数，每页条数须为1至%d", MaxStaffPageSize))
 	ErrBadStatus      = apperr.Invalid("bad_status", "状态筛选值不正确")
 	ErrRefundApproved = apperr.Conflict("refund_after_approval", "该学生照片已审核通过，退款须由管理员操作")
-	ErrLookupKey      = apperr.Invalid("lookup_key_required", "请提供且只提供一个查询条件：手机号、学号或商户订单号")
+	ErrLookupKey      = apperr.Invalid("lookup_key_required", "请提供且只提供一个查询条件：手机号、学号、姓名（须指定学校）或商户订单号")
 )
 
 // Staff serves school administrators and support staff: lists, statistics, exports,
@@ -90,14 +97,147 @@ func (f *StudentFilter) normalise() error {
 	if f.Page < 1 || f.PageSize < 1 || f.PageSize > MaxStaffPageSize || f.Page > 1_000_000 {
 		return ErrBadPage
 	}
-	if f.Status != "" && f.Status != string(StatusNotStarted) && !ValidStatus(f.Status) {
-		return ErrBadStatus.WithDetails(map[string]any{"allowed": append([]Status{StatusNotStarted}, AllStatuses...)})
+	if err := checkListStatus(f.Status); err != nil {
+		return err
 	}
 	f.Query = strings.TrimSpace(f.Query)
 	if utf8.RuneCountInString(f.Query) > 32 {
 		return apperr.Invalid("bad_query", "搜索内容不超过32个字")
 	}
 	return nil
+}
+
+// checkListStatus accepts the statuses a staff list filters by: stored ones, not_started
+// and unpaid.
+func checkListStatus(st string) error {
+	if st != "" && st != string(StatusNotStarted) && st != string(StatusUnpaid) && !ValidStatus(st) {
+		return ErrBadStatus.WithDetails(map[string]any{"allowed": append([]Status{StatusNotStarted, StatusUnpaid}, AllStatuses...)})
+	}
+	return nil
+}
+
+// studentsQuery selects a school's roster joined with its collections, filtered by a
+// list status and a search text.
+func (st *Staff) studentsQuery(ctx context.Context, schoolID, status, query string) *gorm.DB {
+	q := db.Conn(ctx, st.s.d.DB).Table("roster_entries AS r").
+		Joins("LEFT JOIN collections c ON c.roster_entry_id = r.id").
+		Where("r.school_id = ?", schoolID)
+	switch status {
+	case "":
+	case string(StatusNotStarted):
+		q = q.Where("c.id IS NULL")
+	case string(StatusUnpaid):
+		q = q.Where("c.status IN ?", unpaidStatuses)
+	default:
+		q = q.Where("c.status = ?", status)
+	}
+	if query != "" {
+		name := "%" + likeEscape(roster.NormalizeName(query)) + "%"
+		no := likeEscape(roster.NormalizeStudentNo(query)) + "%"
+		q = q.Where("(r.name_key LIKE ? ESCAPE '!' OR r.student_no LIKE ? ESCAPE '!')", name, no)
+	}
+	return q
+}
+
+// studentRow is what studentsQuery's select reads.
+type studentRow struct {
+	EntryID      int64
+	StudentNo    string
+	Name         string
+	Level        string
+	Phone        string
+	HasCHSIPhoto bool `gorm:"column:has_chsi_photo"` // GORM would look for has_chs_i_photo
+	CollectionID *string
+	Status       *string
+	CPhone       *string
+	UpdatedAt    *time.Time
+}
+
+const studentColumns = "r.id AS entry_id, r.student_no, r.name, r.level, r.phone, r.has_chsi_photo, c.id AS collection_id, c.status, c.phone AS c_phone, c.updated_at"
+
+// contact is the number to reach the student on: the one they gave (WeChat-authorised)
+// once they started, else the roster's.
+func (r *studentRow) contact() string {
+	if r.CPhone != nil && *r.CPhone != "" {
+		return *r.CPhone
+	}
+	return r.Phone
+}
+
+func (r *studentRow) toRow() StudentRow {
+	out := StudentRow{StudentNo: r.StudentNo, Name: r.Name, Level: r.Level, AlreadyHasCHSIPhoto: r.HasCHSIPhoto,
+		Status: StatusNotStarted, UpdatedAt: r.UpdatedAt}
+	if r.CollectionID != nil && r.Status != nil {
+		out.CollectionID, out.Status = *r.CollectionID, Status(*r.Status)
+	}
+	phone := r.Phone // the school's own record first, as the school knows the student
+	if phone == "" {
+		phone = r.contact()
+	}
+	if phone != "" {
+		out.PhoneMasked = roster.MaskPhone(phone)
+	}
+	return out
+}
+
+// MaxStudentList bounds one Excel list of a school's students.
+const MaxStudentList = 100_000
+
+// AllStudents is the whole (filtered) list of a school's students, for the Excel
+// download; phones masked as in ListStudents.
+func (st *Staff) AllStudents(ctx context.Context, who audit.Actor, schoolID, status string) ([]StudentRow, error) {
+	if err := st.requireSchool(ctx, who, schoolID); err != nil {
+		return nil, err
+	}
+	if err := checkListStatus(status); err != nil {
+		return nil, err
+	}
+	var rows []studentRow
+	if err := st.studentsQuery(ctx, schoolID, status, "").Select(studentColumns).Order("r.student_no").
+		Limit(MaxStudentList).Scan(&rows).Error; err != nil {
+		return nil, apperr.Internal(fmt.Errorf("collection: all students: %w", err))
+	}
+	out := make([]StudentRow, len(rows))
+	for i := range rows {
+		out[i] = rows[i].toRow()
+	}
+	return out, nil
+}
+
+// Recipient is a student to send a message to.
+type Recipient struct {
+	RosterEntryID int64
+	StudentNo     string
+	Name          string
+	Phone         string // empty: no number known
+	CollectionID  string
+}
+
+// Recipients lists a school's students of a list status with their contact number
+// (reminders); the caller is checked like every staff call.
+func (st *Staff) Recipients(ctx context.Context, who audit.Actor, schoolID, status string) ([]Recipient, error) {
+	if err := st.requireSchool(ctx, who, schoolID); err != nil {
+		return nil, err
+	}
+	if status == "" {
+		return nil, ErrBadStatus
+	}
+	if err := checkListStatus(status); err != nil {
+		return nil, err
+	}
+	var rows []studentRow
+	if err := st.studentsQuery(ctx, schoolID, status, "").Select(studentColumns).Order("r.student_no").
+		Limit(MaxStudentList).Scan(&rows).Error; err != nil {
+		return nil, apperr.Internal(fmt.Errorf("collection: recipients: %w", err))
+	}
+	out := make([]Recipient, len(rows))
+	for i, r := range rows {
+		out[i] = Recipient{RosterEntryID: r.EntryID, StudentNo: r.StudentNo, Name: r.Name, Phone: r.contact()}
+		if r.CollectionID != nil {
+			out[i].CollectionID = *r.CollectionID
+		}
+	}
+	return out, nil
 }
 
 // likeEscape makes user text literal inside a LIKE pattern (escape character '!').
@@ -114,55 +254,18 @@ func (st *Staff) ListStudents(ctx context.Context, who audit.Actor, schoolID str
 	if err := f.normalise(); err != nil {
 		return nil, err
 	}
-	q := db.Conn(ctx, st.s.d.DB).Table("roster_entries AS r").
-		Joins("LEFT JOIN collections c ON c.roster_entry_id = r.id").
-		Where("r.school_id = ?", schoolID)
-	switch f.Status {
-	case "":
-	case string(StatusNotStarted):
-		q = q.Where("c.id IS NULL")
-	default:
-		q = q.Where("c.status = ?", f.Status)
-	}
-	if f.Query != "" {
-		name := "%" + likeEscape(roster.NormalizeName(f.Query)) + "%"
-		no := likeEscape(roster.NormalizeStudentNo(f.Query)) + "%"
-		q = q.Where("(r.name_key LIKE ? ESCAPE '!' OR r.student_no LIKE ? ESCAPE '!')", name, no)
-	}
+	q := st.studentsQuery(ctx, schoolID, f.Status, f.Query)
 	page := &StudentPage{Page: f.Page, PageSize: f.PageSize, Students: []StudentRow{}}
 	if err := q.Count(&page.Total).Error; err != nil {
 		return nil, apperr.Internal(fmt.Errorf("collection: count students: %w", err))
 	}
-	var rows []struct {
-		StudentNo    string
-		Name         string
-		Level        string
-		Phone        string
-		HasCHSIPhoto bool `gorm:"column:has_chsi_photo"` // GORM would look for has_chs_i_photo
-		CollectionID *string
-		Status       *string
-		CPhone       *string
-		UpdatedAt    *time.Time
-	}
-	err := q.Select("r.student_no, r.name, r.level, r.phone, r.has_chsi_photo, c.id AS collection_id, c.status, c.phone AS c_phone, c.updated_at").
-		Order("r.student_no").Offset((f.Page - 1) * f.PageSize).Limit(f.PageSize).Scan(&rows).Error
+	var rows []studentRow
+	err := q.Select(studentColumns).Order("r.student_no").Offset((f.Page - 1) * f.PageSize).Limit(f.PageSize).Scan(&rows).Error
 	if err != nil {
 		return nil, apperr.Internal(fmt.Errorf("collection: list students: %w", err))
 	}
-	for _, r := range rows {
-		out := StudentRow{StudentNo: r.StudentNo, Name: r.Name, Level: r.Level, AlreadyHasCHSIPhoto: r.HasCHSIPhoto,
-			Status: StatusNotStarted, UpdatedAt: r.UpdatedAt}
-		phone := r.Phone
-		if r.CollectionID != nil && r.Status != nil {
-			out.CollectionID, out.Status = *r.CollectionID, Status(*r.Status)
-			if phone == "" && r.CPhone != nil {
-				phone = *r.CPhone
-			}
-		}
-		if phone != "" {
-			out.PhoneMasked = roster.MaskPhone(phone)
-		}
-		page.Students = append(page.Students, out)
+	for i := range rows {
+		page.Students = append(page.Students, rows[i].toRow())
 	}
 	return page, nil
 }
@@ -217,11 +320,14 @@ func (st *Staff) Stats(ctx context.Context, who audit.Actor, schoolID string) (*
 	return out, nil
 }
 
-// LookupKey is what support searches by: exactly one of phone and 学号 (an order
+// LookupKey is what support searches by: exactly one of phone, 学号 and name (an order
 // number is resolved to its collection by the caller, through payment).
 type LookupKey struct {
 	Phone     string
 	StudentNo string
+	// Name (part of it, at least 2 characters) searches within SchoolID only.
+	Name     string
+	SchoolID string
 }
 
 // maxLookup bounds a look-up's answer: a 学号 shared by several schools, a phone
@@ -236,24 +342,45 @@ func (st *Staff) Lookup(ctx context.Context, who audit.Actor, key LookupKey) ([]
 	}
 	q := db.Conn(ctx, st.s.d.DB).Model(&Collection{})
 	var target string
+	keys := 0
+	for _, k := range []string{key.Phone, key.StudentNo, key.Name} {
+		if k != "" {
+			keys++
+		}
+	}
+	if keys != 1 || (key.SchoolID != "" && key.Name == "") {
+		return nil, ErrLookupKey
+	}
 	switch {
-	case key.Phone != "" && key.StudentNo == "":
+	case key.Name != "":
+		name := roster.NormalizeName(key.Name)
+		if n := utf8.RuneCountInString(name); n < 2 || n > 32 {
+			return nil, apperr.Invalid("name_too_short", "按姓名查询请至少输入2个字（不超过32个字）").WithDetails(map[string]any{"field": "name"})
+		}
+		if key.SchoolID == "" {
+			return nil, apperr.Invalid("school_required", "按姓名查询须同时指定学校").WithDetails(map[string]any{"field": "school_id"})
+		}
+		if _, err := st.s.d.Schools.Get(ctx, key.SchoolID); err != nil {
+			return nil, err
+		}
+		q = q.Joins("JOIN roster_entries r ON r.id = collections.roster_entry_id").
+			Where("collections.school_id = ? AND r.name_key LIKE ? ESCAPE '!'", key.SchoolID, "%"+likeEscape(name)+"%")
+		target = "name:" + key.SchoolID + ":" + key.Name
+	case key.Phone != "":
 		p := roster.NormalizePhone(key.Phone)
 		if !roster.ValidPhone(p) {
 			return nil, apperr.Invalid("phone_invalid", "请填写正确的11位手机号")
 		}
-		q, target = q.Where("phone = ?", p), "phone:"+roster.MaskPhone(p)
-	case key.StudentNo != "" && key.Phone == "":
+		q, target = q.Where("collections.phone = ?", p), "phone:"+roster.MaskPhone(p)
+	case key.StudentNo != "":
 		no := roster.NormalizeStudentNo(key.StudentNo)
 		if len(no) > 64 {
 			return nil, ErrLookupKey
 		}
-		q, target = q.Where("student_no = ?", no), "student_no:"+no
-	default:
-		return nil, ErrLookupKey
+		q, target = q.Where("collections.student_no = ?", no), "student_no:"+no
 	}
 	var cs []Collection
-	if err := q.Order("created_at DESC").Limit(maxLookup).Find(&cs).Error; err != nil {
+	if err := q.Order("collections.created_at DESC").Limit(maxLookup).Find(&cs).Error; err != nil {
 		return nil, apperr.Internal(fmt.Errorf("collection: lookup: %w", err))
 	}
 	if err := st.trail.Record(ctx, who, audit.ActionLookup, target, map[string]any{"found": len(cs)}); err != nil {

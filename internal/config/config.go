@@ -195,6 +195,7 @@ type TencentSMS struct {
 	SignName         string `yaml:"sign_name"`
 	TemplateApproved string `yaml:"template_approved"`
 	TemplateRejected string `yaml:"template_rejected"`
+	TemplateReminder string `yaml:"template_reminder"` // school reminders ({1} school, {2} what is missing)
 	// TemplateCHSIFailed: "学信网比对未通过：{1}，请登录小程序重新上传照片".
 	TemplateCHSIFailed string `yaml:"template_chsi_failed"`
 	// TemplatePaymentAnomaly: support's alert ({1} order number, {2} what happens to the money).

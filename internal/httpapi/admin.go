@@ -23,16 +23,11 @@ import (
 	"github.com/gradphoto/gradphoto/internal/review"
 	"github.com/gradphoto/gradphoto/internal/roster"
 	"github.com/gradphoto/gradphoto/internal/school"
+	"github.com/gradphoto/gradphoto/internal/usecase"
 )
 
 // What the staff API needs from payment, review and notify, declared here so that
 // tests and partial wirings can leave any of them out.
-
-// AdminOrders finds orders (payment.Service).
-type AdminOrders interface {
-	FindOrder(ctx context.Context, outTradeNo string) (*payment.Order, error)
-	OrderForCollection(ctx context.Context, collectionID string) (*payment.Order, error)
-}
 
 // AdminRefunds refunds an order under the refund rule, audited (usecase.Refunds).
 type AdminRefunds interface {
@@ -41,25 +36,19 @@ type AdminRefunds interface {
 
 // AdminReviews tells review state (review.Service).
 type AdminReviews interface {
-	LatestForCollection(ctx context.Context, collectionID string) (*review.Task, error)
 	OverdueCount(ctx context.Context, schoolID string) (int64, error)
 }
 
-// AdminNotifications lists the messages sent about a collection (notify.Outbox).
-type AdminNotifications interface {
-	ForCollection(ctx context.Context, collectionID string) ([]notify.Record, error)
-}
-
 // AdminDeps are the services behind the staff API's school, roster, export, look-up,
-// refund and audit endpoints. Orders, Refunds, Reviews and Notifications may be nil.
+// refund and audit endpoints. Refunds and Reviews may be nil.
 type AdminDeps struct {
-	Staff         *collection.Staff
-	Importer      *roster.Importer
-	Trail         *audit.Log
-	Orders        AdminOrders
-	Refunds       AdminRefunds
-	Reviews       AdminReviews
-	Notifications AdminNotifications
+	Staff    *collection.Staff
+	Importer *roster.Importer
+	Trail    *audit.Log
+	Refunds  AdminRefunds
+	Reviews  AdminReviews
+	// Cases are the use cases that cross domains (support, school administrators, staff accounts).
+	Cases *usecase.UseCases
 	// MaxRosterBytes bounds a roster upload (default 32 MB: 50 000 rows are ~3 MB).
 	MaxRosterBytes int64
 }
@@ -85,6 +74,7 @@ func (s *Server) mountAdmin(admin gin.IRouter) {
 	batch.GET("/download", s.downloadBatch)
 	batch.POST("/submitted", s.batchSubmitted)
 	admin.GET("/lookup", s.requireStaff(auth.RoleSupport), s.lookup)
+	s.mountSeason(admin)
 	if a.Refunds != nil {
 		admin.POST("/orders/:out_trade_no/refund", s.requireStaff(auth.RoleSupport), s.staffRefund)
 	}
@@ -105,11 +95,12 @@ type adminSchoolJSON struct {
 	schoolJSON
 	PhotoProfile string    `json:"photo_profile"`
 	Active       bool      `json:"active"`
+	MatchPhone   bool      `json:"match_phone"`
 	UpdatedAt    time.Time `json:"updated_at"`
 }
 
 func toAdminSchoolJSON(sc *school.School) adminSchoolJSON {
-	return adminSchoolJSON{schoolJSON: toSchoolJSON(sc), PhotoProfile: sc.PhotoProfile, Active: sc.Active, UpdatedAt: sc.UpdatedAt}
+	return adminSchoolJSON{schoolJSON: toSchoolJSON(sc), PhotoProfile: sc.PhotoProfile, Active: sc.Active, MatchPhone: sc.MatchPhone, UpdatedAt: sc.UpdatedAt}
 }
 
 // schoolChanges lists the fields a school request set, for the audit trail.
@@ -117,7 +108,7 @@ func schoolChanges(in school.Input) []string {
 	var f []string
 	for name, set := range map[string]bool{"id": in.ID != nil, "name": in.Name != nil, "province": in.Province != nil,
 		"aliases": in.Aliases != nil, "levels": in.Levels != nil, "price_fen": in.PriceFen != nil,
-		"photo_profile": in.PhotoProfile != nil, "active": in.Active != nil} {
+		"photo_profile": in.PhotoProfile != nil, "active": in.Active != nil, "match_phone": in.MatchPhone != nil} {
 		if set {
 			f = append(f, name)
 		}
@@ -381,97 +372,40 @@ type lookupResult struct {
 // timeline. The phone is masked; the name is shown in full, because support must
 // confirm who is calling (name + 学号) and every look-up is audited.
 func (s *Server) lookup(c *gin.Context) {
-	ctx := c.Request.Context()
-	who := actor(c)
-	var cols []collection.Collection
-	otn := strings.TrimSpace(c.Query("out_trade_no"))
-	switch {
-	case otn != "":
-		if c.Query("phone") != "" || c.Query("student_no") != "" {
-			s.fail(c, collection.ErrLookupKey)
-			return
-		}
-		if s.d.Admin.Orders == nil || len(otn) > 32 {
-			s.fail(c, apperr.ErrNotFound)
-			return
-		}
-		o, err := s.d.Admin.Orders.FindOrder(ctx, otn)
-		if err != nil {
-			s.fail(c, err)
-			return
-		}
-		col, err := s.d.Admin.Staff.LookupByID(ctx, who, o.CollectionID, "out_trade_no:"+otn)
-		if err != nil {
-			s.fail(c, err)
-			return
-		}
-		cols = append(cols, *col)
-	default:
-		found, err := s.d.Admin.Staff.Lookup(ctx, who, collection.LookupKey{Phone: c.Query("phone"), StudentNo: c.Query("student_no")})
-		if err != nil {
-			s.fail(c, err)
-			return
-		}
-		cols = found
-	}
-	if len(cols) == 0 {
-		s.fail(c, apperr.NotFound("student_not_found", "没有找到该学生的采集记录"))
+	found, err := s.d.Admin.Cases.Support.Lookup(c.Request.Context(), actor(c), usecase.LookupQuery{
+		Phone: c.Query("phone"), StudentNo: c.Query("student_no"), OutTradeNo: c.Query("out_trade_no"),
+		Name: c.Query("name"), SchoolID: c.Query("school_id"),
+	})
+	if err != nil {
+		s.fail(c, err)
 		return
 	}
-	out := make([]lookupResult, 0, len(cols))
-	for i := range cols {
-		r, err := s.lookupOne(ctx, who, &cols[i])
-		if err != nil {
-			s.fail(c, err)
-			return
-		}
-		out = append(out, r)
+	out := make([]lookupResult, len(found))
+	for i, r := range found {
+		out[i] = lookupResult{Collection: r.Collection, Notifications: r.Notifications, Refundable: r.Refundable,
+			Order: toLookupOrderJSON(r.Order), Review: toLookupReviewJSON(r.Review)}
 	}
 	c.JSON(http.StatusOK, gin.H{"results": out})
 }
 
-func (s *Server) lookupOne(ctx context.Context, who audit.Actor, col *collection.Collection) (lookupResult, error) {
-	a := s.d.Admin
-	v, err := a.Staff.View(ctx, col)
-	if err != nil {
-		return lookupResult{}, err
+func toLookupOrderJSON(o *payment.Order) *lookupOrderJSON {
+	if o == nil {
+		return nil
 	}
-	r := lookupResult{Collection: v, Notifications: []notify.Record{}}
-	if a.Orders != nil {
-		o, err := a.Orders.OrderForCollection(ctx, col.ID)
-		if err != nil {
-			return r, err
-		}
-		if o != nil {
-			r.Order = &lookupOrderJSON{OutTradeNo: o.OutTradeNo, AmountFen: o.AmountFen, Status: o.Status, CreatedAt: o.CreatedAt,
-				PaidAt: o.PaidAt, RefundReason: o.RefundReason, RefundStatus: o.RefundStatus, RefundedAt: o.RefundedAt}
-			r.Refundable = o.Status == payment.StatusPaid && a.Staff.CheckRefund(ctx, who, col.ID) == nil
-		}
+	return &lookupOrderJSON{OutTradeNo: o.OutTradeNo, AmountFen: o.AmountFen, Status: o.Status, CreatedAt: o.CreatedAt,
+		PaidAt: o.PaidAt, RefundReason: o.RefundReason, RefundStatus: o.RefundStatus, RefundedAt: o.RefundedAt}
+}
+
+func toLookupReviewJSON(t *review.Task) *lookupReviewJSON {
+	if t == nil {
+		return nil
 	}
-	if a.Reviews != nil {
-		t, err := a.Reviews.LatestForCollection(ctx, col.ID)
-		if err != nil {
-			return r, err
-		}
-		if t != nil {
-			reasons := t.Reasons
-			if reasons == nil {
-				reasons = []string{}
-			}
-			r.Review = &lookupReviewJSON{ID: t.ID, Round: t.Round, Status: t.Status, Reasons: reasons,
-				DecidedBy: t.DecidedBy, DecidedAt: t.DecidedAt, Deadline: t.Deadline}
-		}
+	reasons := t.Reasons
+	if reasons == nil {
+		reasons = []string{}
 	}
-	if a.Notifications != nil {
-		ns, err := a.Notifications.ForCollection(ctx, col.ID)
-		if err != nil {
-			return r, apperr.Internal(err)
-		}
-		if ns != nil {
-			r.Notifications = ns
-		}
-	}
-	return r, nil
+	return &lookupReviewJSON{ID: t.ID, Round: t.Round, Status: t.Status, Reasons: reasons,
+		DecidedBy: t.DecidedBy, DecidedAt: t.DecidedAt, Deadline: t.Deadline}
 }
 
 // staffRefund refunds an order: a reason is required; the refund use case applies the

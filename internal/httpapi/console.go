@@ -55,6 +55,7 @@ func consolePages() []consolePage {
 		{"school", []string{auth.RoleSchoolAdmin}}, // /schools/:id/*
 		{"lookup", []string{auth.RoleSupport}},     // /lookup, /orders/:otn/refund
 		{"audit", nil},                             // /audit: admin only
+		{"staff", nil},                             // /staff: admin only
 	}
 }
 

@@ -298,7 +298,7 @@ func TestConsolePagesFollowRoles(t *testing.T) {
 		role string
 		want []string
 	}{
-		{auth.RoleAdmin, []string{"review", "school", "lookup", "audit"}},
+		{auth.RoleAdmin, []string{"review", "school", "lookup", "audit", "staff"}},
 		{auth.RoleReviewer, []string{"review"}},
 		{auth.RoleSchoolAdmin, []string{"school"}},
 		{auth.RoleSupport, []string{"lookup"}},

@@ -23,7 +23,10 @@ const (
 const (
 	TemplateReviewApproved = "review_approved"
 	TemplateReviewRejected = "review_rejected"
-	TemplateCHSIFailed     = "chsi_failed" // 学信网's comparison refused the delivered photo
+	// TemplateReminder asks a student to go on with their collection (school reminders);
+	// ParamStep says what is missing.
+	TemplateReminder   = "reminder"
+	TemplateCHSIFailed = "chsi_failed" // 学信网's comparison refused the delivered photo
 	// TemplatePaymentAnomaly goes to support (support.alert_phone), not to a student.
 	TemplatePaymentAnomaly = "payment_anomaly"
 )
@@ -34,6 +37,7 @@ const (
 	ParamReasons = "reasons"
 	ParamReason  = "reason" // 学信网's reason
 	ParamTime    = "time"   // when the result was decided, China time, in TimeLayout
+	ParamStep    = "step"   // what a reminded student still has to do
 	ParamOrder   = "out_trade_no"
 	ParamAction  = "action" // what happens to the money: 已自动退款 | 请人工处理
 )
@@ -121,6 +125,8 @@ func Render(template string, params map[string]string) string {
 	case TemplateReviewRejected:
 		return "【毕业照片采集】您提交的" + school + "学信网图像采集照片审核失败（原因：" + params[ParamReasons] +
 			"），请在小程序中重新上传照片，无需再次付费。"
+	case TemplateReminder:
+		return "【毕业照片采集】" + school + "提醒您：" + params[ParamStep] + "，请在微信小程序中完成学信网图像采集。"
 	case TemplateCHSIFailed:
 		return "【毕业照片采集】学信网比对未通过：" + params[ParamReason] + "，请登录小程序重新上传照片，无需再次付费。"
 	case TemplatePaymentAnomaly:

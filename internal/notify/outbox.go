@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/gradphoto/gradphoto/internal/db"
 )
@@ -116,13 +115,21 @@ func (o *Outbox) clock() time.Time { return o.now().UTC().Truncate(time.Millisec
 // Enqueue writes m to the outbox in the transaction ctx carries, if any. A message whose
 // idempotency key is already stored is a no-op, as is one for an unconfigured channel.
 func (o *Outbox) Enqueue(ctx context.Context, m Message) error {
+	_, err := o.EnqueueNew(ctx, m)
+	return err
+}
+
+// EnqueueNew is Enqueue telling whether m was queued now: false when its key was
+// already stored (the unique key makes that atomic on every database) or its channel
+// is not configured.
+func (o *Outbox) EnqueueNew(ctx context.Context, m Message) (bool, error) {
 	if m.IdempotencyKey == "" || m.Recipient == "" || m.Template == "" {
-		return fmt.Errorf("notify: enqueue: idempotency key, recipient and template are required")
+		return false, fmt.Errorf("notify: enqueue: idempotency key, recipient and template are required")
 	}
 	if _, ok := o.senders[m.Channel]; !ok {
 		o.log.InfoContext(ctx, "notify channel not configured, message dropped",
 			"channel", m.Channel, "template", m.Template, "key", m.IdempotencyKey)
-		return nil
+		return false, nil
 	}
 	now := o.clock()
 	row := messageRow{
@@ -134,19 +141,23 @@ func (o *Outbox) Enqueue(ctx context.Context, m Message) error {
 	if row.Params == nil {
 		row.Params = map[string]string{}
 	}
-	return db.Tx(ctx, o.g, func(ctx context.Context) error {
-		res := db.Conn(ctx, o.g).Clauses(clause.OnConflict{DoNothing: true}).Create(&row)
+	queued := false
+	err := db.Tx(ctx, o.g, func(ctx context.Context) error {
+		// A plain insert: the unique key refuses a known key on every database. (MySQL
+		// reports an ON DUPLICATE KEY "do nothing" as one affected row, so that cannot
+		// tell a new message from a known one.) A refused statement leaves the caller's
+		// transaction usable on MySQL and SQLite.
+		res := db.Conn(ctx, o.g).Create(&row)
 		if res.Error != nil {
 			if db.IsDuplicate(res.Error) {
-				return nil
+				return nil // already queued under this key
 			}
 			return fmt.Errorf("notify: enqueue: %w", res.Error)
 		}
-		if res.RowsAffected == 0 || row.ID == 0 {
-			return nil // already queued under this key
-		}
+		queued = true
 		return o.addEvent(ctx, row.ID, 0, "queued", "", now)
 	})
+	return queued && err == nil, err
 }
 
 func (o *Outbox) addEvent(ctx context.Context, id int64, attempt int, status, errText string, at time.Time) error {

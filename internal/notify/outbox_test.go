@@ -77,6 +77,25 @@ func TestOutbox(t *testing.T) {
 	eachDB(t, func(t *testing.T, g *gorm.DB) {
 		ctx := context.Background()
 
+		t.Run("EnqueueNew tells a new message from a known key", func(t *testing.T) {
+			o := NewOutbox(g, map[string]Sender{ChannelSMS: &recordingSender{}}, Config{}, newClock().Now, discardLog())
+			m := smsMessage("idem-new")
+			for i, want := range []bool{true, false, false} {
+				queued, err := o.EnqueueNew(ctx, m)
+				if err != nil || queued != want {
+					t.Fatalf("enqueue %d: queued %v, want %v (%v)", i, queued, want, err)
+				}
+			}
+			m.Channel = ChannelSubscribe // not configured
+			m.IdempotencyKey = "idem-new-2"
+			if queued, err := o.EnqueueNew(ctx, m); err != nil || queued {
+				t.Fatalf("unconfigured channel: %v %v", queued, err)
+			}
+			if n, err := o.ProcessOnce(ctx); err != nil || n != 1 { // one message, one "queued" event
+				t.Fatalf("ProcessOnce = %d, %v", n, err)
+			}
+		})
+
 		t.Run("enqueue is idempotent and unconfigured channels are dropped", func(t *testing.T) {
 			s := &recordingSender{}
 			o := NewOutbox(g, map[string]Sender{ChannelSMS: s}, Config{}, newClock().Now, discardLog())

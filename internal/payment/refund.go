@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/gradphoto/gradphoto/internal/apperr"
 	"github.com/gradphoto/gradphoto/internal/db"
@@ -149,4 +150,22 @@ func (s *Service) refundRequest(o *Order) RefundRequest {
 		OutTradeNo: o.OutTradeNo, OutRefundNo: *o.OutRefundNo, Reason: o.RefundReason,
 		RefundFen: o.AmountFen, TotalFen: o.AmountFen,
 	}
+}
+
+// StuckRefundAfter is how long a refund may stay in progress before support calls the
+// student: WeChat Pay refunds to a card normally arrive within hours, not a day.
+const StuckRefundAfter = 24 * time.Hour
+
+// StuckRefunds lists refunds a person must look at: WeChat reported them abnormal or
+// closed (the money did not go back), or they have been in progress for longer than
+// StuckRefundAfter. At most limit, oldest first.
+func (s *Service) StuckRefunds(ctx context.Context, limit int) ([]Order, error) {
+	var out []Order
+	cutoff := s.clock().Add(-StuckRefundAfter)
+	if err := db.Conn(ctx, s.g).Where("status = ? AND (refund_status IN ? OR refund_requested_at < ?)",
+		StatusRefunding, []string{RefundAbnormal, RefundClosed}, cutoff).
+		Order("refund_requested_at").Limit(limit).Find(&out).Error; err != nil {
+		return nil, apperr.Internal(fmt.Errorf("payment: stuck refunds: %w", err))
+	}
+	return out, nil
 }

@@ -342,13 +342,7 @@ func (s *Service) notify(ctx context.Context, t *Task) error {
 	if err != nil {
 		return fmt.Errorf("review: notify: subject of %s: %w", t.CollectionID, err)
 	}
-	tmpl := notify.TemplateReviewApproved
-	params := map[string]string{notify.ParamSchool: subj.SchoolName,
-		notify.ParamTime: t.DecidedAt.In(studentZone).Format(notify.TimeLayout)}
-	if t.Status == StatusRejected {
-		tmpl = notify.TemplateReviewRejected
-		params[notify.ParamReasons] = smsReasons(t.Reasons, t.Note)
-	}
+	tmpl, params := resultContent(t, subj)
 	key := "review:" + strconv.FormatInt(t.ID, 10) + ":"
 	var msgs []notify.Message
 	if subj.Phone != "" {
@@ -371,6 +365,70 @@ func (s *Service) notify(ctx context.Context, t *Task) error {
 		}
 	}
 	return nil
+}
+
+// resultContent is the template and parameters of a decided task's result message.
+func resultContent(t *Task, subj Subject) (string, map[string]string) {
+	tmpl := notify.TemplateReviewApproved
+	params := map[string]string{notify.ParamSchool: subj.SchoolName,
+		notify.ParamTime: t.DecidedAt.In(studentZone).Format(notify.TimeLayout)}
+	if t.Status == StatusRejected {
+		tmpl = notify.TemplateReviewRejected
+		params[notify.ParamReasons] = smsReasons(t.Reasons, t.Note)
+	}
+	return tmpl, params
+}
+
+// Errors of ResendResult.
+var (
+	ErrNoResult = apperr.Conflict("no_review_result", "该学生还没有审核结果，无短信可重发")
+	ErrNoPhone  = apperr.Conflict("no_phone", "该学生没有可用的手机号")
+)
+
+// ResendResult queues the SMS of a collection's latest decision again (support), as a
+// new message keyed by tag; it returns the decided task.
+func (s *Service) ResendResult(ctx context.Context, collectionID, tag string) (*Task, error) {
+	var ts []Task
+	if err := db.Conn(ctx, s.g).Where("collection_id = ? AND status IN ?", collectionID, []string{StatusApproved, StatusRejected}).
+		Order("round DESC").Limit(1).Find(&ts).Error; err != nil {
+		return nil, apperr.Internal(fmt.Errorf("review: resend: %w", err))
+	}
+	if len(ts) == 0 || ts[0].DecidedAt == nil {
+		return nil, ErrNoResult
+	}
+	t := &ts[0]
+	subj, err := s.cols.ReviewSubject(ctx, collectionID)
+	if err != nil {
+		return nil, err
+	}
+	if subj.Phone == "" {
+		return nil, ErrNoPhone
+	}
+	tmpl, params := resultContent(t, subj)
+	m := notify.Message{IdempotencyKey: "review:" + strconv.FormatInt(t.ID, 10) + ":sms:resend:" + tag, Channel: notify.ChannelSMS,
+		Recipient: subj.Phone, Template: tmpl, Params: params, CollectionID: collectionID}
+	if err := s.n.Enqueue(ctx, m); err != nil {
+		return nil, apperr.Internal(fmt.Errorf("review: resend: %w", err))
+	}
+	return t, nil
+}
+
+// RejectedRounds counts, per collection with at least min rejections, how many rounds
+// were rejected (support's call-back list); at most limit collections, most first.
+func (s *Service) RejectedRounds(ctx context.Context, min, limit int) (map[string]int, error) {
+	var rows []struct {
+		CollectionID string
+		N            int
+	}
+	if err := db.Conn(ctx, s.g).Model(&Task{}).Select("collection_id, COUNT(*) AS n").Where("status = ?", StatusRejected).
+		Group("collection_id").Having("COUNT(*) >= ?", min).Order("n DESC").Limit(limit).Scan(&rows).Error; err != nil {
+		return nil, apperr.Internal(fmt.Errorf("review: rejected rounds: %w", err))
+	}
+	out := make(map[string]int, len(rows))
+	for _, r := range rows {
+		out[r.CollectionID] = r.N
+	}
+	return out, nil
 }
 
 func mustJSON(v []string) string {

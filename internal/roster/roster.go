@@ -119,10 +119,13 @@ type Claim struct {
 	Name      string
 	StudentNo string
 	Phone     string // normalised; empty when not given
+	// MatchPhone: the school wants the phone compared with the roster's (school.MatchPhone).
+	MatchPhone bool
 }
 
-// Match finds the roster entry for a claim: school, level, 学号 and name must agree, and
-// the phone too when the roster has one.
+// Match finds the roster entry for a claim: school, level, 学号 and name must agree. The
+// phone is the student's contact number; it must agree with the roster's only where the
+// school asks for it and the roster has one.
 func (s *Service) Match(ctx context.Context, c Claim) (*Entry, error) {
 	var e Entry
 	err := db.Conn(ctx, s.db).
@@ -137,7 +140,7 @@ func (s *Service) Match(ctx context.Context, c Claim) (*Entry, error) {
 	if e.NameKey != NormalizeName(c.Name) || e.Level != c.Level {
 		return nil, ErrNoMatch
 	}
-	if e.Phone != "" && c.Phone != "" && e.Phone != c.Phone {
+	if c.MatchPhone && e.Phone != "" && c.Phone != "" && e.Phone != c.Phone {
 		return nil, ErrNoMatch
 	}
 	return &e, nil
@@ -169,4 +172,47 @@ type Row struct {
 // Rows must already be validated. It reports how many were created and updated.
 func (s *Service) Upsert(ctx context.Context, schoolID string, rows []Row) (created, updated int, err error) {
 	return s.upsertColumns(ctx, schoolID, rows, []string{"name", "name_key", "level", "phone", "has_chsi_photo", "updated_at"})
+}
+
+// ErrEntryInvalid is a single roster entry that cannot be stored; the message lists why.
+var ErrEntryInvalid = apperr.Invalid("student_invalid", "学生信息不正确")
+
+// Put adds or corrects one roster entry of a school (keyed by 学号), with the import's
+// checks; levels are the school's. created tells which it was.
+func (s *Service) Put(ctx context.Context, schoolID string, levels []string, in Row) (e *Entry, created bool, err error) {
+	chsi := "否"
+	if in.HasCHSIPhoto {
+		chsi = "是"
+	}
+	allowed := map[string]bool{}
+	for _, l := range levels {
+		allowed[l] = true
+	}
+	row, problems := checkRow([]string{in.Name, in.StudentNo, in.Level, in.Phone, chsi},
+		[colCount]int{0, 1, 2, 3, 4}, allowed, levels)
+	if len(problems) > 0 {
+		return nil, false, ErrEntryInvalid.WithMessage(strings.Join(problems, "；"))
+	}
+	n, _, err := s.Upsert(ctx, schoolID, []Row{row})
+	if err != nil {
+		return nil, false, err
+	}
+	var out Entry
+	if err := db.Conn(ctx, s.db).Where("school_id = ? AND student_no = ?", schoolID, row.StudentNo).Take(&out).Error; err != nil {
+		return nil, false, apperr.Internal(fmt.Errorf("roster: put: %w", err))
+	}
+	return &out, n == 1, nil
+}
+
+// Find returns a school's entry by 学号 (apperr not-found when there is none).
+func (s *Service) Find(ctx context.Context, schoolID, studentNo string) (*Entry, error) {
+	var e Entry
+	err := db.Conn(ctx, s.db).Where("school_id = ? AND student_no = ?", schoolID, NormalizeStudentNo(studentNo)).Take(&e).Error
+	if db.IsNotFound(err) {
+		return nil, apperr.ErrNotFound
+	}
+	if err != nil {
+		return nil, apperr.Internal(err)
+	}
+	return &e, nil
 }

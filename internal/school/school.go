@@ -34,16 +34,19 @@ var (
 
 // School is the GORM model of table schools.
 type School struct {
-	ID           string    `gorm:"primaryKey;size:40" json:"id"`
-	Name         string    `gorm:"size:128;not null" json:"name"`
-	Province     string    `gorm:"size:32;not null" json:"province"`
-	AliasesJSON  string    `gorm:"column:aliases;type:text;not null" json:"-"`
-	LevelsJSON   string    `gorm:"column:levels;size:255;not null" json:"-"`
-	PriceFen     int64     `gorm:"column:price_fen;not null" json:"price_fen"`
-	PhotoProfile string    `gorm:"size:32;not null" json:"photo_profile"`
-	Active       bool      `gorm:"not null" json:"active"`
-	CreatedAt    time.Time `json:"created_at"`
-	UpdatedAt    time.Time `json:"updated_at"`
+	ID           string `gorm:"primaryKey;size:40" json:"id"`
+	Name         string `gorm:"size:128;not null" json:"name"`
+	Province     string `gorm:"size:32;not null" json:"province"`
+	AliasesJSON  string `gorm:"column:aliases;type:text;not null" json:"-"`
+	LevelsJSON   string `gorm:"column:levels;size:255;not null" json:"-"`
+	PriceFen     int64  `gorm:"column:price_fen;not null" json:"price_fen"`
+	PhotoProfile string `gorm:"size:32;not null" json:"photo_profile"`
+	Active       bool   `gorm:"not null" json:"active"`
+	// MatchPhone: the phone a student gives must equal the roster's (off by default: the
+	// phone is the student's contact number, WeChat-authorised).
+	MatchPhone bool      `gorm:"not null" json:"match_phone"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
 }
 
 func (School) TableName() string { return "schools" }
@@ -93,6 +96,7 @@ type Input struct {
 	PriceFen     *int64    `json:"price_fen"`
 	PhotoProfile *string   `json:"photo_profile"`
 	Active       *bool     `json:"active"`
+	MatchPhone   *bool     `json:"match_phone"`
 }
 
 // Service manages schools and keeps the search index current.
@@ -309,6 +313,9 @@ func (s *Service) apply(sc *School, in Input) error {
 	}
 	if in.Active != nil {
 		sc.Active = *in.Active
+	}
+	if in.MatchPhone != nil {
+		sc.MatchPhone = *in.MatchPhone
 	}
 	return nil
 }

@@ -1,6 +1,3 @@
-// Package usecase takes the decisions that span several domains in one transaction, so
-// that a rule is checked against the very state it changes. Handlers (internal/httpapi)
-// call it and only translate; the rules themselves stay in their domain packages.
 package usecase
 
 import (

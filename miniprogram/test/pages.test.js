@@ -96,6 +96,24 @@ describe('选择层次', () => {
     await tap(env, page, '.level-item');
     expect(decodeURIComponent(lastNavigation(env.wx).url)).toBe('/pages/verify/verify?school_id=s_upcb&school_name=中国石油大学（北京）&level=本科');
   });
+
+  test('shows the school\'s price before anything is uploaded, and the 学籍超期 notice', async () => {
+    const env = setup();
+    env.server.prices.s_upc = 2500;
+    const page = await openPage(env, `/pages/level/level?school_id=s_upc&school_name=x&levels=${encodeURIComponent('本科,专科')}`);
+    expect(text(page, '.price-text')).toBe('¥25.00');
+    const info = env.server.requests.filter((r) => r.path === '/api/v1/info');
+    expect(info.filter((r) => r.query.school_id).map((r) => r.query.school_id)).toEqual(['s_upc']);
+    expect(text(page, '.overdue-notice')).toContain('学籍超期的同学请自行决定');
+  });
+
+  test('without a price (the school unknown to the server) the levels are still offered, silently', async () => {
+    const env = setup();
+    const page = await openPage(env, `/pages/level/level?school_id=s_gone&school_name=x&levels=${encodeURIComponent('本科')}`);
+    expect(page.querySelector('.price-text')).toBeFalsy();
+    expect(env.wx.calls.showModal || []).toHaveLength(0);
+    expect(texts(page, '.level-item')).toEqual(['本科']);
+  });
 });
 
 describe('信息校验', () => {
@@ -217,6 +235,12 @@ describe('采集说明', () => {
     const page = await openPage(env, '/pages/instructions/instructions?id=c_7');
     expect(texts(page, '.instruction')).toEqual(['1. 请在学信网App中打开图像采集码并截图', '2. 照片须为近半年内的正面免冠彩色照片']);
     expect(texts(page, '.photo-rule')).toHaveLength(4);
+    const notices = texts(page, '.guide-notice').join('\n');
+    expect(notices).toContain('本人手机、本人微信');
+    expect(notices).toContain('不支持在电脑或平板');
+    expect(notices).toContain('录取照片、身份证照片');
+    expect(notices).toContain('学籍超期');
+    expect(notices).toContain('仅解答采集操作等技术问题');
     await tap(env, page, '.understood');
     expect(lastNavigation(env.wx)).toEqual({ kind: 'redirectTo', url: '/pages/capture/capture?id=c_7' });
   });
@@ -360,6 +384,29 @@ describe('上传照片', () => {
     const page = await openPage(env, `/pages/photo/photo?id=${c.id}`);
     await pickAndUpload(env, page, 'wxfile://tmp/huge.jpg');
     expect(env.wx.calls.showModal[0].content).toBe('照片文件不能超过10MB');
+  });
+});
+
+describe('注意事项 where they apply', () => {
+  test('信息校验: own phone and WeChat only; the phone is a contact number', async () => {
+    const env = setup();
+    const page = await openPage(env, `/pages/verify/verify?school_id=s_upc&school_name=x&level=${encodeURIComponent('本科')}`);
+    expect(text(page, '.own-device')).toContain('不支持在电脑或平板上操作');
+    expect(text(page, '.phone-contact')).toContain('联系您');
+  });
+
+  test('上传照片: 学信网 compares with the admission and ID photos', async () => {
+    const env = setup();
+    const c = env.server.addCollection({ owner: 'sandbox-student', status: 'code_ok' });
+    const page = await openPage(env, `/pages/photo/photo?id=${c.id}`);
+    expect(text(page, '.chsi-compare')).toContain('录取照片、身份证照片');
+    expect(text(page, '.chsi-compare')).toContain('影响学历注册');
+  });
+
+  test('every page: the hotline answers technical questions only', async () => {
+    const env = setup();
+    const page = await openPage(env, '/pages/index/index');
+    expect(allText(page)).toContain('客服电话仅解答采集操作等技术问题');
   });
 });
 
@@ -564,6 +611,16 @@ describe('支付', () => {
     expect(env.server.requests.filter((r) => r.path.endsWith('/subscribe'))).toHaveLength(1);
   });
 
+  test('a refunded collection says so; paying again is offered', async () => {
+    const env = setup();
+    const refund = { status: 'refunded', amount_fen: 2000, at: '2026-06-03T02:30:00Z' };
+    const { page } = await payPage(env, { order: { out_trade_no: 'GP9', amount_fen: 2000, status: 'refunded', refund } });
+    expect(text(page, '.refund-notice')).toBe('您的上一笔订单（GP9）已退款 ¥20.00（2026-06-03 10:30），款项将原路退回。如需继续采集，请重新支付。');
+    expect(page.querySelector('.pay')).toBeTruthy();
+    const home = await openPage(env, '/pages/index/index');
+    expect(text(home, '.collection-status')).toBe('已退款，如需继续采集请重新支付');
+  });
+
   test('a paid collection skips the page', async () => {
     const env = setup();
     const { c } = await payPage(env, { order: { out_trade_no: 'GP1', amount_fen: 2000, status: 'paid' } });
@@ -639,6 +696,36 @@ describe('审核状态', () => {
     await tap(env, photo, '.next');
     expect(lastNavigation(env.wx)).toEqual({ kind: 'redirectTo', url: `/pages/review/review?id=${c.id}` });
     expect(env.server.requests.some((r) => r.path.endsWith('/order'))).toBe(false);
+  });
+
+  test('shows the order (number, amount, paid time) and the reviewer\'s note', async () => {
+    const env = setup();
+    const c = env.server.addCollection({
+      owner: 'sandbox-student',
+      status: 'rejected',
+      order: { out_trade_no: 'GP2606', amount_fen: 2500, status: 'paid', paid_at: '2026-06-01T02:05:00Z', refund: null },
+      review: { status: 'rejected', reasons: ['表情自然'], decided_at: '2026-06-02T10:00:00+08:00' },
+      review_note: '请摘下眼镜后重新拍摄',
+    });
+    const page = await openPage(env, `/pages/review/review?id=${c.id}`);
+    expect(text(page, '.note-text')).toBe('请摘下眼镜后重新拍摄');
+    expect(text(page, '.order-no')).toBe('GP2606');
+    expect(text(page, '.order-amount')).toBe('¥25.00');
+    expect(text(page, '.order-paid-at')).toBe('2026-06-01 10:05');
+    expect(page.querySelector('.order-refund')).toBeFalsy();
+  });
+
+  test('an approved collection refunded by the school shows the refund in the order block', async () => {
+    const env = setup();
+    const c = env.server.addCollection({
+      owner: 'sandbox-student',
+      status: 'approved',
+      order: { out_trade_no: 'GP7', amount_fen: 2000, status: 'refunding', paid_at: '2026-06-01T02:05:00Z',
+        refund: { status: 'refunding', amount_fen: 2000, at: '2026-06-04T01:00:00Z' } },
+    });
+    const page = await openPage(env, `/pages/review/review?id=${c.id}`);
+    expect(text(page, '.order-refund')).toBe('退款处理中 ¥20.00（2026-06-04 09:00 申请）');
+    expect(page.querySelector('.review-note')).toBeFalsy(); // no note, no empty card
   });
 
   test('a collection not yet in review is sent to its step', async () => {

@@ -33,11 +33,19 @@ function isPaid(collection) {
   return Boolean(collection && collection.order && collection.order.status === 'paid');
 }
 
+/** The refund of the collection's order, or null. */
+function refundOf(collection) {
+  return (collection && collection.order && collection.order.refund) || null;
+}
+
 /** The text shown for a collection's status. */
 function statusLabel(collection) {
   if (!collection) return '';
   // Paid but the notification not yet applied: the student did pay, say so.
   if (collection.status === 'photo_ok' && isPaid(collection)) return '支付确认中';
+  // Refunded: never a bare "待支付" as if nothing had happened.
+  const refund = refundOf(collection);
+  if (collection.status === 'photo_ok' && refund) return refund.status === 'refunded' ? '已退款，如需继续采集请重新支付' : '退款处理中';
   if (collection.status === 'chsi_failed' && collection.chsi_reason) {
     return `学信网比对未通过：${collection.chsi_reason}，请重新上传照片`;
   }
@@ -86,4 +94,21 @@ function formatFen(fen) {
   return `¥${(n / 100).toFixed(2)}`;
 }
 
-module.exports = { PAGES, STATUS_LABELS, statusLabel, nextPageFor, pageURL, decodeQuery, isPaid, formatFen };
+/** An RFC 3339 time as China time, 2026-06-02 10:00 ('' when absent or invalid). */
+function formatTime(iso) {
+  const t = Date.parse(iso || '');
+  if (Number.isNaN(t)) return '';
+  const d = new Date(t + 8 * 3600 * 1000); // China has no daylight saving
+  const p = (n) => String(n).padStart(2, '0');
+  return `${d.getUTCFullYear()}-${p(d.getUTCMonth() + 1)}-${p(d.getUTCDate())} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}`;
+}
+
+/** What the student reads about a refund: status, amount and time. */
+function refundText(refund) {
+  if (!refund) return '';
+  const at = formatTime(refund.at);
+  if (refund.status === 'refunded') return `已退款 ${formatFen(refund.amount_fen)}${at ? `（${at}）` : ''}，款项将原路退回`;
+  return `退款处理中 ${formatFen(refund.amount_fen)}${at ? `（${at} 申请）` : ''}`;
+}
+
+module.exports = { PAGES, STATUS_LABELS, statusLabel, nextPageFor, pageURL, decodeQuery, isPaid, formatFen, formatTime, refundOf, refundText };

@@ -3,7 +3,9 @@
 // Scenario: a reviewer rejects one photo, approves the next and puts one back with the
 // keyboard; a school administrator uploads a roster with bad rows and sees them, exports
 // a batch, downloads it again, marks it 已报送 and imports 学信网's results; support
-// finds a student by phone; an administrator reads the audit trail. Screenshots of every page
+// finds a student by phone, reveals 张三's phone and unbinds him (a new WeChat account
+// verifies as him); a school administrator corrects a phone, downloads the unpaid list
+// and reminds; an administrator manages staff accounts and reads the audit trail. Screenshots of every page
 // go to test/console/artifacts/; `npm run screenshot` also copies the review page to
 // review-page.png (committed, for the README).
 import { test, before, after } from 'node:test';
@@ -316,9 +318,115 @@ browserTest('support: finds a student by phone, sees the timeline', async () => 
   await logout();
 });
 
+browserTest('support: finds 张三 by name, reveals the phone, unbinds him, a new WeChat account verifies', async () => {
+  await login('support');
+  await page.locator('#lookup-kind').selectOption('name');
+  await page.locator('#lookup-school').fill('upc-east');
+  await page.locator('#lookup-q').fill('张三');
+  await page.locator('form.search button[type=submit]').click();
+  const card = page.locator('article.result').first();
+  await card.waitFor();
+  assert.match(await card.textContent(), /2019010001/);
+  const collectionId = await card.getAttribute('data-collection');
+
+  // Without a reason nothing is revealed; with one, the full number.
+  await card.locator('button.reveal').click();
+  await page.locator('#toast.error', { hasText: '请填写原因' }).waitFor();
+  assert.equal(await card.locator('.phone-full').textContent(), '');
+  await card.locator('.action-reason').fill('学生来电，核实身份');
+  await card.locator('button.reveal').click();
+  await page.locator('article.result .phone-full', { hasText: '13800000001' }).waitFor();
+
+  // Unbind (confirmed), then a new WeChat account verifies as 张三 and gets his collection.
+  page.once('dialog', (d) => d.accept());
+  await page.locator('article.result').first().locator('button.unbind').click();
+  await page.locator('#toast', { hasText: '已解绑' }).waitFor();
+  const post = async (url, body, token) => (await fetch(`${base}${url}`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body),
+  }));
+  const { code } = await (await post('/sandbox/wx/login', { name: 'zhangsan-new-phone' })).json();
+  const { token } = await (await post('/api/v1/auth/wechat-login', { code })).json();
+  const verified = await post('/api/v1/collections', { school_id: 'upc-east', level: '本科', name: '张三', student_no: '2019010001', phone: '13900000001' }, token);
+  assert.equal(verified.status, 200);
+  assert.equal((await verified.json()).collection.id, collectionId);
+
+  // The call-back list opens (张三's photo was rejected once: not on it).
+  await page.locator('#load-callbacks').click();
+  await page.locator('#callbacks p, #callbacks table').first().waitFor();
+  await shot('support-actions');
+  await logout();
+});
+
+browserTest('school admin: corrects a roster phone, downloads the unpaid list, reminds once', async () => {
+  await login('school_admin');
+  await page.locator('#students tbody tr').first().waitFor();
+  await page.locator('#student-q').fill('王五');
+  await page.locator('form.inline button[type=submit]', { hasText: '筛选' }).click();
+  const row = page.locator('#students tbody tr', { hasText: '王五' });
+  await row.waitFor();
+  await row.locator('button.edit').click();
+  assert.equal(await page.locator('#edit-no').inputValue(), '2020020003');
+  await page.locator('#edit-phone').fill('13822223333');
+  await page.locator('#student-edit button[type=submit]').click();
+  await page.locator('#toast', { hasText: '已保存' }).waitFor();
+  await page.locator('#students tbody tr', { hasText: '138****3333' }).waitFor();
+
+  // The Excel list follows the filter.
+  await page.locator('#student-status').selectOption('unpaid');
+  assert.match(await page.locator('#students-xlsx').getAttribute('href'), /students\.xlsx\?status=unpaid$/);
+  const [xlsx] = await Promise.all([page.waitForEvent('download'), page.locator('#students-xlsx').click()]);
+  assert.match(xlsx.suggestedFilename(), /\.xlsx$/);
+  assert.equal(readFileSync(await xlsx.path()).subarray(0, 2).toString(), 'PK', 'an XLSX (zip) file');
+
+  // Reminders to the students who have not started: sent once, skipped the second time.
+  await page.locator('#remind-status').selectOption('not_started');
+  page.once('dialog', (d) => d.accept());
+  await page.locator('#reminders button[type=submit]').click();
+  await page.locator('#remind-result', { hasText: '已发送' }).waitFor();
+  const first = await page.locator('#remind-result').textContent();
+  assert.match(first, /已发送 [1-9]\d* 条/);
+  await shot('school-reminders');
+  page.once('dialog', (d) => d.accept());
+  await page.locator('#reminders button[type=submit]').click();
+  await page.locator('#remind-result', { hasText: '已发送 0 条' }).waitFor();
+  await logout();
+});
+
+browserTest('admin: staff accounts — create, reset a password, disable; no hashes', async () => {
+  await login('admin');
+  await page.locator('#menu a[data-page=staff]').click();
+  await page.locator('#staff-list tbody tr').first().waitFor();
+  await page.locator('#staff-username').fill('console_support');
+  await page.locator('#staff-role').selectOption('support');
+  await page.locator('#staff-password').fill('first-password-1');
+  await page.locator('#staff-create button[type=submit]').click();
+  const row = page.locator('#staff-list tbody tr[data-username=console_support]');
+  await row.waitFor();
+  assert.match(await row.textContent(), /从未登录/);
+  assert.doesNotMatch(await page.locator('#staff-list').textContent(), /\$2a\$/);
+  const loginAs = async (password) => (await fetch(`${base}/admin/api/v1/login`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: 'console_support', password }),
+  })).status;
+  assert.equal(await loginAs('first-password-1'), 200);
+
+  await row.locator('.staff-new-password').fill('second-password-2');
+  await row.locator('button.reset-password').click();
+  await page.locator('#toast', { hasText: '已重置' }).waitFor();
+  assert.equal(await loginAs('first-password-1'), 401);
+  assert.equal(await loginAs('second-password-2'), 200);
+
+  await page.locator('#staff-list tbody tr[data-username=console_support] button.toggle-disabled').click();
+  await page.locator('#staff-list tbody tr[data-username=console_support][data-disabled=true]').waitFor();
+  assert.equal(await loginAs('second-password-2'), 401);
+  // The admin's own row offers no 停用.
+  assert.equal(await page.locator('#staff-list tbody tr[data-username=admin] button.toggle-disabled').count(), 0);
+  await shot('staff');
+  await logout();
+});
+
 browserTest('admin: every page, the audit trail', async () => {
   await login('admin');
-  assert.deepEqual(await menu(), ['审核', '学校', '查询', '审计']);
+  assert.deepEqual(await menu(), ['审核', '学校', '查询', '审计', '账号']);
   await page.locator('#menu a[data-page=audit]').click();
   await page.locator('#audit-list tbody tr').first().waitFor();
   assert.match(await page.locator('#audit-list').textContent(), /登录/);

@@ -100,7 +100,6 @@ func TestVerificationRules(t *testing.T) {
 		for _, b := range []map[string]string{
 			body(zhangSan, map[string]string{"name": "张四"}),
 			body(zhangSan, map[string]string{"level": "专科"}),
-			body(zhangSan, map[string]string{"phone": "13911112222"}),
 			body(zhangSan, map[string]string{"school_id": "upc-beijing"}),
 		} {
 			r := s.do("POST", "/api/v1/collections", tok, b).must(t, 422)

@@ -52,7 +52,9 @@ func TestPhoneCodeRetry(t *testing.T) {
 		if r.errCode() != "phone_code_invalid" {
 			t.Fatalf("spent code on another account: %s", r.Body)
 		}
-		// A number that is not the roster's: refused, and the spent code is flagged.
+		// A number that is not the roster's, at a school that compares phones (match_phone):
+		// refused, and the spent code is flagged.
+		s.do("PATCH", "/admin/api/v1/schools/"+app.DemoSchoolID, s.staffLogin("admin"), map[string]any{"match_phone": true}).must(t, 200)
 		r = s.do("POST", "/api/v1/collections", other, map[string]string{"school_id": app.DemoSchoolID, "level": liSi.Level,
 			"name": liSi.Name, "student_no": liSi.No, "phone_code": s.phoneCode("13912345678")}).must(t, 422)
 		if r.errCode() != "student_not_found" || errDetails(r)["phone_code_used"] != true {

@@ -7,12 +7,14 @@ import * as review from './review.js';
 import * as school from './school.js';
 import * as lookup from './lookup.js';
 import * as audit from './audit.js';
+import * as staff from './staff.js';
 
 const PAGES = {
   review: { title: '审核', module: review },
   school: { title: '学校', module: school },
   lookup: { title: '查询', module: lookup },
   audit: { title: '审计', module: audit },
+  staff: { title: '账号', module: staff },
 };
 
 const view = document.getElementById('view');

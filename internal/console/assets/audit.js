@@ -9,6 +9,8 @@ export function stop() { alive = null; }
 const ACTIONS = {
   staff_login: '登录', staff_login_failed: '登录失败', roster_import: '导入名单', export: '导出照片', lookup: '查询学生',
   photo_view: '查看照片', refund: '退款', refund_failed: '退款失败', school_create: '新建学校', school_update: '修改学校',
+  phone_reveal: '查看完整手机号', result_resend: '重发审核结果', unbind: '解绑微信', roster_entry: '修改名单', student_list: '下载学生名单',
+  reminders: '短信提醒', staff_create: '新建账号', staff_update: '修改账号',
 };
 
 export function render(root) {

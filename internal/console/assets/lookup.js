@@ -1,6 +1,9 @@
-// 查询: support finds a student by phone, 学号 or order number and sees the whole
-// story on one timeline (collection steps, payment, review, messages); a paid order
-// can be refunded with a reason. Every look-up is in the audit trail (server side).
+// 查询: support finds a student by phone, 学号, order number or name (within a school)
+// and sees the whole story on one timeline (collection steps, payment, review,
+// messages); a paid order can be refunded with a reason. With a reason, support can see
+// the full phone number or free the student from a wrong WeChat account; the latest
+// result SMS can be sent again. 待回访 lists the students to call. Every look-up and
+// action is in the audit trail (server side).
 import { api, ADMIN } from './api.js';
 import { h, clear, toast, when, whenSeconds, yuan, STATUS, ORDER_STATUS, REVIEW_STATUS } from './dom.js';
 
@@ -9,37 +12,66 @@ export function stop() { alive = null; }
 
 const NOTIFY_STATUS = { pending: '待发送', sending: '发送中', sent: '已发送', failed: '发送失败' };
 
-const KEYS = { phone: '手机号', student_no: '学号', out_trade_no: '订单号' };
+const KEYS = { phone: '手机号', student_no: '学号', out_trade_no: '订单号', name: '姓名' };
+
+const CALLBACK_REASON = { rejected_twice: '照片两次及以上未通过', chsi_failed: '学信网比对未通过', refund_stuck: '退款未完成' };
 
 export function render(root) {
   const token = {};
   alive = token;
   const kind = h('select#lookup-kind', Object.entries(KEYS).map(([k, v]) => h('option', { value: k }, v)));
   const q = h('input#lookup-q', { type: 'search', required: true, maxlength: 40, placeholder: '例如 13800000001', autocomplete: 'off' });
+  const school = h('input#lookup-school', { type: 'text', maxlength: 40, placeholder: '学校编号，例如 upc-east', hidden: true });
   const out = h('div#lookup-results');
   const form = h('form.inline.search', {
     on: {
       submit: async (ev) => {
         ev.preventDefault();
-        await search(out, kind.value, q.value.trim(), token);
+        const params = { [kind.value]: q.value.trim() };
+        if (kind.value === 'name') params.school_id = school.value.trim();
+        await search(out, params, token);
       },
     },
-  }, kind, q, h('button.primary', { type: 'submit' }, '查询'));
+  }, kind, school, q, h('button.primary', { type: 'submit' }, '查询'));
   kind.addEventListener('change', () => {
-    q.placeholder = { phone: '例如 13800000001', student_no: '例如 2019010001', out_trade_no: '商户订单号' }[kind.value];
+    q.placeholder = { phone: '例如 13800000001', student_no: '例如 2019010001', out_trade_no: '商户订单号', name: '姓名（至少2个字）' }[kind.value];
+    school.hidden = kind.value !== 'name';
   });
-  root.append(h('h1', '查询'), form, out);
+  const callbacks = h('div#callbacks');
+  const showCallbacks = h('button#load-callbacks', { type: 'button', on: { click: () => loadCallbacks(callbacks, out, token) } }, '待回访学生');
+  root.append(h('h1', '查询'), form, h('p', showCallbacks), callbacks, out);
   q.focus();
 }
 
-async function search(out, kind, value, token) {
-  if (!value) return;
+async function loadCallbacks(el, out, token) {
+  clear(el).append(h('p.muted', '正在加载…'));
+  try {
+    const res = await api('GET', `${ADMIN}/callbacks`);
+    if (alive !== token) return;
+    if (!res.callbacks.length) {
+      clear(el).append(h('p.muted', '没有需要回访的学生'));
+      return;
+    }
+    clear(el).append(h('table.list#callback-list',
+      h('thead', h('tr', ...['原因', '姓名', '学号', '学校', '手机', ''].map((t) => h('th', t)))),
+      h('tbody', res.callbacks.map((cb) => h('tr', { dataset: { reason: cb.reason } },
+        h('td', CALLBACK_REASON[cb.reason] || cb.reason, cb.rounds ? `（${cb.rounds} 次）` : ''),
+        h('td', cb.collection.name), h('td', cb.collection.student_no), h('td', cb.collection.school?.name || ''),
+        h('td', cb.collection.phone_masked || '—'),
+        h('td', h('button.link', { type: 'button', on: { click: () => search(out, { student_no: cb.collection.student_no }, token) } }, '查看')))))));
+  } catch (e) {
+    if (alive === token) clear(el).append(h('p.error', e.message));
+  }
+}
+
+async function search(out, params, token) {
+  if (!Object.values(params)[0]) return;
   clear(out).append(h('p.muted', '正在查询…'));
   try {
-    const res = await api('GET', `${ADMIN}/lookup?${new URLSearchParams({ [kind]: value })}`);
+    const res = await api('GET', `${ADMIN}/lookup?${new URLSearchParams(params)}`);
     if (alive !== token) return;
     clear(out);
-    for (const r of res.results) out.append(result(r, () => search(out, kind, value, token)));
+    for (const r of res.results) out.append(result(r, () => search(out, params, token)));
   } catch (e) {
     if (alive === token) clear(out).append(h('p.error', e.message));
   }
@@ -60,6 +92,7 @@ function result(r, reload) {
       h('dt', '订单'), h('dd', o ? `${o.out_trade_no} · ${yuan(o.amount_fen)} · ${ORDER_STATUS[o.status] || o.status}` : '无'),
       h('dt', '审核'), h('dd', rv ? `${REVIEW_STATUS[rv.status] || rv.status}${rv.reasons?.length ? `：${rv.reasons.join('、')}` : ''}${rv.decided_by ? `（${rv.decided_by}）` : ''}` : '无'),
       c.already_has_chsi_photo ? [h('dt', '注意'), h('dd.bad', '名单标记该生已有学信网照片')] : null),
+    supportActions(c, reload),
     h('h3', '时间线'), timeline(r),
     o && r.refundable ? refundForm(o, reload) : null,
     o && o.refund_reason ? h('p.muted', `退款原因：${o.refund_reason}`) : null);
@@ -116,4 +149,47 @@ function refundForm(o, reload) {
       },
     },
   }, reason, btn);
+}
+
+/** Reveal the full phone or unbind (both need a reason, both audited); resend the result SMS. */
+function supportActions(c, reload) {
+  const reason = h('input.action-reason', { type: 'text', maxlength: 200, placeholder: '原因（查看完整手机号或解绑时必填，记入审计）' });
+  const phone = h('strong.phone-full');
+  const need = () => {
+    if (reason.value.trim()) return true;
+    toast('请填写原因', 'error');
+    reason.focus();
+    return false;
+  };
+  const act = (label, cls, fn) => h(`button.${cls}`, {
+    type: 'button',
+    on: {
+      click: async (ev) => {
+        ev.target.disabled = true;
+        try { await fn(); } catch (e) { toast(e.message, 'error'); } finally { ev.target.disabled = false; }
+      },
+    },
+  }, label);
+  const base = `${ADMIN}/collections/${encodeURIComponent(c.id)}`;
+  return h('div.support-actions',
+    reason,
+    act('查看完整手机号', 'reveal', async () => {
+      if (!need()) return;
+      const res = await api('POST', `${base}/reveal-phone`, { json: { reason: reason.value.trim() } });
+      phone.textContent = res.phone;
+    }),
+    phone,
+    act('重发审核结果短信', 'resend', async () => {
+      await api('POST', `${base}/resend-result`);
+      toast('审核结果短信已重新发送');
+      reload();
+    }),
+    act('解绑微信', 'danger.unbind', async () => {
+      if (!need()) return;
+      // eslint-disable-next-line no-alert
+      if (!window.confirm(`确认将 ${c.name}（${c.student_no}）与当前微信账号解绑？原微信将无法再查看，新的微信账号核验身份后可继续采集。`)) return;
+      await api('POST', `${base}/unbind`, { json: { reason: reason.value.trim() } });
+      toast('已解绑，学生可用新的微信账号重新核验');
+      reload();
+    }));
 }

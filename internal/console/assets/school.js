@@ -1,6 +1,9 @@
 // 学校: progress of one school (counts by status, overdue reviews), roster import with
 // the row-error report, the student list, the export batches for 学信网 (download again,
 // 已报送) and the import of 学信网's results with its row-error report.
+// The student list can be filtered (also 未开始 and 未支付), downloaded as Excel, and
+// reminded by SMS (at most once a day per student); one roster entry can be added or
+// corrected without a file.
 // A school administrator sees their own school; an administrator picks one.
 import { api, ADMIN } from './api.js';
 import { h, clear, toast, when, yuan, STATUS, BATCH_STATUS } from './dom.js';
@@ -146,7 +149,13 @@ async function showSchool(body, id, token) {
 
   // Students.
   const status = h('select#student-status', h('option', { value: '' }, '全部状态'),
+    h('option', { value: 'unpaid' }, '未支付（已开始）'),
     Object.keys(STATUS).map((s) => h('option', { value: s }, STATUS[s])));
+  // The Excel list follows the filter; a plain link, so the browser saves the file.
+  const xlsx = h('a.button#students-xlsx', { download: '' }, '下载 Excel');
+  const updateXLSX = () => { xlsx.href = `${base}/students.xlsx${status.value ? `?status=${encodeURIComponent(status.value)}` : ''}`; };
+  status.addEventListener('change', updateXLSX);
+  updateXLSX();
   const q = h('input#student-q', { type: 'search', placeholder: '姓名或学号', maxlength: 40 });
   const table = h('div#students');
   let pageNo = 1;
@@ -157,7 +166,7 @@ async function showSchool(body, id, token) {
     try {
       const res = await api('GET', `${base}/students?${params}`);
       if (alive !== token) return;
-      showStudents(table, res, (n) => { pageNo = n; refreshStudents(); });
+      showStudents(table, res, (n) => { pageNo = n; refreshStudents(); }, (st) => editor.fill(st));
     } catch (e) {
       clear(table).append(h('p.error', e.message));
     }
@@ -165,6 +174,8 @@ async function showSchool(body, id, token) {
   const filter = h('form.inline', { on: { submit: (ev) => { ev.preventDefault(); pageNo = 1; refreshStudents(); } } },
     status, q, h('button', { type: 'submit' }, '筛选'));
 
+  const editor = studentEditor(base, () => refreshStudents());
+  const reminders = reminderForm(base);
   clear(body).append(
     h('h2', `进度 · ${id}`), cards,
     h('section.panel', h('h2', '导入名单'), upload, rosterReport),
@@ -173,7 +184,9 @@ async function showSchool(body, id, token) {
       h('h3', '导出批次'), batches),
     h('section.panel', h('h2', '学信网比对结果'), chsiUpload, chsiReport,
       h('p.muted', '未通过的学生会收到短信，可免费重新上传照片；同一文件重复导入不会重复处理。')),
-    h('section.panel', h('h2', '学生'), filter, table));
+    h('section.panel', h('h2', '学生'), filter, h('p', xlsx), table),
+    h('section.panel', h('h2', '添加或修改学生'), editor.form),
+    h('section.panel', h('h2', '短信提醒'), reminders));
   refreshStudents();
   refreshBatches();
 }
@@ -247,15 +260,72 @@ function showRowErrors(report, kind, summary, errors) {
       h('tbody', errors.map((e) => h('tr', h('td.num', e.row), h('td', e.message))))) : null);
 }
 
-function showStudents(el, res, goto) {
+/** Adds or corrects one roster entry (PUT …/students/{学号}); fill() loads a listed student. */
+function studentEditor(base, done) {
+  const no = h('input#edit-no', { required: true, maxlength: 32, placeholder: '学号' });
+  const name = h('input#edit-name', { required: true, maxlength: 32, placeholder: '姓名' });
+  const level = h('select#edit-level', h('option', { value: '本科' }, '本科'), h('option', { value: '专科' }, '专科'));
+  const phone = h('input#edit-phone', { maxlength: 20, placeholder: '手机号（可选）' });
+  const chsi = h('input#edit-chsi', { type: 'checkbox' });
+  const form = h('form.inline#student-edit', {
+    on: {
+      submit: async (ev) => {
+        ev.preventDefault();
+        try {
+          const res = await api('PUT', `${base}/students/${encodeURIComponent(no.value.trim())}`, {
+            json: { name: name.value.trim(), level: level.value, phone: phone.value.trim(), has_chsi_photo: chsi.checked },
+          });
+          toast(`已保存：${res.student.name}（${res.student.student_no}）`);
+          done();
+        } catch (e) { toast(e.message, 'error'); }
+      },
+    },
+  }, no, name, level, phone, h('label', chsi, ' 已有学信网照片'), h('button.primary', { type: 'submit' }, '保存'));
+  return {
+    form,
+    fill(st) {
+      no.value = st.student_no;
+      name.value = st.name;
+      level.value = st.level;
+      phone.value = ''; // the list shows it masked: type the corrected number
+      phone.placeholder = st.phone_masked ? `手机号（现为 ${st.phone_masked}，留空则清除）` : '手机号（可选）';
+      chsi.checked = !!st.already_has_chsi_photo;
+      phone.focus();
+    },
+  };
+}
+
+/** One SMS per student of a status who has a phone, at most once a day each. */
+function reminderForm(base) {
+  const status = h('select#remind-status',
+    h('option', { value: 'not_started' }, '未开始采集的学生'), h('option', { value: 'unpaid' }, '未支付的学生'),
+    h('option', { value: 'rejected' }, '照片未通过、待重新上传的学生'));
+  const result = h('p#remind-result');
+  return h('form.inline#reminders', {
+    on: {
+      submit: async (ev) => {
+        ev.preventDefault();
+        // eslint-disable-next-line no-alert
+        if (!window.confirm(`向${status.selectedOptions[0].textContent}发送短信提醒？每人每天最多一条。`)) return;
+        try {
+          const res = await api('POST', `${base}/reminders`, { json: { status: status.value } });
+          result.textContent = `已发送 ${res.sent} 条，跳过 ${res.skipped} 人（无手机号或今天已提醒）`;
+        } catch (e) { toast(e.message, 'error'); }
+      },
+    },
+  }, status, h('button.primary', { type: 'submit' }, '发送提醒'), result);
+}
+
+function showStudents(el, res, goto, edit) {
   const pages = Math.max(1, Math.ceil(res.total / res.page_size));
   clear(el).append(
-    h('table.list', h('thead', h('tr', ...['学号', '姓名', '层次', '手机', '状态', '更新时间'].map((t) => h('th', t)))),
+    h('table.list', h('thead', h('tr', ...['学号', '姓名', '层次', '手机', '状态', '更新时间', ''].map((t) => h('th', t)))),
       h('tbody', res.students.map((s) => h('tr',
         h('td', s.student_no), h('td', s.name), h('td', s.level), h('td', s.phone_masked || '—'),
         h('td', STATUS[s.status] || s.status || '未开始',
           s.already_has_chsi_photo ? h('span.tag', '已有学信网照片') : null),
-        h('td', when(s.updated_at)))))),
+        h('td', when(s.updated_at)),
+        h('td', h('button.link.edit', { type: 'button', on: { click: () => edit(s) } }, '修改')))))),
     h('p.pager', `共 ${res.total} 人 · 第 ${res.page}/${pages} 页 `,
       res.page > 1 ? h('button.link', { type: 'button', on: { click: () => goto(res.page - 1) } }, '上一页') : null, ' ',
       res.page < pages ? h('button.link', { type: 'button', on: { click: () => goto(res.page + 1) } }, '下一页') : null));

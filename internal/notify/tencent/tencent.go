@@ -45,6 +45,7 @@ type Config struct {
 var paramOrder = map[string][]string{
 	notify.TemplateReviewApproved: {notify.ParamSchool},
 	notify.TemplateReviewRejected: {notify.ParamSchool, notify.ParamReasons},
+	notify.TemplateReminder:       {notify.ParamSchool, notify.ParamStep},
 	notify.TemplateCHSIFailed:     {notify.ParamReason},
 	notify.TemplatePaymentAnomaly: {notify.ParamOrder, notify.ParamAction},
 }

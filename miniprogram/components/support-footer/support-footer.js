@@ -1,9 +1,11 @@
 // Support phone and hours shown at the bottom of every page: the defaults at once,
 // then what GET /api/v1/info says (cached by the client).
 const config = require('../../utils/config');
+const { NOTICES } = require('../../utils/notices');
 
 Component({
   data: {
+    hotlineNotice: NOTICES.hotline,
     phone: config.support.phone,
     hours: config.support.hours,
   },

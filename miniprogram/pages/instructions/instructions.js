@@ -1,9 +1,10 @@
-// 采集说明: the rules and instructions from GET /api/v1/info; 我知道了 goes on to the
-// capture-code upload.
+// 采集说明: the rules and instructions from GET /api/v1/info and the guide's notices
+// (utils/notices.js); 我知道了 goes on to the capture-code upload.
 const { decodeQuery, pageURL } = require('../../utils/flow');
+const notices = require('../../utils/notices');
 
 Component({
-  data: { id: '', instructions: [], photoRules: [], loading: true },
+  data: { id: '', instructions: [], photoRules: [], notices: notices.ALL, loading: true },
 
   methods: {
     onLoad(options) {

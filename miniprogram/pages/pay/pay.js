@@ -4,7 +4,7 @@
 // student here to try again; already_paid goes to the review status.
 // Before the order: the 学信网 duplicate notice must be acknowledged (the server refuses the
 // order otherwise), and the student is asked once to subscribe to the review result.
-const { decodeQuery, pageURL, nextPageFor, formatFen, isPaid } = require('../../utils/flow');
+const { decodeQuery, pageURL, nextPageFor, formatFen, isPaid, refundOf, refundText } = require('../../utils/flow');
 const { askSubscription } = require('../../utils/subscribe');
 
 const CANCEL = 'requestPayment:fail cancel';
@@ -35,6 +35,7 @@ Component({
     id: '',
     collection: null,
     amountText: '',
+    refundNotice: '',
     paying: false,
     confirming: false,
     unconfirmed: false,
@@ -63,7 +64,9 @@ Component({
         // Without /info the templates stay empty and the student simply is not asked.
         const info = await api.getInfo().catch(() => null);
         const tmplIds = (info && info.subscribe_template_ids) || [];
-        this.setData({ collection, amountText: fen ? formatFen(fen) : '', tmplIds });
+        const refund = refundOf(collection);
+        this.setData({ collection, amountText: fen ? formatFen(fen) : '', tmplIds,
+          refundNotice: refund ? `您的上一笔订单（${collection.order.out_trade_no}）${refundText(refund)}。如需继续采集，请重新支付。` : '' });
       } catch (err) {
         // Shown by the client; the student can go back and retry.
       }

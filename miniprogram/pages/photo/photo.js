@@ -6,6 +6,7 @@
 // what the reviewer and 学信网 see), with 重新选择 and 使用此照片.
 const { decodeQuery, nextPageFor } = require('../../utils/flow');
 const { chooseImage } = require('../../utils/media');
+const { NOTICES } = require('../../utils/notices');
 
 function failed(checks, severity) {
   return (checks || []).filter((c) => c && c.passed === false && (!severity || c.severity === severity));
@@ -13,6 +14,7 @@ function failed(checks, severity) {
 
 Component({
   data: {
+    chsiNotice: NOTICES.chsiCompare,
     id: '',
     photoRules: [],
     reupload: false,

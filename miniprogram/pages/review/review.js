@@ -1,9 +1,11 @@
 // 审核状态: 审核中 / 审核失败 (reasons, 重新上传 without a new payment) / 审核成功 (查看照片:
 // the approved photo downloaded with the session header and previewed) and its way to
 // 学信网 (学校整理报送中 / 已报送 / 已接收), or 学信网比对未通过 (reason, 重新上传, free).
+// Below: the reviewer's note to the student, and the order (number, amount, paid time,
+// refund status, amount and time).
 // Each result's WeChat message needs its own acceptance: while a result is pending the
 // student can tap 接收审核结果通知, and 重新上传 asks again before the new photo.
-const { decodeQuery, pageURL, nextPageFor, isPaid, statusLabel, PAGES } = require('../../utils/flow');
+const { decodeQuery, pageURL, nextPageFor, isPaid, statusLabel, PAGES, formatFen, formatTime, refundText } = require('../../utils/flow');
 const { askAndRecord } = require('../../utils/subscribe');
 
 /** The templates the student has no acceptance left for. */
@@ -22,6 +24,17 @@ const DELIVERY_HINTS = Object.freeze({
   chsi_accepted: '学信网已接收您的照片。',
 });
 
+/** The order block's rows, or null without an order. */
+function orderBlock(o) {
+  if (!o) return null;
+  return {
+    no: o.out_trade_no,
+    amount: formatFen(o.amount_fen),
+    paidAt: formatTime(o.paid_at),
+    refund: refundText(o.refund),
+  };
+}
+
 /** pending | rejected | approved | chsi_failed, or '' when the collection has not reached review. */
 function reviewState(c) {
   if (APPROVED.includes(c.status)) return 'approved';
@@ -38,6 +51,8 @@ Component({
     state: '',
     stateText: '',
     reasons: [],
+    note: '',
+    order: null,
     chsiReason: '',
     deliveryHint: '',
     downloading: false,
@@ -75,6 +90,8 @@ Component({
           askSubscribe: state === 'pending' && missingTemplates(tmplIds, c).length > 0,
           chsiReason: state === 'chsi_failed' ? c.chsi_reason || '' : '',
           deliveryHint: DELIVERY_HINTS[c.status] || '',
+          note: c.review_note || '',
+          order: orderBlock(c.order),
         });
       } catch (err) {
         this.setData({ loading: false });

@@ -3,6 +3,7 @@
 // single-use and lives 5 minutes: the server spends it only once name and 学号 match, and
 // the page drops it once spent (or too old), so a typo never locks the student out.
 const { decodeQuery, pageURL } = require('../../utils/flow');
+const { NOTICES } = require('../../utils/notices');
 const { isPrivacyRefusal, PRIVACY_REFUSED } = require('../../utils/privacy');
 
 const PHONE_RE = /^1\d{10}$/;
@@ -18,6 +19,7 @@ function formProblem({ name, studentNo, phone, phoneCode }) {
 
 Component({
   data: {
+    ownDeviceNotice: NOTICES.ownDevice,
     schoolId: '',
     schoolName: '',
     level: '',

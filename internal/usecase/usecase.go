@@ -1,0 +1,92 @@
+// Package usecase holds the rules that cross domains — what support, school
+// administrators and admins do to a student's collection, order, review, messages and
+// the audit trail at once — between the HTTP handlers (which only translate) and the
+// domain packages (which each own one thing). It takes such decisions in one
+// transaction, so that a rule is checked against the very state it changes. Every use
+// case checks the actor's role and school scope itself and records what it changed,
+// who, when and why.
+package usecase
+
+import (
+	"context"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+
+	"github.com/gradphoto/gradphoto/internal/apperr"
+	"github.com/gradphoto/gradphoto/internal/audit"
+	"github.com/gradphoto/gradphoto/internal/auth"
+	"github.com/gradphoto/gradphoto/internal/collection"
+	"github.com/gradphoto/gradphoto/internal/notify"
+	"github.com/gradphoto/gradphoto/internal/payment"
+	"github.com/gradphoto/gradphoto/internal/review"
+	"github.com/gradphoto/gradphoto/internal/roster"
+	"github.com/gradphoto/gradphoto/internal/school"
+)
+
+// Deps are the domain services the use cases combine; all of them are always there.
+type Deps struct {
+	DB          *gorm.DB // transactions spanning several domains
+	Auth        *auth.Service
+	Schools     *school.Service
+	Roster      *roster.Service
+	Collections *collection.Service
+	Staff       *collection.Staff
+	Payments    *payment.Service
+	Reviews     *review.Service
+	Outbox      *notify.Outbox
+	Trail       *audit.Log
+	Now         func() time.Time
+}
+
+// UseCases are the use cases, by who calls them.
+type UseCases struct {
+	Support     *Support
+	SchoolAdmin *SchoolAdmin
+	StaffAdmin  *StaffAdmin
+}
+
+// New builds the use cases.
+func New(d Deps) *UseCases {
+	return &UseCases{Support: &Support{d: d}, SchoolAdmin: &SchoolAdmin{d: d}, StaffAdmin: &StaffAdmin{d: d}}
+}
+
+// requireRole admits the actor when their role is one of roles (admins always).
+func requireRole(who audit.Actor, roles ...string) error {
+	if who.Role == auth.RoleAdmin {
+		return nil
+	}
+	for _, r := range roles {
+		if who.Role == r {
+			return nil
+		}
+	}
+	return apperr.ErrForbidden
+}
+
+// requireSchool lets the actor through to an existing school of their scope: another
+// school's administrator learns nothing, not even that it exists.
+func requireSchool(ctx context.Context, d Deps, who audit.Actor, schoolID string) (*school.School, error) {
+	if err := who.RequireSchool(schoolID); err != nil {
+		return nil, err
+	}
+	return d.Schools.Get(ctx, schoolID)
+}
+
+// requireReason checks the reason every sensitive support action must give.
+func requireReason(reason string) (string, error) {
+	reason = strings.TrimSpace(reason)
+	if reason == "" {
+		return "", apperr.Invalid("reason_required", "请填写操作原因").WithDetails(map[string]any{"field": "reason"})
+	}
+	if utf8.RuneCountInString(reason) > 200 {
+		return "", apperr.Invalid("field_too_long", "原因不超过200个字").WithDetails(map[string]any{"field": "reason", "max": 200})
+	}
+	return reason, nil
+}
+
+// chinaDay is the calendar day in China (UTC+8, no daylight saving) of t, as 20060102:
+// "once a day" is the student's day.
+func chinaDay(t time.Time) string { return t.UTC().Add(8 * time.Hour).Format("20060102") }
