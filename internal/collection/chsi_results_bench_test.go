@@ -15,8 +15,6 @@ import (
 	"github.com/gradphoto/gradphoto/internal/audit"
 	"github.com/gradphoto/gradphoto/internal/dbtest"
 	"github.com/gradphoto/gradphoto/internal/notify"
-	"github.com/gradphoto/gradphoto/internal/roster"
-	"github.com/gradphoto/gradphoto/internal/school"
 )
 
 // submittedSchool makes school "x" on SQLite with n students delivered in one submitted
@@ -24,31 +22,10 @@ import (
 // every 100th student 不通过, the others 通过.
 func submittedSchool(tb testing.TB, n int) (*Staff, []byte) {
 	tb.Helper()
-	g := dbtest.SQLite(tb)
-	ctx := context.Background()
-	now := func() time.Time { return time.Now().UTC().Truncate(time.Millisecond) }
+	ts := rosterSchool(tb, n)
+	g, entries, now, schools, rs := ts.g, ts.entries, ts.now, ts.schools, ts.roster
 	log := dbtest.Discard()
-	schools := school.NewService(g, nil, now, log)
-	id, name, price := "x", "学校x", int64(2000)
-	if _, err := schools.Create(ctx, school.Input{ID: &id, Name: &name, PriceFen: &price}); err != nil {
-		tb.Fatal(err)
-	}
-	rows := make([]roster.Row, n)
-	for i := range rows {
-		rows[i] = roster.Row{StudentNo: fmt.Sprintf("X%06d", i), Name: "学生", Level: "本科"}
-	}
-	rs := roster.NewService(g, now, log)
-	for start := 0; start < n; start += roster.ImportBatchSize {
-		if _, _, err := rs.Upsert(ctx, "x", rows[start:min(start+roster.ImportBatchSize, n)]); err != nil {
-			tb.Fatal(err)
-		}
-	}
 	t0 := now()
-	if err := g.Exec("INSERT INTO users (id, openid, unionid, created_at, last_login_at) VALUES ('u', 'o', '', ?, ?)", t0, t0).Error; err != nil {
-		tb.Fatal(err)
-	}
-	var entries []roster.Entry
-	g.Where("school_id = ?", "x").Order("student_no").Find(&entries)
 	cs := make([]Collection, len(entries))
 	items := make([]BatchItem, len(entries))
 	batch := Batch{SchoolID: "x", Status: BatchSubmitted, PhotoCount: n, CreatedBy: "sa", CreatedAt: t0}

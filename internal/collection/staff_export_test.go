@@ -69,9 +69,9 @@ func (p *heapProbe) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 
-// approvedSchool makes school "x" with n approved collections, each with a standard
-// photo and a sealed 采集码 of 100 characters (the manifest's widest column).
-func approvedSchool(tb testing.TB, n int) *Staff {
+// rosterSchool makes school "x" on SQLite with n roster students (学号 X000000…) and the
+// WeChat user "u" their collections belong to; the roster comes in 学号 order.
+func rosterSchool(tb testing.TB, n int) testSchool {
 	tb.Helper()
 	g := dbtest.SQLite(tb)
 	ctx := context.Background()
@@ -86,16 +86,38 @@ func approvedSchool(tb testing.TB, n int) *Staff {
 		rows[i] = roster.Row{StudentNo: fmt.Sprintf("X%06d", i), Name: "学生", Level: "本科"}
 	}
 	rs := roster.NewService(g, now, dbtest.Discard())
-	if _, _, err := rs.Upsert(ctx, "x", rows); err != nil {
-		tb.Fatal(err)
+	for start := 0; start < n; start += roster.ImportBatchSize {
+		if _, _, err := rs.Upsert(ctx, "x", rows[start:min(start+roster.ImportBatchSize, n)]); err != nil {
+			tb.Fatal(err)
+		}
 	}
 	t0 := now()
 	if err := g.Exec("INSERT INTO users (id, openid, unionid, created_at, last_login_at) VALUES ('u', 'o', '', ?, ?)", t0, t0).Error; err != nil {
 		tb.Fatal(err)
 	}
-	sealer := testSealer(tb)
 	var entries []roster.Entry
-	g.Where("school_id = ?", "x").Order("student_no").Find(&entries)
+	if err := g.Where("school_id = ?", "x").Order("student_no").Find(&entries).Error; err != nil {
+		tb.Fatal(err)
+	}
+	return testSchool{g: g, now: now, schools: schools, roster: rs, entries: entries}
+}
+
+type testSchool struct {
+	g       *gorm.DB
+	now     func() time.Time
+	schools *school.Service
+	roster  *roster.Service
+	entries []roster.Entry
+}
+
+// approvedSchool makes school "x" with n approved collections, each with a standard
+// photo and a sealed 采集码 of 100 characters (the manifest's widest column).
+func approvedSchool(tb testing.TB, n int) *Staff {
+	tb.Helper()
+	ts := rosterSchool(tb, n)
+	g, entries, now, schools, rs := ts.g, ts.entries, ts.now, ts.schools, ts.roster
+	t0 := now()
+	sealer := testSealer(tb)
 	cs := make([]Collection, len(entries))
 	blobs := generatedBlobs{bySHA: make(map[string]int, n)}
 	for i, e := range entries {
