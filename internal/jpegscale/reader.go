@@ -149,6 +149,7 @@ type decoder struct {
 	progCoeffs [maxComponents][]block // Saved state between progressive-mode scans.
 	huff       [maxTc + 1][maxTh + 1]huffman
 	quant      [maxTq + 1]block // Quantization tables, in zig-zag order.
+	quantNat   [maxTq + 1]block // The same in natural order, for dequantising.
 	tmp        [2 * blockSize]byte
 
 	// shift is the scale of the output: each 8×8 block becomes (8>>shift)² pixels.
@@ -471,6 +472,11 @@ loop:
 	}
 	if n != 0 {
 		return FormatError("DQT has wrong length")
+	}
+	for tq := range d.quant {
+		for zig, nat := range unzig {
+			d.quantNat[tq][nat] = d.quant[tq][zig]
+		}
 	}
 	return nil
 }

@@ -169,3 +169,32 @@ func TestDecodeScaledRefusesOtherDenominators(t *testing.T) {
 		}
 	}
 }
+
+// flatBlock gives what idct gives for a block with only a DC coefficient, over
+// every DC it takes; outside that range it declines.
+func TestFlatBlockIsIDCT(t *testing.T) {
+	var qt block
+	qt[0] = 1
+	for dc := int32(-20000); dc <= 20000; dc++ {
+		var b block
+		b[0] = dc
+		got, ok := flatBlock(&b, &qt)
+		idct(&b)
+		if !ok {
+			if dc > -16376 && dc < 16376 {
+				t.Fatalf("dc %d declined", dc)
+			}
+			continue
+		}
+		for i, v := range b {
+			if v != got {
+				t.Fatalf("dc %d: pixel %d is %d, flatBlock %d", dc, i, v, got)
+			}
+		}
+	}
+	var b block
+	b[0], b[9] = 100, 1
+	if _, ok := flatBlock(&b, &qt); ok {
+		t.Error("a block with an AC coefficient taken as flat")
+	}
+}
