@@ -47,8 +47,6 @@ type AdminDeps struct {
 	Trail    *audit.Log
 	Refunds  AdminRefunds
 	Reviews  AdminReviews
-	// Cases are the use cases that cross domains (support, school administrators, staff accounts).
-	Cases *usecase.UseCases
 	// MaxRosterBytes bounds a roster upload (default 32 MB: 50 000 rows are ~3 MB).
 	MaxRosterBytes int64
 }
@@ -372,7 +370,7 @@ type lookupResult struct {
 // timeline. The phone is masked; the name is shown in full, because support must
 // confirm who is calling (name + 学号) and every look-up is audited.
 func (s *Server) lookup(c *gin.Context) {
-	found, err := s.d.Admin.Cases.Support.Lookup(c.Request.Context(), actor(c), usecase.LookupQuery{
+	found, err := s.d.Cases.Support.Lookup(c.Request.Context(), actor(c), usecase.LookupQuery{
 		Phone: c.Query("phone"), StudentNo: c.Query("student_no"), OutTradeNo: c.Query("out_trade_no"),
 		Name: c.Query("name"), SchoolID: c.Query("school_id"),
 	})

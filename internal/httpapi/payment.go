@@ -46,14 +46,7 @@ func (s *Server) createOrder(c *gin.Context) {
 			return
 		}
 	}
-	if req.AckCHSIPhoto {
-		// Kept on the collection: support can see the student was warned before paying.
-		if err := s.d.Collections.AckCHSIPhoto(c.Request.Context(), principal(c).Subject, c.Param("id")); err != nil {
-			s.fail(c, err)
-			return
-		}
-	}
-	o, params, err := s.d.Payments.CreateOrder(c.Request.Context(), principal(c).Subject, c.Param("id"), req.AckCHSIPhoto)
+	o, params, err := s.d.Cases.Student.PlaceOrder(c.Request.Context(), principal(c).Subject, c.Param("id"), req.AckCHSIPhoto)
 	if err != nil {
 		s.fail(c, err)
 		return

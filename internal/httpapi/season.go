@@ -47,7 +47,7 @@ func (s *Server) revealPhone(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	phone, err := s.d.Admin.Cases.Support.RevealPhone(c.Request.Context(), actor(c), c.Param("id"), req.Reason)
+	phone, err := s.d.Cases.Support.RevealPhone(c.Request.Context(), actor(c), c.Param("id"), req.Reason)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -57,7 +57,7 @@ func (s *Server) revealPhone(c *gin.Context) {
 }
 
 func (s *Server) resendResult(c *gin.Context) {
-	t, err := s.d.Admin.Cases.Support.ResendResult(c.Request.Context(), actor(c), c.Param("id"))
+	t, err := s.d.Cases.Support.ResendResult(c.Request.Context(), actor(c), c.Param("id"))
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -71,7 +71,7 @@ func (s *Server) unbind(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if err := s.d.Admin.Cases.Support.Unbind(c.Request.Context(), actor(c), c.Param("id"), req.Reason); err != nil {
+	if err := s.d.Cases.Support.Unbind(c.Request.Context(), actor(c), c.Param("id"), req.Reason); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -86,7 +86,7 @@ type callbackJSON struct {
 }
 
 func (s *Server) callbacks(c *gin.Context) {
-	list, err := s.d.Admin.Cases.Support.Callbacks(c.Request.Context(), actor(c))
+	list, err := s.d.Cases.Support.Callbacks(c.Request.Context(), actor(c))
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -117,7 +117,7 @@ func (s *Server) putStudent(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	e, created, err := s.d.Admin.Cases.SchoolAdmin.PutStudent(c.Request.Context(), actor(c), c.Param("id"), c.Param("student_no"),
+	e, created, err := s.d.Cases.SchoolAdmin.PutStudent(c.Request.Context(), actor(c), c.Param("id"), c.Param("student_no"),
 		usecase.StudentInput{Name: req.Name, Level: req.Level, Phone: req.Phone, HasCHSIPhoto: req.HasCHSIPhoto})
 	if err != nil {
 		s.fail(c, err)
@@ -137,7 +137,7 @@ func (s *Server) putStudent(c *gin.Context) {
 func (s *Server) studentsXLSX(c *gin.Context) {
 	var buf bytes.Buffer
 	status := c.Query("status")
-	if _, err := s.d.Admin.Cases.SchoolAdmin.StudentsXLSX(c.Request.Context(), actor(c), c.Param("id"), status, &buf); err != nil {
+	if _, err := s.d.Cases.SchoolAdmin.StudentsXLSX(c.Request.Context(), actor(c), c.Param("id"), status, &buf); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -159,7 +159,7 @@ func (s *Server) reminders(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	res, err := s.d.Admin.Cases.SchoolAdmin.Remind(c.Request.Context(), actor(c), c.Param("id"), req.Status)
+	res, err := s.d.Cases.SchoolAdmin.Remind(c.Request.Context(), actor(c), c.Param("id"), req.Status)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -184,7 +184,7 @@ func toStaffJSON(a *auth.StaffAccount) staffJSON {
 }
 
 func (s *Server) listStaff(c *gin.Context) {
-	list, err := s.d.Admin.Cases.StaffAdmin.List(c.Request.Context(), actor(c))
+	list, err := s.d.Cases.StaffAdmin.List(c.Request.Context(), actor(c))
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -207,7 +207,7 @@ func (s *Server) createStaff(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	acc, err := s.d.Admin.Cases.StaffAdmin.Create(c.Request.Context(), actor(c),
+	acc, err := s.d.Cases.StaffAdmin.Create(c.Request.Context(), actor(c),
 		auth.StaffInput{Username: req.Username, Role: req.Role, SchoolID: req.SchoolID, Password: req.Password})
 	if err != nil {
 		s.fail(c, err)
@@ -232,7 +232,7 @@ func (s *Server) updateStaff(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	acc, err := s.d.Admin.Cases.StaffAdmin.Update(c.Request.Context(), actor(c), id,
+	acc, err := s.d.Cases.StaffAdmin.Update(c.Request.Context(), actor(c), id,
 		auth.StaffPatch{Role: req.Role, SchoolID: req.SchoolID, Disabled: req.Disabled, Password: req.Password})
 	if err != nil {
 		s.fail(c, err)
