@@ -1,7 +1,6 @@
 package app
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -10,7 +9,6 @@ import (
 
 	"github.com/wechatpay-apiv3/wechatpay-go/utils"
 
-	"github.com/gradphoto/gradphoto/internal/collection"
 	"github.com/gradphoto/gradphoto/internal/config"
 	"github.com/gradphoto/gradphoto/internal/payment"
 	"github.com/gradphoto/gradphoto/internal/sandbox"
@@ -69,29 +67,5 @@ func newPayments(cfg *config.Config, a *App, httpClient *http.Client, now func()
 		QueryOnReadInterval: cfg.Pay.QueryOnReadInterval,
 	}, now, a.Log)
 	out.service.SetAlerts(usecase.NewPaymentAlerts(a.Audit, a.Outbox, cfg.Support.AlertPhone))
-	a.Collections.SetOrders(orderSummaries{out.service})
 	return out, nil
-}
-
-// orderSummaries adapts the payment service to collection.Orders (the collection view's order).
-type orderSummaries struct{ s *payment.Service }
-
-// SyncOpenOrder lets a collection read ask WeChat Pay about an open order (collection.OpenOrderSyncer).
-func (o orderSummaries) SyncOpenOrder(ctx context.Context, collectionID string) {
-	o.s.SyncOpenOrder(ctx, collectionID)
-}
-
-func (o orderSummaries) OrderSummary(ctx context.Context, collectionID string) (*collection.OrderRef, error) {
-	ord, err := o.s.OrderForCollection(ctx, collectionID)
-	if err != nil || ord == nil {
-		return nil, err
-	}
-	ref := &collection.OrderRef{OutTradeNo: ord.OutTradeNo, AmountFen: ord.AmountFen, Status: ord.Status, PaidAt: ord.PaidAt}
-	switch ord.Status {
-	case payment.StatusRefunding:
-		ref.Refund = &collection.RefundRef{Status: ord.Status, AmountFen: ord.AmountFen, At: ord.RefundRequestedAt}
-	case payment.StatusRefunded:
-		ref.Refund = &collection.RefundRef{Status: ord.Status, AmountFen: ord.AmountFen, At: ord.RefundedAt}
-	}
-	return ref, nil
 }

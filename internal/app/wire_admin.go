@@ -44,19 +44,7 @@ func (s schoolLevels) SchoolLevels(ctx context.Context, id string) ([]string, er
 // sealed 采集码 for the export manifests.
 func (a *App) wireAdmin(cropper collection.PhotoCropper, codes collection.CodeOpener) *httpapi.AdminDeps {
 	a.Importer = roster.NewImporter(a.Roster, schoolLevels{a.Schools}, a.Audit)
-	a.Staff = collection.NewStaff(a.Collections, a.Audit)
-	delivery := collection.Delivery{Codes: codes, Cropper: cropper}
-	if a.Outbox != nil {
-		delivery.Outbox = a.Outbox
-	}
-	a.Staff.SetDelivery(delivery)
-	d := &httpapi.AdminDeps{Staff: a.Staff, Importer: a.Importer, Trail: a.Audit}
-	// Typed nil pointers would make non-nil interfaces: assign only what is built.
-	if a.Payments != nil {
-		d.Refunds = usecase.NewRefunds(a.DB, a.Staff, a.Payments, a.Audit)
-	}
-	if a.Reviews != nil {
-		d.Reviews = a.Reviews
-	}
-	return d
+	a.Staff = collection.NewStaff(a.Collections, a.Audit, collection.Delivery{Codes: codes, Cropper: cropper, Outbox: a.Outbox})
+	return &httpapi.AdminDeps{Staff: a.Staff, Importer: a.Importer, Trail: a.Audit,
+		Refunds: usecase.NewRefunds(a.DB, a.Staff, a.Payments, a.Audit), Reviews: a.Reviews}
 }

@@ -79,15 +79,13 @@ type Outbox interface {
 	Enqueue(ctx context.Context, m notify.Message) error
 }
 
-// Delivery is what the delivery to 学信网 needs besides the database and storage.
+// Delivery is what the delivery to 学信网 needs besides the database and storage; all
+// of it is always there.
 type Delivery struct {
 	Codes   CodeOpener
 	Cropper PhotoCropper // makes the standard photo of rows approved before standardisation
 	Outbox  Outbox
 }
-
-// SetDelivery wires the delivery to 学信网 (exports, result imports).
-func (st *Staff) SetDelivery(d Delivery) { st.delivery = d }
 
 // BatchView is a batch as the school's list shows it.
 type BatchView struct {

@@ -303,9 +303,6 @@ func (st *Staff) notifyCHSIFailed(ctx context.Context, c *Collection, itemID int
 	if c.Phone == "" {
 		return nil
 	}
-	if st.delivery.Outbox == nil {
-		return apperr.ErrUnavailable.Wrap(fmt.Errorf("collection: no outbox wired for the 学信网 result SMS"))
-	}
 	// One message per batch item: a second import of the list finds the key taken.
 	return st.delivery.Outbox.Enqueue(ctx, notify.Message{IdempotencyKey: fmt.Sprintf("chsi_failed:%d:%s", itemID, notify.ChannelSMS),
 		Channel: notify.ChannelSMS, Recipient: c.Phone, Template: notify.TemplateCHSIFailed,

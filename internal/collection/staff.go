@@ -47,7 +47,9 @@ type Staff struct {
 }
 
 // NewStaff builds the staff side of the collection service.
-func NewStaff(s *Service, trail *audit.Log) *Staff { return &Staff{s: s, trail: trail} }
+func NewStaff(s *Service, trail *audit.Log, delivery Delivery) *Staff {
+	return &Staff{s: s, trail: trail, delivery: delivery}
+}
 
 // requireSchool lets the actor through to an existing school of their scope. Scope
 // comes first: another school's administrator learns nothing, not even existence.
@@ -402,11 +404,6 @@ func (st *Staff) LookupByID(ctx context.Context, who audit.Actor, id, via string
 		return nil, err
 	}
 	return c, nil
-}
-
-// View is the API object of a collection for staff.
-func (st *Staff) View(ctx context.Context, c *Collection) (*View, error) {
-	return st.s.view(ctx, c, nil)
 }
 
 // CheckRefund tells whether who may refund the collection as it stands now (support's

@@ -359,7 +359,7 @@ type lookupReviewJSON struct {
 }
 
 type lookupResult struct {
-	Collection    *collection.View  `json:"collection"`
+	Collection    *collectionJSON   `json:"collection"`
 	Order         *lookupOrderJSON  `json:"order"`
 	Review        *lookupReviewJSON `json:"review"`
 	Notifications []notify.Record   `json:"notifications"`
@@ -380,7 +380,7 @@ func (s *Server) lookup(c *gin.Context) {
 	}
 	out := make([]lookupResult, len(found))
 	for i, r := range found {
-		out[i] = lookupResult{Collection: r.Collection, Notifications: r.Notifications, Refundable: r.Refundable,
+		out[i] = lookupResult{Collection: toCollectionJSON(r.Collection), Notifications: r.Notifications, Refundable: r.Refundable,
 			Order: toLookupOrderJSON(r.Order), Review: toLookupReviewJSON(r.Review)}
 	}
 	c.JSON(http.StatusOK, gin.H{"results": out})

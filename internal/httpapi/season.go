@@ -10,7 +10,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/gradphoto/gradphoto/internal/auth"
-	"github.com/gradphoto/gradphoto/internal/collection"
 	"github.com/gradphoto/gradphoto/internal/roster"
 	"github.com/gradphoto/gradphoto/internal/usecase"
 )
@@ -80,7 +79,7 @@ func (s *Server) unbind(c *gin.Context) {
 
 type callbackJSON struct {
 	Reason     string           `json:"reason"`
-	Collection *collection.View `json:"collection"`
+	Collection *collectionJSON  `json:"collection"`
 	Rounds     int              `json:"rounds,omitempty"`
 	Order      *lookupOrderJSON `json:"order,omitempty"`
 }
@@ -93,7 +92,7 @@ func (s *Server) callbacks(c *gin.Context) {
 	}
 	out := make([]callbackJSON, len(list))
 	for i, cb := range list {
-		out[i] = callbackJSON{Reason: cb.Reason, Collection: cb.Collection, Rounds: cb.Rounds, Order: toLookupOrderJSON(cb.Order)}
+		out[i] = callbackJSON{Reason: cb.Reason, Collection: toCollectionJSON(cb.Collection), Rounds: cb.Rounds, Order: toLookupOrderJSON(cb.Order)}
 	}
 	c.JSON(http.StatusOK, gin.H{"callbacks": out})
 }

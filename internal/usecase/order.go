@@ -11,9 +11,6 @@ import (
 	"github.com/gradphoto/gradphoto/internal/review"
 )
 
-// Student is what a student does across domains: placing the order of their collection.
-type Student struct{ d Deps }
-
 // PlaceOrder places (or re-places) the order of the student's own collection and returns
 // the parameters for wx.requestPayment. ackCHSI records first that the student read the
 // notice that the roster says they already have a 学信网 photo: support can see they
