@@ -19,10 +19,10 @@ import (
 // applied (accepted, failed), already recorded (unchanged), or an error that changed
 // nothing.
 type CHSIResults struct {
-	Accepted  int                  `json:"accepted"`
-	Failed    int                  `json:"failed"`
-	Unchanged int                  `json:"unchanged"`
-	Errors    []roster.ImportError `json:"errors"`
+	Accepted  int
+	Failed    int
+	Unchanged int
+	Errors    []roster.ImportError
 }
 
 // The columns of 学信网's result list, with the header texts schools use for them.

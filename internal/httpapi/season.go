@@ -77,13 +77,6 @@ func (s *Server) unbind(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"collection_id": c.Param("id"), "unbound": true})
 }
 
-type callbackJSON struct {
-	Reason     string           `json:"reason"`
-	Collection *collectionJSON  `json:"collection"`
-	Rounds     int              `json:"rounds,omitempty"`
-	Order      *lookupOrderJSON `json:"order,omitempty"`
-}
-
 func (s *Server) callbacks(c *gin.Context) {
 	list, err := s.d.Cases.Support.Callbacks(c.Request.Context(), actor(c))
 	if err != nil {
@@ -95,14 +88,6 @@ func (s *Server) callbacks(c *gin.Context) {
 		out[i] = callbackJSON{Reason: cb.Reason, Collection: toCollectionJSON(cb.Collection), Rounds: cb.Rounds, Order: toLookupOrderJSON(cb.Order)}
 	}
 	c.JSON(http.StatusOK, gin.H{"callbacks": out})
-}
-
-type studentJSON struct {
-	StudentNo           string `json:"student_no"`
-	Name                string `json:"name"`
-	Level               string `json:"level"`
-	PhoneMasked         string `json:"phone_masked"`
-	AlreadyHasCHSIPhoto bool   `json:"already_has_chsi_photo"`
 }
 
 func (s *Server) putStudent(c *gin.Context) {
@@ -163,23 +148,7 @@ func (s *Server) reminders(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, res)
-}
-
-// staffJSON is a staff account as admins see it: never its password hash.
-type staffJSON struct {
-	ID          int64      `json:"id"`
-	Username    string     `json:"username"`
-	Role        string     `json:"role"`
-	SchoolID    *string    `json:"school_id"`
-	Disabled    bool       `json:"disabled"`
-	LastLoginAt *time.Time `json:"last_login_at"`
-	CreatedAt   time.Time  `json:"created_at"`
-}
-
-func toStaffJSON(a *auth.StaffAccount) staffJSON {
-	return staffJSON{ID: a.ID, Username: a.Username, Role: a.Role, SchoolID: a.SchoolID, Disabled: a.Disabled,
-		LastLoginAt: a.LastLoginAt, CreatedAt: a.CreatedAt}
+	c.JSON(http.StatusOK, remindersJSON{Sent: res.Sent, Skipped: res.Skipped})
 }
 
 func (s *Server) listStaff(c *gin.Context) {

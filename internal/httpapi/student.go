@@ -14,7 +14,6 @@ import (
 	"github.com/gradphoto/gradphoto/internal/apperr"
 	"github.com/gradphoto/gradphoto/internal/collection"
 	"github.com/gradphoto/gradphoto/internal/config"
-	"github.com/gradphoto/gradphoto/internal/school"
 )
 
 var (
@@ -36,19 +35,6 @@ func (s *Server) wechatLogin(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"token": sess.Token, "expires_at": sess.ExpiresAt, "user": gin.H{"id": sess.UserID}})
-}
-
-type schoolJSON struct {
-	ID       string   `json:"id"`
-	Name     string   `json:"name"`
-	Province string   `json:"province"`
-	Levels   []string `json:"levels"`
-	Aliases  []string `json:"aliases"`
-	PriceFen int64    `json:"price_fen"`
-}
-
-func toSchoolJSON(sc *school.School) schoolJSON {
-	return schoolJSON{ID: sc.ID, Name: sc.Name, Province: sc.Province, Levels: sc.Levels(), Aliases: sc.Aliases(), PriceFen: sc.PriceFen}
 }
 
 func (s *Server) searchSchools(c *gin.Context) {
