@@ -62,10 +62,10 @@ func newPayments(cfg *config.Config, a *App, httpClient *http.Client, now func()
 		return nil, err
 	}
 	out.gateway = gw
-	out.service = payment.NewService(a.DB, gw, usecase.NewSettlement(a.Collections, a.Reviews), a.Reviews, payment.Config{
+	alerts := usecase.NewPaymentAlerts(a.Audit, a.Outbox, cfg.Support.AlertPhone)
+	out.service = payment.NewService(a.DB, gw, usecase.NewSettlement(a.Collections, a.Reviews), a.Reviews, alerts, payment.Config{
 		AppID: cfg.WeChat.AppID, MchID: cfg.Pay.MchID, OrderExpiry: cfg.Pay.OrderExpiry, ReconcileAfter: cfg.Pay.ReconcileAfter,
 		QueryOnReadInterval: cfg.Pay.QueryOnReadInterval,
 	}, now, a.Log)
-	out.service.SetAlerts(usecase.NewPaymentAlerts(a.Audit, a.Outbox, cfg.Support.AlertPhone))
 	return out, nil
 }

@@ -300,8 +300,7 @@ func newEnv(t testing.TB, dialect string, o envOptions) *env {
 	}
 	t.Cleanup(e.gw.Close)
 	log := slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	e.svc = NewService(e.g, e.gw, e.cols, e.reviews, Config{AppID: testAppID, MchID: testMchID}, e.clock.Now, log)
-	e.svc.SetAlerts(e.alerts)
+	e.svc = NewService(e.g, e.gw, e.cols, e.reviews, e.alerts, Config{AppID: testAppID, MchID: testMchID}, e.clock.Now, log)
 	return e
 }
 

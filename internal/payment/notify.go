@@ -111,9 +111,6 @@ func (s *Service) recordOnly(ctx context.Context, id, event, outTradeNo, outcome
 
 // tell hands an anomaly to the Alerts inside the recording transaction.
 func (s *Service) tell(ctx context.Context, a Anomaly) error {
-	if s.alerts == nil {
-		return nil
-	}
 	if err := s.alerts.PaymentAnomaly(ctx, a); err != nil {
 		return fmt.Errorf("payment: tell anomaly: %w", err)
 	}

@@ -52,7 +52,7 @@ type Reviews interface {
 	Enqueue(ctx context.Context, collectionID string, paidAt time.Time) error
 }
 
-// Alerts tells people about money that needs one: internal/app writes the audit trail
+// Alerts tells people about money that needs one: usecase.PaymentAlerts writes the audit trail
 // and queues an SMS to support through the outbox. It is called inside the transaction
 // that records the anomaly, so an anomaly is told exactly once.
 type Alerts interface {
@@ -135,16 +135,13 @@ type Service struct {
 }
 
 // NewService builds the service. now is the clock (time.Now in production).
-func NewService(g *gorm.DB, gw Gateway, cols Collections, reviews Reviews, cfg Config, now func() time.Time, log *slog.Logger) *Service {
+func NewService(g *gorm.DB, gw Gateway, cols Collections, reviews Reviews, alerts Alerts, cfg Config, now func() time.Time, log *slog.Logger) *Service {
 	cfg.fill()
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{g: g, gw: gw, cols: cols, reviews: reviews, cfg: cfg, now: now, log: log, instance: randomHex(8)}
+	return &Service{g: g, gw: gw, cols: cols, reviews: reviews, alerts: alerts, cfg: cfg, now: now, log: log, instance: randomHex(8)}
 }
-
-// SetAlerts wires who is told about anomalies (nil: the ALERT log line only).
-func (s *Service) SetAlerts(a Alerts) { s.alerts = a }
 
 func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Millisecond) }
 
