@@ -88,13 +88,11 @@ func (u *Support) lookupOne(ctx context.Context, who audit.Actor, col *collectio
 	if err != nil {
 		return LookupResult{}, err
 	}
-	r := LookupResult{Collection: v, Notifications: []notify.Record{}}
-	if r.Order, err = u.d.Payments.OrderForCollection(ctx, col.ID); err != nil {
-		return r, err
-	}
+	r := LookupResult{Collection: v, Order: v.Order, Notifications: []notify.Record{}}
 	if r.Order != nil {
 		r.Refundable = r.Order.Status == payment.StatusPaid && u.d.Staff.CheckRefund(ctx, who, col.ID) == nil
 	}
+	// The latest round even when a refund cancelled it: support sees what happened.
 	if r.Review, err = u.d.Reviews.LatestForCollection(ctx, col.ID); err != nil {
 		return r, err
 	}
