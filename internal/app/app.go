@@ -184,7 +184,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		deps.Sandbox = append(deps.Sandbox, sbMini, subs, sandbox.NewSMS(sentSMS{a.Outbox}),
 			sandbox.NewShipping(sbMini, pays.sandbox, cfg.WeChat.SandboxTradeManaged), pays.sandbox)
 	}
-	deps.Admin = a.wireAdmin(photos.checker, codes.sealer)
+	deps.Admin = a.wireAdmin(photos, codes.sealer)
 	a.Payments.SetAlerts(paymentAlerts{trail: a.Audit, outbox: a.Outbox, phone: cfg.Support.AlertPhone})
 	a.Router, a.HTTP = httpapi.NewRouter(deps)
 
