@@ -198,3 +198,40 @@ func TestFlatBlockIsIDCT(t *testing.T) {
 		t.Error("a block with an AC coefficient taken as flat")
 	}
 }
+
+// DecodeRegion gives DecodeScaled's pixels inside the region.
+func TestDecodeRegionIsDecodeScaledInside(t *testing.T) {
+	for name, data := range testFiles(t) {
+		for _, denom := range []int{1, 2} {
+			full, err := DecodeScaled(bytes.NewReader(data), denom)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := full.Bounds()
+			region := image.Rect(b.Dx()/5, b.Dy()/3, b.Dx()*3/4, b.Dy()*5/6)
+			part, err := DecodeRegion(bytes.NewReader(data), denom, region)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if part.Bounds() != b {
+				t.Fatalf("%s: bounds %v, want %v", name, part.Bounds(), b)
+			}
+			outside := 0
+			for y := b.Min.Y; y < b.Max.Y; y++ {
+				for x := b.Min.X; x < b.Max.X; x++ {
+					in := image.Pt(x, y).In(region)
+					same := full.At(x, y) == part.At(x, y)
+					if in && !same {
+						t.Fatalf("%s 1/%d: pixel (%d, %d) differs inside the region", name, denom, x, y)
+					}
+					if !in && !same {
+						outside++
+					}
+				}
+			}
+			if outside == 0 && name == "colour 420" {
+				t.Errorf("%s 1/%d: nothing skipped outside the region", name, denom)
+			}
+		}
+	}
+}

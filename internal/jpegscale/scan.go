@@ -467,6 +467,17 @@ func (d *decoder) reconstructProgressiveImage() error {
 // to the image.
 func (d *decoder) reconstructBlock(b *block, bx, by, compIndex int) error {
 	bs := 8 >> d.shift
+	if !d.clip.Empty() {
+		// The block's pixels, in the first component's (full-resolution) grid.
+		fh, fv := d.comp[0].h/d.comp[compIndex].h, d.comp[0].v/d.comp[compIndex].v
+		if d.nComp == 1 {
+			fh, fv = 1, 1
+		}
+		px := image.Rect(bx*bs*fh, by*bs*fv, (bx+1)*bs*fh, (by+1)*bs*fv)
+		if fh > 0 && fv > 0 && !px.Overlaps(d.clip) {
+			return nil
+		}
+	}
 	dst, stride := []byte(nil), 0
 	if d.nComp == 1 {
 		dst, stride = d.img1.Pix[bs*(by*d.img1.Stride+bx):], d.img1.Stride
