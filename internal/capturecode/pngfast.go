@@ -289,17 +289,19 @@ func unpaeth(cur, prev []byte, bpp int) {
 }
 
 // paethStep undoes one byte: a, b, c are its left, upper and upper-left neighbours.
+// This form of the predictor (stb_image's) is equivalent to the spec's three
+// distances but has a shorter dependency chain through a, which each byte waits on.
 func paethStep(filtered byte, a, b, c int) int {
-	// |p-a|, |p-b|, |p-c| where p = a+b-c; ties go to a, then b.
-	da, db := b-c, a-c
-	pa, pb, pc := max(da, -da), max(db, -db), max(da+db, -da-db)
-	if pb < pa {
-		pa, a = pb, b
+	thresh := 3*c - (a + b)
+	lo, hi := min(a, b), max(a, b)
+	pred := c
+	if hi <= thresh {
+		pred = lo
 	}
-	if pc < pa {
-		a = c
+	if thresh <= lo {
+		pred = hi
 	}
-	return int(uint8(a) + filtered)
+	return int(uint8(pred) + filtered)
 }
 
 // unpaeth3 is unpaeth for RGB rows: the three channels in one pass, so that their

@@ -236,3 +236,24 @@ func TestUnfilterMatchesSpec(t *testing.T) {
 		t.Error("filter 5 accepted")
 	}
 }
+
+func TestPaethStepMatchesSpecEverywhere(t *testing.T) {
+	for a := 0; a < 256; a++ {
+		for b := 0; b < 256; b++ {
+			for c := 0; c < 256; c++ {
+				p := a + b - c
+				pa, pb, pc := abs(p-a), abs(p-b), abs(p-c)
+				want := c
+				switch {
+				case pa <= pb && pa <= pc:
+					want = a
+				case pb <= pc:
+					want = b
+				}
+				if got := paethStep(0, a, b, c); got != want {
+					t.Fatalf("paeth(%d, %d, %d) = %d, want %d", a, b, c, got, want)
+				}
+			}
+		}
+	}
+}
