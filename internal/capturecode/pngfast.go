@@ -125,22 +125,32 @@ pixels:
 		}
 		return g.Pix[y*w : (y+1)*w]
 	}
+	repeats := 0 // how many rows up to y repeat the row above them
 	for y := 0; y < h; y++ {
 		if _, err := io.ReadFull(fr, cur); err != nil {
 			return nil, true, fmt.Errorf("png: row %d: %w", y, err)
 		}
 		row, px := rowOf(y), cur[1:]
+		repeats++
 		switch {
 		case cur[0] == 2 && y > 0 && allZero(px):
 			// The row repeats the one above: so does its luminance, and prev stays.
+			if half && y%2 == 1 && repeats >= 3 && y/2 < h/2 {
+				// So do the two rows before: the half row too repeats the one above.
+				hw := w / 2
+				copy(g.Pix[y/2*hw:(y/2+1)*hw], g.Pix[(y/2-1)*hw:y/2*hw])
+				continue
+			}
 			copy(row, rowOf(y-1))
 		case depth < 8:
+			repeats = 0
 			if err := unfilter(cur[0], px, prev[1:], bpp); err != nil {
 				return nil, true, err
 			}
 			unpackLowDepth(row, px, depth, colorType == ctGray, &lut)
 			cur, prev = prev, cur
 		default:
+			repeats = 0
 			if err := unfilter(cur[0], px, prev[1:], bpp); err != nil {
 				return nil, true, err
 			}
