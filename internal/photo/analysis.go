@@ -36,11 +36,14 @@ type analysis struct {
 	chroma                 float64
 	eyeContrast            float64
 	eyeOpen                float64 // the less open eye: height of its dark iris band / IPD
+	eyeHeights             [2]float64
+	wink                   bool // one eye shut, the other open (eyes.go)
 	glare                  float64
 	shoulderDeg            float64
 	shouldersFound         bool
 	lipGap                 float64
 	teeth                  float64 // share of the mouth box that is teeth or open mouth
+	teethRows              float64 // height of the band of teeth between the lips / IPD (teeth.go)
 }
 
 // Calibration constants of the geometry model (CALIBRATION.md): pigo's face square
@@ -72,6 +75,8 @@ func (c *Checker) locate(r *raster, W, H int, p Profile) *analysis {
 			}
 			a.main = subject(a.faces)
 		}
+		// Heads leaning into the picture (a group photo) escape the upright search.
+		a.faces = append(a.faces, c.det.tiltedFaces(r, a.main, p.MinFaceScore, a.faces)...)
 		for _, f := range a.faces {
 			if f.size*3 >= a.main.size {
 				a.faceCount++
@@ -504,6 +509,9 @@ func (a *analysis) eyes() {
 	r := a.r
 	contrast := math.Inf(1)
 	glare := 0.0
+	left, right := a.look(a.lm.left), a.look(a.lm.right)
+	a.eyeHeights = [2]float64{left.height, right.height}
+	a.wink = winking(left, right)
 	for _, e := range []pt{a.lm.left, a.lm.right} {
 		rp := max(1, 0.08*a.ipd)
 		r0, r1 := 0.2*a.ipd, 0.3*a.ipd
@@ -652,6 +660,7 @@ func (a *analysis) mouth() {
 	}
 	a.lipGap = float64(gap) / a.main.size
 	a.teeth = a.openMouth(up, lo)
+	a.teethRows = a.teethBand()
 }
 
 // openMouth is the share of the mouth box (as wide as half the pupil distance,
