@@ -125,6 +125,9 @@ const (
 	workingBuffers = 16 << 20
 )
 
+// A large photo is decoded at a reduced scale (internal/jpegscale) and only decoded
+// again, finer, after the reduced image is let go; the full-size decode stays the
+// bound, as a photo with a small head needs it.
 func photoNeed(e imagebudget.Estimate, maxMegapixels float64) int64 {
 	if e.Format != "jpeg" || e.DecodeBytes == 0 || float64(e.Pixels()) > maxMegapixels*1e6 {
 		return smallWork

@@ -34,6 +34,7 @@ import (
 	"github.com/gradphoto/gradphoto/internal/sandbox"
 	"github.com/gradphoto/gradphoto/internal/school"
 	"github.com/gradphoto/gradphoto/internal/storage"
+	"github.com/gradphoto/gradphoto/internal/usecase"
 )
 
 // App holds every built service.
@@ -149,19 +150,20 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		SubscribeTemplates:  []string{cfg.WeChat.SubscribeTemplateApproved, cfg.WeChat.SubscribeTemplateRejected},
 	})
 
-	pays, err := newPayments(cfg, a, httpClient, o.now)
-	if err != nil {
-		return nil, err
-	}
-	a.Payments, a.payGateway = pays.service, pays.gateway
+	a.Audit = audit.NewLog(a.DB, o.now, log)
 
 	rv, err := newReview(cfg, a, mini, o.now)
 	if err != nil {
 		return nil, err
 	}
 	a.Reviews, a.Outbox = rv.service, rv.outbox
-	a.Payments.SetReviews(a.Reviews) // a paid order joins the review queue in the payment's transaction
 	a.workers = append(a.workers, rv.workers...)
+
+	pays, err := newPayments(cfg, a, httpClient, o.now)
+	if err != nil {
+		return nil, err
+	}
+	a.Payments, a.payGateway = pays.service, pays.gateway
 
 	a.Registry = prometheus.NewRegistry()
 	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -185,7 +187,8 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 			sandbox.NewShipping(sbMini, pays.sandbox, cfg.WeChat.SandboxTradeManaged), pays.sandbox)
 	}
 	deps.Admin = a.wireAdmin(photos.checker, codes.sealer)
-	a.Payments.SetAlerts(paymentAlerts{trail: a.Audit, outbox: a.Outbox, phone: cfg.Support.AlertPhone})
+	deps.Cases = usecase.New(usecase.Deps{DB: a.DB, Auth: a.Auth, Schools: a.Schools, Roster: a.Roster, Collections: a.Collections,
+		Staff: a.Staff, Payments: a.Payments, Reviews: a.Reviews, Outbox: a.Outbox, Trail: a.Audit, Now: a.now})
 	a.Router, a.HTTP = httpapi.NewRouter(deps)
 
 	a.workers = append(a.workers, worker{"payment-reconcile", func(ctx context.Context) {

@@ -55,7 +55,6 @@ func newReview(cfg *config.Config, a *App, mini *auth.MiniProgram, now func() ti
 	out := &reviews{outbox: notify.NewOutbox(a.DB, senders, notify.Config{MaxAttempts: cfg.Notify.MaxAttempts}, now, a.Log)}
 	out.service = review.NewService(a.DB, &reviewCollections{cols: a.Collections, schools: a.Schools, auth: a.Auth, templates: subCfg},
 		out.outbox, review.Config{Lease: cfg.Review.Lease, SLA: cfg.Review.SLA}, now, a.Log)
-	a.Collections.SetReviews(reviewSummaries{out.service})
 	out.workers = []worker{
 		{"notify-outbox", func(ctx context.Context) { out.outbox.Run(ctx, cfg.Notify.PollInterval) }},
 		{"review-sla", func(ctx context.Context) { out.service.Run(ctx, time.Minute) }},
@@ -125,23 +124,6 @@ func (r *reviewCollections) MarkApproved(ctx context.Context, collectionID strin
 
 func (r *reviewCollections) MarkRejected(ctx context.Context, collectionID string, _ []string, _ time.Time) error {
 	return r.cols.MarkRejected(ctx, collectionID)
-}
-
-// reviewSummaries adapts the review queue to collection.Reviews (the collection view's review).
-type reviewSummaries struct{ s *review.Service }
-
-func (r reviewSummaries) Enqueue(ctx context.Context, collectionID string, at time.Time) error {
-	return r.s.Enqueue(ctx, collectionID, at)
-}
-
-func (r reviewSummaries) ReviewSummary(ctx context.Context, collectionID string) (*collection.ReviewRef, error) {
-	t, err := r.s.LatestForCollection(ctx, collectionID)
-	if err != nil || t == nil || t.Status == review.StatusCancelled {
-		return nil, err // a review cancelled by a refund is no review
-	}
-	deadline := t.Deadline
-	// The student reads the defects found, not the checklist's rules.
-	return &collection.ReviewRef{Status: t.Status, Reasons: review.Defects(t.Reasons), DecidedAt: t.DecidedAt, Deadline: &deadline, Note: t.Note}, nil
 }
 
 // sentSMS adapts the outbox to the sandbox's SMS list.

@@ -83,15 +83,15 @@ func (a Actor) RequireSchool(schoolID string) error {
 
 // Entry is one row of audit_log.
 type Entry struct {
-	ID        int64     `gorm:"primaryKey;autoIncrement" json:"id"`
-	Actor     string    `gorm:"size:64;not null" json:"actor"`
-	Role      string    `gorm:"size:16;not null" json:"role"`
-	SchoolID  string    `gorm:"size:40;not null" json:"school_id"`
-	Action    string    `gorm:"size:32;not null" json:"action"`
-	Target    string    `gorm:"size:128;not null" json:"target"`
-	Detail    string    `gorm:"type:text;not null" json:"-"`
-	IP        string    `gorm:"column:ip;size:64;not null" json:"ip"`
-	CreatedAt time.Time `json:"at"`
+	ID        int64  `gorm:"primaryKey;autoIncrement"`
+	Actor     string `gorm:"size:64;not null"`
+	Role      string `gorm:"size:16;not null"`
+	SchoolID  string `gorm:"size:40;not null"`
+	Action    string `gorm:"size:32;not null"`
+	Target    string `gorm:"size:128;not null"`
+	Detail    string `gorm:"type:text;not null"`
+	IP        string `gorm:"column:ip;size:64;not null"`
+	CreatedAt time.Time
 }
 
 func (Entry) TableName() string { return "audit_log" }

@@ -79,33 +79,31 @@ type Outbox interface {
 	Enqueue(ctx context.Context, m notify.Message) error
 }
 
-// Delivery is what the delivery to 学信网 needs besides the database and storage.
+// Delivery is what the delivery to 学信网 needs besides the database and storage; all
+// of it is always there.
 type Delivery struct {
 	Codes   CodeOpener
 	Cropper PhotoCropper // makes the standard photo of rows approved before standardisation
 	Outbox  Outbox
 }
 
-// SetDelivery wires the delivery to 学信网 (exports, result imports).
-func (st *Staff) SetDelivery(d Delivery) { st.delivery = d }
-
-// BatchView is a batch as the school's list shows it.
-type BatchView struct {
-	ID          int64      `json:"id"`
-	SchoolID    string     `json:"school_id"`
-	CreatedAt   time.Time  `json:"created_at"`
-	CreatedBy   string     `json:"created_by"`
-	Count       int        `json:"count"`
-	Skipped     int        `json:"skipped"`
-	Status      string     `json:"status"`
-	SubmittedAt *time.Time `json:"submitted_at"`
-	SubmittedBy string     `json:"submitted_by,omitempty"`
-	Accepted    int64      `json:"chsi_accepted"`
-	Failed      int64      `json:"chsi_failed"`
+// BatchSummary is a batch as the school's list shows it, with 学信网's answers counted.
+type BatchSummary struct {
+	ID          int64
+	SchoolID    string
+	CreatedAt   time.Time
+	CreatedBy   string
+	Count       int
+	Skipped     int
+	Status      string
+	SubmittedAt *time.Time
+	SubmittedBy string
+	Accepted    int64
+	Failed      int64
 }
 
-func (b *Batch) view() BatchView {
-	v := BatchView{ID: b.ID, SchoolID: b.SchoolID, CreatedAt: b.CreatedAt, CreatedBy: b.CreatedBy, Count: b.PhotoCount,
+func (b *Batch) summary() BatchSummary {
+	v := BatchSummary{ID: b.ID, SchoolID: b.SchoolID, CreatedAt: b.CreatedAt, CreatedBy: b.CreatedBy, Count: b.PhotoCount,
 		Skipped: skippedCount(b.Skipped), Status: b.Status, SubmittedAt: b.SubmittedAt}
 	if b.SubmittedBy != nil {
 		v.SubmittedBy = *b.SubmittedBy
@@ -117,7 +115,7 @@ func (b *Batch) view() BatchView {
 const maxBatchList = 200
 
 // ListBatches lists a school's batches, newest first, with 学信网's answers counted.
-func (st *Staff) ListBatches(ctx context.Context, who audit.Actor, schoolID string) ([]BatchView, error) {
+func (st *Staff) ListBatches(ctx context.Context, who audit.Actor, schoolID string) ([]BatchSummary, error) {
 	if err := st.requireSchool(ctx, who, schoolID); err != nil {
 		return nil, err
 	}
@@ -125,11 +123,11 @@ func (st *Staff) ListBatches(ctx context.Context, who audit.Actor, schoolID stri
 	if err := db.Conn(ctx, st.s.d.DB).Where("school_id = ?", schoolID).Order("id DESC").Limit(maxBatchList).Find(&bs).Error; err != nil {
 		return nil, apperr.Internal(fmt.Errorf("collection: list batches: %w", err))
 	}
-	out := make([]BatchView, len(bs))
+	out := make([]BatchSummary, len(bs))
 	idx := make(map[int64]int, len(bs))
 	ids := make([]int64, len(bs))
 	for i := range bs {
-		out[i], idx[bs[i].ID], ids[i] = bs[i].view(), i, bs[i].ID
+		out[i], idx[bs[i].ID], ids[i] = bs[i].summary(), i, bs[i].ID
 	}
 	if len(ids) == 0 {
 		return out, nil
@@ -173,7 +171,7 @@ func (st *Staff) loadBatch(ctx context.Context, who audit.Actor, rawID string) (
 
 // MarkSubmitted records that the school uploaded the batch to 学信网: its students still
 // in the batch's hands (exported) become submitted. Marking it again changes nothing.
-func (st *Staff) MarkSubmitted(ctx context.Context, who audit.Actor, rawID string) (*BatchView, error) {
+func (st *Staff) MarkSubmitted(ctx context.Context, who audit.Actor, rawID string) (*BatchSummary, error) {
 	b, err := st.loadBatch(ctx, who, rawID)
 	if err != nil {
 		return nil, err
@@ -205,6 +203,6 @@ func (st *Staff) MarkSubmitted(ctx context.Context, who audit.Actor, rawID strin
 	if b, err = st.loadBatch(ctx, who, rawID); err != nil {
 		return nil, err
 	}
-	v := b.view()
+	v := b.summary()
 	return &v, nil
 }

@@ -75,7 +75,7 @@ func deliveryFixture(t *testing.T, g *gorm.DB) (*staffFixture, *recordingOutbox,
 		t.Fatal(err)
 	}
 	out := &recordingOutbox{}
-	f.staff.SetDelivery(Delivery{Codes: sealer, Cropper: fakeCropper{fail: "A005"}, Outbox: out})
+	f.staff = NewStaff(f.svc, f.trail, Delivery{Codes: sealer, Cropper: fakeCropper{fail: "A005"}, Outbox: out})
 	return f, out, codes, std
 }
 
@@ -297,10 +297,9 @@ func TestSubmittedAndCHSIResults(t *testing.T) {
 			!strings.Contains(notify.Render(out.msgs[0].Template, out.msgs[0].Params), "学信网比对未通过：与身份证照片比对不一致，请登录小程序重新上传照片") {
 			t.Fatalf("SMS %+v", out.msgs)
 		}
-		c, _ := f.svc.ByID(ctx, f.ids["A002"])
-		v, err := f.staff.View(ctx, c)
-		if err != nil || v.StatusText != "学信网比对未通过：与身份证照片比对不一致，请重新上传照片" || v.NextStep != "reupload_photo" {
-			t.Fatalf("view %+v %v", v, err)
+		c, err := f.svc.ByID(ctx, f.ids["A002"])
+		if err != nil || c.StatusText() != "学信网比对未通过：与身份证照片比对不一致，请重新上传照片" || NextStep(c.Status) != "reupload_photo" {
+			t.Fatalf("collection %+v %v", c, err)
 		}
 
 		// The same file again changes nothing and sends nothing.
@@ -325,9 +324,9 @@ func TestSubmittedAndCHSIResults(t *testing.T) {
 
 		// The free new photo round: upload → in_review without an order, then approved and
 		// delivered in a new batch, whose 通过 is recorded on the new batch item.
-		r, err := f.svc.UploadPhoto(ctx, "u_A002", f.ids["A002"], []byte("a better photo of A002"))
-		if err != nil || r.Collection.Status != StatusInReview || r.Collection.CHSIReason != "" {
-			t.Fatalf("re-upload: %+v %v", r, err)
+		c, err = upload(ctx, f.svc, f.reviews, "u_A002", f.ids["A002"], []byte("a better photo of A002"))
+		if err != nil || c.Status != StatusInReview || c.CHSIReason != nil {
+			t.Fatalf("re-upload: %+v %v", c, err)
 		}
 		if len(f.reviews.enqueued) != 1 || f.reviews.enqueued[0] != f.ids["A002"] {
 			t.Fatalf("re-upload not queued: %v", f.reviews.enqueued)

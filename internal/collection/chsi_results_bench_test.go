@@ -52,8 +52,8 @@ func submittedSchool(tb testing.TB, n int) (*Staff, []byte) {
 		tb.Fatal(err)
 	}
 	s := NewService(Deps{DB: g, Schools: schools, Roster: rs, Now: now, Log: log})
-	st := NewStaff(s, audit.NewLog(g, now, log))
-	st.SetDelivery(Delivery{Outbox: notify.NewOutbox(g, map[string]notify.Sender{notify.ChannelSMS: notify.NewLogSender(log)}, notify.Config{}, now, log)})
+	st := NewStaff(s, audit.NewLog(g, now, log), Delivery{Codes: testSealer(tb), Cropper: fakeCropper{},
+		Outbox: notify.NewOutbox(g, map[string]notify.Sender{notify.ChannelSMS: notify.NewLogSender(log)}, notify.Config{}, now, log)})
 	return st, []byte(list.String())
 }
 

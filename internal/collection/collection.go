@@ -4,7 +4,6 @@
 package collection
 
 import (
-	"encoding/json"
 	"time"
 
 	"github.com/gradphoto/gradphoto/internal/apperr"
@@ -122,6 +121,9 @@ type Collection struct {
 
 func (Collection) TableName() string { return "collections" }
 
+// StatusText is what the student reads for the collection's status.
+func (c *Collection) StatusText() string { return StatusText(c.Status, deref(c.CHSIReason)) }
+
 // OwnedBy reports whether the student account userID holds the collection.
 func (c *Collection) OwnedBy(userID string) bool { return c.UnboundAt == nil && c.UserID == userID }
 
@@ -159,78 +161,8 @@ func PhotoKey(sha string) string { return "photos/" + sha[:2] + "/" + sha + ".jp
 // StandardPhotoKey is the storage key of a standard (480×640) photo's bytes.
 func StandardPhotoKey(sha string) string { return "photos/std/" + sha[:2] + "/" + sha + ".jpg" }
 
-// View is the collection object of the API (api.md).
-type View struct {
-	ID          string          `json:"id"`
-	Status      Status          `json:"status"`
-	StatusText  string          `json:"status_text"`
-	CHSIReason  string          `json:"chsi_reason,omitempty"`
-	School      SchoolRef       `json:"school"`
-	Level       string          `json:"level"`
-	Name        string          `json:"name"`
-	StudentNo   string          `json:"student_no"`
-	PhoneMasked string          `json:"phone_masked"`
-	CaptureCode *CaptureCodeRef `json:"capture_code"`
-	Photo       *PhotoRef       `json:"photo"`
-	Order       *OrderRef       `json:"order"`
-	Review      *ReviewRef      `json:"review"`
-	// ReviewNote is the reviewer's note to the student on the latest decision.
-	ReviewNote          string `json:"review_note"`
-	AlreadyHasCHSIPhoto bool   `json:"already_has_chsi_photo"`
-	// Subscribed lists the subscribe templates with an acceptance not yet used up: a
-	// result of each of them will reach the student in WeChat.
-	Subscribed       []string  `json:"subscribed"`
-	SubscribeGranted bool      `json:"subscribe_granted"` // len(Subscribed) > 0
-	Notice           string    `json:"notice,omitempty"`
-	NextStep         string    `json:"next_step"`
-	CreatedAt        time.Time `json:"created_at"`
-	UpdatedAt        time.Time `json:"updated_at"`
-}
-
-type SchoolRef struct {
-	ID   string `json:"id"`
-	Name string `json:"name"`
-}
-
-type CaptureCodeRef struct {
-	Masked     string    `json:"masked"`
-	UploadedAt time.Time `json:"uploaded_at"`
-}
-
-type PhotoRef struct {
-	UploadedAt time.Time       `json:"uploaded_at"`
-	Checks     json.RawMessage `json:"checks"`
-	// StandardURL serves the 480×640 standard photo; empty for a photo without one.
-	StandardURL string `json:"standard_url,omitempty"`
-}
-
-// OrderRef is filled from the payment package.
-type OrderRef struct {
-	OutTradeNo string     `json:"out_trade_no"`
-	AmountFen  int64      `json:"amount_fen"`
-	Status     string     `json:"status"`
-	PaidAt     *time.Time `json:"paid_at,omitempty"`
-	Refund     *RefundRef `json:"refund"`
-}
-
-// RefundRef is the refund of an order, as the student sees it.
-type RefundRef struct {
-	Status    string     `json:"status"` // refunding | refunded
-	AmountFen int64      `json:"amount_fen"`
-	At        *time.Time `json:"at"` // requested, then done
-}
-
-// ReviewRef is filled from the review package.
-type ReviewRef struct {
-	Status    string     `json:"status"`
-	Reasons   []string   `json:"reasons"`
-	DecidedAt *time.Time `json:"decided_at"`
-	Deadline  *time.Time `json:"deadline,omitempty"`
-	Note      string     `json:"-"` // the view's review_note
-}
-
-// nextStep tells the mini-program which page a status leads to.
-func nextStep(s Status) string {
+// NextStep tells the mini-program which page a status leads to.
+func NextStep(s Status) string {
 	switch s {
 	case StatusUnconfirmed:
 		return "confirm"

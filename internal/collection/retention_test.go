@@ -55,7 +55,7 @@ func TestRejectedUploadsQuarantineIsBounded(t *testing.T) {
 				data = sent[0] // the oldest bytes again: kept, as the newest upload
 			}
 			sent = append(sent, data)
-			if _, err := s.UploadPhoto(ctx, "u1", id, data); !errors.Is(err, ErrPhotoRejected) {
+			if _, err := upload(ctx, s, nil, "u1", id, data); !errors.Is(err, ErrPhotoRejected) {
 				t.Fatalf("upload %d: %v", i, err)
 			}
 		}
@@ -84,7 +84,7 @@ func TestReplacedPhotosPurgedAfterRetention(t *testing.T) {
 		id := photoReady(t, s)
 		first, second := []byte("accepted photo one"), []byte("accepted photo two")
 		for _, p := range [][]byte{first, second} {
-			if _, err := s.UploadPhoto(ctx, "u1", id, p); err != nil {
+			if _, err := upload(ctx, s, nil, "u1", id, p); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -116,18 +116,18 @@ func TestDailyUploadBytesCapped(t *testing.T) {
 		id := photoReady(t, s)
 		photos.pass = false
 		for i := 0; i < 2; i++ {
-			if _, err := s.UploadPhoto(ctx, "u1", id, make([]byte, 40)); !errors.Is(err, ErrPhotoRejected) {
+			if _, err := upload(ctx, s, nil, "u1", id, make([]byte, 40)); !errors.Is(err, ErrPhotoRejected) {
 				t.Fatalf("upload %d: %v", i, err)
 			}
 		}
 		big := []byte("thirty bytes, over the cap....")
-		if _, err := s.UploadPhoto(ctx, "u1", id, big); !errors.Is(err, ErrUploadQuota) {
+		if _, err := upload(ctx, s, nil, "u1", id, big); !errors.Is(err, ErrUploadQuota) {
 			t.Fatalf("past the day's bytes: %v", err)
 		}
 		if stored(t, s, big) {
 			t.Fatal("a refused upload was stored")
 		}
-		if _, err := s.UploadPhoto(ctx, "u1", id, make([]byte, 20)); !errors.Is(err, ErrPhotoRejected) {
+		if _, err := upload(ctx, s, nil, "u1", id, make([]byte, 20)); !errors.Is(err, ErrPhotoRejected) {
 			t.Fatalf("within the cap: %v", err)
 		}
 	})

@@ -57,26 +57,9 @@ type PhotoChecker interface {
 	Check(ctx context.Context, data []byte, profile string) (PhotoVerdict, error)
 }
 
-// Reviews queues collections for human review and tells their state.
-type Reviews interface {
-	Enqueue(ctx context.Context, collectionID string, at time.Time) error
-	ReviewSummary(ctx context.Context, collectionID string) (*ReviewRef, error)
-}
-
-// Orders tells the payment state of a collection.
-type Orders interface {
-	OrderSummary(ctx context.Context, collectionID string) (*OrderRef, error)
-}
-
-// OpenOrderSyncer is implemented by Orders that can ask WeChat Pay about a collection's
-// open order (query on read): a student back from wx.requestPayment sees the payment
-// even when the notification has not arrived. Best effort, rate-limited by the payer.
-type OpenOrderSyncer interface {
-	SyncOpenOrder(ctx context.Context, collectionID string)
-}
-
-// Deps are the collaborators of the service. Reviews and Orders may be nil until
-// those capabilities are wired.
+// Deps are the collaborators of the service, all of them always there. What a
+// collection's order and review are is joined outside (internal/usecase): payment and
+// review depend on collections, not the other way round.
 type Deps struct {
 	DB      *gorm.DB
 	Schools *school.Service
@@ -85,8 +68,6 @@ type Deps struct {
 	Codes   CodeReader
 	Photos  PhotoChecker
 	Blobs   storage.Blobs
-	Reviews Reviews
-	Orders  Orders
 	Now     func() time.Time
 	Log     *slog.Logger
 	// MaxVerifyFailures per account per hour.
@@ -103,10 +84,6 @@ type Deps struct {
 type Service struct{ d Deps }
 
 func NewService(d Deps) *Service { return &Service{d: d} }
-
-// SetReviews and SetOrders wire the later capabilities (they depend on this service too).
-func (s *Service) SetReviews(r Reviews) { s.d.Reviews = r }
-func (s *Service) SetOrders(o Orders)   { s.d.Orders = o }
 
 // CreateInput is what the student submits on the verification page.
 type CreateInput struct {
@@ -152,7 +129,7 @@ func (in *CreateInput) validate() error {
 
 // Create verifies a student against the roster and opens (or returns) their collection.
 // created is false when the caller already had this collection.
-func (s *Service) Create(ctx context.Context, userID string, in CreateInput) (view *View, created bool, err error) {
+func (s *Service) Create(ctx context.Context, userID string, in CreateInput) (col *Collection, created bool, err error) {
 	if err := in.validate(); err != nil {
 		return nil, false, err
 	}
@@ -243,8 +220,7 @@ func (s *Service) Create(ctx context.Context, userID string, in CreateInput) (vi
 		}
 		return nil, false, err
 	}
-	v, err := s.view(ctx, &c, sc)
-	return v, created, err
+	return &c, created, nil
 }
 
 // codeSpent marks an error answered after the phone code was exchanged: the client
@@ -374,37 +350,18 @@ func (s *Service) load(ctx context.Context, userID, id string, lock bool) (*Coll
 	return &c, nil
 }
 
-// Get returns one of the caller's collections. A collection waiting for payment has
-// its open order checked with WeChat Pay first, so that a paid order shows as paid.
-func (s *Service) Get(ctx context.Context, userID, id string) (*View, error) {
-	c, err := s.load(ctx, userID, id, false)
-	if err != nil {
-		return nil, err
-	}
-	if syncer, ok := s.d.Orders.(OpenOrderSyncer); ok && c.Status == StatusPhotoOK {
-		syncer.SyncOpenOrder(ctx, c.ID)
-		if c, err = s.load(ctx, userID, id, false); err != nil {
-			return nil, err
-		}
-	}
-	return s.view(ctx, c, nil)
+// Get returns one of the caller's collections.
+func (s *Service) Get(ctx context.Context, userID, id string) (*Collection, error) {
+	return s.load(ctx, userID, id, false)
 }
 
 // List returns the caller's collections, newest first.
-func (s *Service) List(ctx context.Context, userID string) ([]*View, error) {
+func (s *Service) List(ctx context.Context, userID string) ([]Collection, error) {
 	var cs []Collection
 	if err := db.Conn(ctx, s.d.DB).Where("user_id = ? AND unbound_at IS NULL", userID).Order("created_at DESC").Limit(20).Find(&cs).Error; err != nil {
 		return nil, apperr.Internal(err)
 	}
-	out := make([]*View, 0, len(cs))
-	for i := range cs {
-		v, err := s.view(ctx, &cs[i], nil)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, nil
+	return cs, nil
 }
 
 // transition runs fn on the locked collection inside a transaction and saves it.
@@ -431,22 +388,18 @@ func (s *Service) transition(ctx context.Context, userID, id string, fn func(ctx
 }
 
 // Confirm records that the student confirmed the matched information.
-func (s *Service) Confirm(ctx context.Context, userID, id string) (*View, error) {
-	c, err := s.transition(ctx, userID, id, func(ctx context.Context, c *Collection) error {
+func (s *Service) Confirm(ctx context.Context, userID, id string) (*Collection, error) {
+	return s.transition(ctx, userID, id, func(ctx context.Context, c *Collection) error {
 		if c.Status == StatusUnconfirmed {
 			c.Status = StatusConfirmed
 		}
 		return nil // confirming again is harmless
 	})
-	if err != nil {
-		return nil, err
-	}
-	return s.view(ctx, c, nil)
 }
 
 // SetCaptureCode decodes the uploaded 采集码 screenshot and binds the code. Before
 // payment a new upload replaces the code.
-func (s *Service) SetCaptureCode(ctx context.Context, userID, id string, image []byte) (*View, error) {
+func (s *Service) SetCaptureCode(ctx context.Context, userID, id string, image []byte) (*Collection, error) {
 	c0, err := s.load(ctx, userID, id, false)
 	if err != nil {
 		return nil, err // not theirs: say nothing about the image
@@ -458,7 +411,7 @@ func (s *Service) SetCaptureCode(ctx context.Context, userID, id string, image [
 	if err != nil {
 		return nil, err
 	}
-	c, err := s.transition(ctx, userID, id, func(ctx context.Context, c *Collection) error {
+	return s.transition(ctx, userID, id, func(ctx context.Context, c *Collection) error {
 		if !codeAllowed(c.Status) {
 			return ErrWrongStep
 		}
@@ -477,24 +430,24 @@ func (s *Service) SetCaptureCode(ctx context.Context, userID, id string, image [
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return s.view(ctx, c, nil)
 }
 
-// PhotoResult is an upload's outcome: the collection, the checks and how the
-// standard photo was cut.
-type PhotoResult struct {
-	Collection *View
-	Checks     json.RawMessage
-	Standard   json.RawMessage
+// CheckedPhoto is a photo that passed the checks, its bytes stored: what AcceptPhoto
+// records on the collection.
+type CheckedPhoto struct {
+	upload   PhotoUpload
+	stdSHA   *string
+	geometry json.RawMessage
+	// Checks are the check objects; Standard is how the standard photo was cut.
+	Checks   json.RawMessage
+	Standard json.RawMessage
 }
 
-// UploadPhoto checks a photo; a passing one moves the collection to photo_ok, or, after a
-// rejection by review, straight back to review without a new payment. A failing one is
-// kept (for the retention period) and answered with every failed check.
-func (s *Service) UploadPhoto(ctx context.Context, userID, id string, data []byte) (*PhotoResult, error) {
+// CheckPhoto runs the photo checks for the caller's collection and stores the bytes
+// (the slow part, outside any transaction). A failing photo is kept (for the retention
+// period) and answered with every failed check; a passing one is returned for
+// AcceptPhoto.
+func (s *Service) CheckPhoto(ctx context.Context, userID, id string, data []byte) (*CheckedPhoto, error) {
 	c, err := s.load(ctx, userID, id, false)
 	if err != nil {
 		return nil, err
@@ -523,9 +476,8 @@ func (s *Service) UploadPhoto(ctx context.Context, userID, id string, data []byt
 	if err := s.d.Blobs.Put(ctx, PhotoKey(sha), data); err != nil {
 		return nil, apperr.ErrUnavailable.Wrap(err)
 	}
-	now := s.d.Now()
-	checks := string(verdict.Checks)
-	upload := PhotoUpload{CollectionID: c.ID, SHA256: sha, SizeBytes: int64(len(data)), Passed: verdict.Passed, Checks: checks, CreatedAt: now}
+	upload := PhotoUpload{CollectionID: c.ID, SHA256: sha, SizeBytes: int64(len(data)), Passed: verdict.Passed,
+		Checks: string(verdict.Checks), CreatedAt: s.d.Now()}
 	if !verdict.Passed {
 		if err := db.Conn(ctx, s.d.DB).Create(&upload).Error; err != nil {
 			return nil, apperr.Internal(err)
@@ -543,43 +495,47 @@ func (s *Service) UploadPhoto(ctx context.Context, userID, id string, data []byt
 		}
 		stdSHA = &h
 	}
+	std := verdict.Standard
+	if len(std) == 0 {
+		std = json.RawMessage(`{"standardized":false,"crop":[0,0,0,0],"scale":0}`)
+	}
+	return &CheckedPhoto{upload: upload, stdSHA: stdSHA, geometry: verdict.Geometry, Checks: verdict.Checks, Standard: std}, nil
+}
+
+// AcceptPhoto records a checked photo on the caller's collection: photo_ok, or, after a
+// rejection by review or by 学信网, straight back to in_review without a new payment —
+// then backToReview is true and the caller queues the new review round in the
+// transaction ctx carries (internal/usecase does).
+func (s *Service) AcceptPhoto(ctx context.Context, userID, id string, p *CheckedPhoto) (c *Collection, backToReview bool, err error) {
 	c, err = s.transition(ctx, userID, id, func(ctx context.Context, c *Collection) error {
 		if !photoAllowed(c.Status) {
 			return ErrWrongStep
 		}
+		upload := p.upload
 		if err := db.Conn(ctx, s.d.DB).Create(&upload).Error; err != nil {
 			return apperr.Internal(err)
 		}
-		c.PhotoSHA256, c.PhotoChecks, c.PhotoAt = &sha, &checks, &now
-		c.PhotoStandardSHA256 = stdSHA
+		sha, checks, at := upload.SHA256, upload.Checks, upload.CreatedAt
+		c.PhotoSHA256, c.PhotoChecks, c.PhotoAt = &sha, &checks, &at
+		c.PhotoStandardSHA256 = p.stdSHA
 		c.PhotoGeometry = nil
-		if len(verdict.Geometry) > 0 {
-			g := string(verdict.Geometry)
+		if len(p.geometry) > 0 {
+			g := string(p.geometry)
 			c.PhotoGeometry = &g
 		}
 		// A rejection by review or by 学信网: the paid service goes on, no new order.
 		if c.Status == StatusRejected || c.Status == StatusCHSIFailed {
-			if s.d.Reviews == nil {
-				return apperr.ErrUnavailable
-			}
 			c.Status, c.CHSIReason = StatusInReview, nil
-			return s.d.Reviews.Enqueue(ctx, c.ID, now)
+			backToReview = true
+			return nil
 		}
 		c.Status = StatusPhotoOK
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	v, err := s.view(ctx, c, sc)
-	if err != nil {
-		return nil, err
-	}
-	std := verdict.Standard
-	if len(std) == 0 {
-		std = json.RawMessage(`{"standardized":false,"crop":[0,0,0,0],"scale":0}`)
-	}
-	return &PhotoResult{Collection: v, Checks: verdict.Checks, Standard: std}, nil
+	return c, backToReview, nil
 }
 
 // codeAllowed: the code can be set or replaced until payment.
@@ -631,64 +587,6 @@ func photoTaken(st Status) bool {
 		return false
 	}
 	return true
-}
-
-// view builds the API object; sc may be nil.
-func (s *Service) view(ctx context.Context, c *Collection, sc *school.School) (*View, error) {
-	if sc == nil {
-		var err error
-		if sc, err = s.d.Schools.Lookup(ctx, c.SchoolID); err != nil {
-			return nil, err
-		}
-	}
-	v := &View{
-		ID: c.ID, Status: c.Status, StatusText: StatusText(c.Status, deref(c.CHSIReason)), School: SchoolRef{ID: sc.ID, Name: sc.Name}, Level: c.Level,
-		Name: c.Name, StudentNo: c.StudentNo, PhoneMasked: roster.MaskPhone(c.Phone),
-		AlreadyHasCHSIPhoto: c.AlreadyHasCHSIPhoto, NextStep: nextStep(c.Status),
-		CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
-	}
-	if c.Status == StatusCHSIFailed {
-		v.CHSIReason = deref(c.CHSIReason)
-	}
-	if c.AlreadyHasCHSIPhoto {
-		v.Notice = CHSINotice
-	}
-	var err error
-	if v.Subscribed, err = s.openSubscriptions(ctx, c.ID); err != nil {
-		return nil, err
-	}
-	v.SubscribeGranted = len(v.Subscribed) > 0
-	if c.CaptureCodeAt != nil {
-		v.CaptureCode = &CaptureCodeRef{Masked: c.CaptureCodeMasked, UploadedAt: *c.CaptureCodeAt}
-	}
-	if c.PhotoAt != nil && c.PhotoChecks != nil {
-		checks := json.RawMessage(*c.PhotoChecks)
-		if !json.Valid(checks) {
-			checks = json.RawMessage("[]")
-		}
-		v.Photo = &PhotoRef{UploadedAt: *c.PhotoAt, Checks: checks}
-		if c.PhotoStandardSHA256 != nil {
-			v.Photo.StandardURL = "/api/v1/collections/" + c.ID + "/photo/standard"
-		}
-	}
-	if s.d.Orders != nil {
-		o, err := s.d.Orders.OrderSummary(ctx, c.ID)
-		if err != nil {
-			return nil, err
-		}
-		v.Order = o
-	}
-	if s.d.Reviews != nil {
-		r, err := s.d.Reviews.ReviewSummary(ctx, c.ID)
-		if err != nil {
-			return nil, err
-		}
-		v.Review = r
-		if r != nil {
-			v.ReviewNote = r.Note
-		}
-	}
-	return v, nil
 }
 
 func deref(s *string) string {

@@ -11,6 +11,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/gradphoto/gradphoto/internal/apperr"
+	"github.com/gradphoto/gradphoto/internal/db"
 	"github.com/gradphoto/gradphoto/internal/dbtest"
 	"github.com/gradphoto/gradphoto/internal/roster"
 	"github.com/gradphoto/gradphoto/internal/school"
@@ -45,8 +46,23 @@ func (f *fakeReviews) Enqueue(ctx context.Context, id string, at time.Time) erro
 	return nil
 }
 
-func (f *fakeReviews) ReviewSummary(ctx context.Context, id string) (*ReviewRef, error) {
-	return nil, nil
+// upload is a photo upload as internal/usecase runs it: checked, then accepted, and a
+// new review round queued (into q, when not nil) in the same transaction.
+func upload(ctx context.Context, s *Service, q *fakeReviews, userID, id string, data []byte) (*Collection, error) {
+	p, err := s.CheckPhoto(ctx, userID, id, data)
+	if err != nil {
+		return nil, err
+	}
+	var c *Collection
+	err = db.Tx(ctx, s.d.DB, func(ctx context.Context) error {
+		var back bool
+		var err error
+		if c, back, err = s.AcceptPhoto(ctx, userID, id, p); err != nil || !back {
+			return err
+		}
+		return q.Enqueue(ctx, c.ID, *c.PhotoAt)
+	})
+	return c, err
 }
 
 type noPhones struct{}
@@ -78,7 +94,7 @@ func setup(t *testing.T, g *gorm.DB) (*Service, *fakePhotos, *fakeReviews) {
 	blobs, _ := storage.NewLocal(t.TempDir())
 	photos, reviews := &fakePhotos{pass: true}, &fakeReviews{}
 	s := NewService(Deps{DB: g, Schools: schools, Roster: ros, Phones: noPhones{}, Codes: fakeCodes{}, Photos: photos,
-		Blobs: blobs, Reviews: reviews, Now: now, Log: dbtest.Discard(), MaxVerifyFailures: 10, DefaultPhotoProfile: "chsi"})
+		Blobs: blobs, Now: now, Log: dbtest.Discard(), MaxVerifyFailures: 10, DefaultPhotoProfile: "chsi"})
 	return s, photos, reviews
 }
 
@@ -143,7 +159,7 @@ func TestStateMachine(t *testing.T) {
 		}
 		_, err = s.SetCaptureCode(ctx, "u1", id, []byte("code-aaaaaaaaaaaaaaaa"))
 		wrongStep("code before confirm", err)
-		_, err = s.UploadPhoto(ctx, "u1", id, []byte("jpeg"))
+		_, err = upload(ctx, s, reviews, "u1", id, []byte("jpeg"))
 		wrongStep("photo before code", err)
 		_, err = s.Confirm(ctx, "u1", id)
 		step("confirm", err, StatusConfirmed)
@@ -154,13 +170,13 @@ func TestStateMachine(t *testing.T) {
 		_, err = s.SetCaptureCode(ctx, "u1", id, []byte("code-aaaaaaaaaaaaaaaa"))
 		step("code", err, StatusCodeOK)
 		photos.pass = false
-		_, err = s.UploadPhoto(ctx, "u1", id, []byte("bad photo"))
+		_, err = upload(ctx, s, reviews, "u1", id, []byte("bad photo"))
 		if !errors.Is(err, ErrPhotoRejected) {
 			t.Fatalf("failing photo: %v", err)
 		}
 		step("after a failing photo", nil, StatusCodeOK)
 		photos.pass = true
-		_, err = s.UploadPhoto(ctx, "u1", id, []byte("good photo"))
+		_, err = upload(ctx, s, reviews, "u1", id, []byte("good photo"))
 		step("photo", err, StatusPhotoOK)
 		err = s.MarkApproved(ctx, id)
 		wrongStep("approve before payment", err)
@@ -172,7 +188,7 @@ func TestStateMachine(t *testing.T) {
 		if _, err := s.ApprovedPhoto(ctx, "u1", id); !errors.Is(err, ErrNotApproved) {
 			t.Fatalf("photo before approval: %v", err)
 		}
-		_, err = s.UploadPhoto(ctx, "u1", id, []byte("better photo"))
+		_, err = upload(ctx, s, reviews, "u1", id, []byte("better photo"))
 		step("re-upload goes back to review", err, StatusInReview)
 		if len(reviews.enqueued) != 1 || reviews.enqueued[0] != id {
 			t.Fatalf("re-upload not queued for review: %v", reviews.enqueued)
@@ -219,9 +235,9 @@ func TestRetentionPurgesOnlyUnusedRejectedPhotos(t *testing.T) {
 	s.Confirm(ctx, "u1", v.ID)
 	s.SetCaptureCode(ctx, "u1", v.ID, []byte("code-cccccccccccccccc"))
 	photos.pass = false
-	s.UploadPhoto(ctx, "u1", v.ID, []byte("rejected"))
+	upload(ctx, s, nil, "u1", v.ID, []byte("rejected"))
 	photos.pass = true
-	s.UploadPhoto(ctx, "u1", v.ID, []byte("accepted"))
+	upload(ctx, s, nil, "u1", v.ID, []byte("accepted"))
 	if n, err := s.PurgeRejectedPhotos(ctx, time.Hour); err != nil || n != 0 {
 		t.Fatalf("purged %d before retention: %v", n, err)
 	}

@@ -47,7 +47,9 @@ type Staff struct {
 }
 
 // NewStaff builds the staff side of the collection service.
-func NewStaff(s *Service, trail *audit.Log) *Staff { return &Staff{s: s, trail: trail} }
+func NewStaff(s *Service, trail *audit.Log, delivery Delivery) *Staff {
+	return &Staff{s: s, trail: trail, delivery: delivery}
+}
 
 // requireSchool lets the actor through to an existing school of their scope. Scope
 // comes first: another school's administrator learns nothing, not even existence.
@@ -69,22 +71,22 @@ type StudentFilter struct {
 
 // StudentRow is one roster student as a school administrator sees them.
 type StudentRow struct {
-	StudentNo           string     `json:"student_no"`
-	Name                string     `json:"name"`
-	Level               string     `json:"level"`
-	PhoneMasked         string     `json:"phone_masked"`
-	AlreadyHasCHSIPhoto bool       `json:"already_has_chsi_photo"`
-	Status              Status     `json:"status"`
-	CollectionID        string     `json:"collection_id,omitempty"`
-	UpdatedAt           *time.Time `json:"updated_at"`
+	StudentNo           string
+	Name                string
+	Level               string
+	PhoneMasked         string
+	AlreadyHasCHSIPhoto bool
+	Status              Status
+	CollectionID        string
+	UpdatedAt           *time.Time
 }
 
 // StudentPage is one page of students, ordered by 学号.
 type StudentPage struct {
-	Students []StudentRow `json:"students"`
-	Total    int64        `json:"total"`
-	Page     int          `json:"page"`
-	PageSize int          `json:"page_size"`
+	Students []StudentRow
+	Total    int64
+	Page     int
+	PageSize int
 }
 
 func (f *StudentFilter) normalise() error {
@@ -272,10 +274,10 @@ func (st *Staff) ListStudents(ctx context.Context, who audit.Actor, schoolID str
 
 // SchoolStats are a school's numbers for its administrator.
 type SchoolStats struct {
-	RosterTotal int64            `json:"roster_total"`
-	ByStatus    map[Status]int64 `json:"by_status"`
+	RosterTotal int64
+	ByStatus    map[Status]int64
 	// PaidTotalFen sums the orders that are paid (refunding and refunded ones excluded).
-	PaidTotalFen int64 `json:"paid_total_fen"`
+	PaidTotalFen int64
 }
 
 // Stats counts a school's students by status — every status, zeros included, and
@@ -402,11 +404,6 @@ func (st *Staff) LookupByID(ctx context.Context, who audit.Actor, id, via string
 		return nil, err
 	}
 	return c, nil
-}
-
-// View is the API object of a collection for staff.
-func (st *Staff) View(ctx context.Context, c *Collection) (*View, error) {
-	return st.s.view(ctx, c, nil)
 }
 
 // CheckRefund tells whether who may refund the collection as it stands now (support's

@@ -193,9 +193,6 @@ func (st *Staff) standardPhoto(ctx context.Context, c candidate) (string, string
 	if c.StandardSHA != nil && *c.StandardSHA != "" {
 		return *c.StandardSHA, ""
 	}
-	if st.delivery.Cropper == nil {
-		return "", "照片尚未生成标准照"
-	}
 	data, err := storage.ReadAll(ctx, st.s.d.Blobs, PhotoKey(*c.PhotoSHA))
 	if err != nil {
 		st.s.d.Log.ErrorContext(ctx, "export: read photo", "collection_id", c.ID, "err", err)
@@ -312,9 +309,6 @@ func (p *ExportPlan) writePhoto(ctx context.Context, zw *zip.Writer, name, sha s
 func (p *ExportPlan) openCode(it *BatchItem) (string, error) {
 	if it.CaptureCodeCipher == nil {
 		return "", nil
-	}
-	if p.st.delivery.Codes == nil {
-		return "", apperr.ErrUnavailable.Wrap(fmt.Errorf("collection: export: no capture-code key wired"))
 	}
 	code, err := p.st.delivery.Codes.Open(*it.CaptureCodeCipher)
 	if err != nil {

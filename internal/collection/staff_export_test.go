@@ -137,9 +137,7 @@ func approvedSchool(tb testing.TB, n int) *Staff {
 		tb.Fatal(err)
 	}
 	s := NewService(Deps{DB: g, Schools: schools, Roster: rs, Blobs: blobs, Now: now, Log: dbtest.Discard()})
-	st := NewStaff(s, audit.NewLog(g, now, dbtest.Discard()))
-	st.SetDelivery(Delivery{Codes: sealer})
-	return st
+	return NewStaff(s, audit.NewLog(g, now, dbtest.Discard()), Delivery{Codes: sealer, Cropper: fakeCropper{}, Outbox: &recordingOutbox{}})
 }
 
 func testSealer(tb testing.TB) *capturecode.Sealer {

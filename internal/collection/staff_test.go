@@ -75,9 +75,10 @@ func newStaffFixture(t *testing.T, g *gorm.DB) *staffFixture {
 		t.Fatal(err)
 	}
 	reviews := &fakeReviews{}
-	s := NewService(Deps{DB: g, Schools: schools, Roster: rs, Blobs: blobs, Photos: &fakePhotos{pass: true}, Reviews: reviews, Now: now, Log: log})
+	s := NewService(Deps{DB: g, Schools: schools, Roster: rs, Blobs: blobs, Photos: &fakePhotos{pass: true}, Now: now, Log: log})
 	trail := audit.NewLog(g, now, log)
-	f := &staffFixture{g: g, svc: s, reviews: reviews, staff: NewStaff(s, trail), trail: trail, blobs: blobs, ids: map[string]string{}}
+	staff := NewStaff(s, trail, Delivery{Codes: testSealer(t), Cropper: fakeCropper{}, Outbox: &recordingOutbox{}})
+	f := &staffFixture{g: g, svc: s, reviews: reviews, staff: staff, trail: trail, blobs: blobs, ids: map[string]string{}}
 	for _, c := range []struct {
 		school, no, phone string
 		status            Status
@@ -130,7 +131,6 @@ func (f *staffFixture) status(t *testing.T, no string) Status {
 func TestStaffScope(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, g *gorm.DB) {
 		f := newStaffFixture(t, g)
-		f.staff.SetDelivery(Delivery{Cropper: fakeCropper{}})
 		ctx := context.Background()
 		calls := map[string]func(who audit.Actor) error{
 			"students": func(who audit.Actor) error {

@@ -34,7 +34,7 @@ var ErrUnknownTemplate = apperr.Invalid("invalid_field", "订阅消息模板无�
 // AcceptSubscriptions records the templates the student accepted, as
 // wx.requestSubscribeMessage returned them (its "accept" keys). An empty list (every
 // template refused) changes nothing.
-func (s *Service) AcceptSubscriptions(ctx context.Context, userID, id string, accepted []string) (*View, error) {
+func (s *Service) AcceptSubscriptions(ctx context.Context, userID, id string, accepted []string) (*Collection, error) {
 	known := map[string]bool{}
 	for _, t := range s.d.SubscribeTemplates {
 		known[t] = t != ""
@@ -50,7 +50,7 @@ func (s *Service) AcceptSubscriptions(ctx context.Context, userID, id string, ac
 			ids = append(ids, t)
 		}
 	}
-	c, err := s.transition(ctx, userID, id, func(ctx context.Context, c *Collection) error {
+	return s.transition(ctx, userID, id, func(ctx context.Context, c *Collection) error {
 		q := db.Conn(ctx, s.d.DB)
 		for _, t := range ids {
 			var open int64
@@ -67,10 +67,6 @@ func (s *Service) AcceptSubscriptions(ctx context.Context, userID, id string, ac
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return s.view(ctx, c, nil)
 }
 
 // UseSubscription takes one unused acceptance of templateID for the collection, for the
@@ -102,8 +98,9 @@ func (s *Service) UseSubscription(ctx context.Context, collectionID, templateID,
 	return false, nil
 }
 
-// openSubscriptions lists the templates with an unused acceptance (the view's subscribed).
-func (s *Service) openSubscriptions(ctx context.Context, collectionID string) ([]string, error) {
+// OpenSubscriptions lists the templates with an unused acceptance (a result of each
+// will reach the student in WeChat), never nil.
+func (s *Service) OpenSubscriptions(ctx context.Context, collectionID string) ([]string, error) {
 	var ids []string
 	if err := db.Conn(ctx, s.d.DB).Model(&SubscribeAcceptance{}).
 		Where("collection_id = ? AND used_at IS NULL", collectionID).Distinct().Order("template_id").

@@ -18,9 +18,7 @@ import (
 	"github.com/gradphoto/gradphoto/internal/audit"
 	"github.com/gradphoto/gradphoto/internal/auth"
 	"github.com/gradphoto/gradphoto/internal/collection"
-	"github.com/gradphoto/gradphoto/internal/notify"
 	"github.com/gradphoto/gradphoto/internal/payment"
-	"github.com/gradphoto/gradphoto/internal/review"
 	"github.com/gradphoto/gradphoto/internal/roster"
 	"github.com/gradphoto/gradphoto/internal/school"
 	"github.com/gradphoto/gradphoto/internal/usecase"
@@ -47,8 +45,6 @@ type AdminDeps struct {
 	Trail    *audit.Log
 	Refunds  AdminRefunds
 	Reviews  AdminReviews
-	// Cases are the use cases that cross domains (support, school administrators, staff accounts).
-	Cases *usecase.UseCases
 	// MaxRosterBytes bounds a roster upload (default 32 MB: 50 000 rows are ~3 MB).
 	MaxRosterBytes int64
 }
@@ -89,18 +85,6 @@ func actor(c *gin.Context) audit.Actor {
 		name = "staff#" + p.Subject
 	}
 	return audit.Actor{Username: name, Role: p.Role, SchoolID: p.SchoolID, IP: c.ClientIP()}
-}
-
-type adminSchoolJSON struct {
-	schoolJSON
-	PhotoProfile string    `json:"photo_profile"`
-	Active       bool      `json:"active"`
-	MatchPhone   bool      `json:"match_phone"`
-	UpdatedAt    time.Time `json:"updated_at"`
-}
-
-func toAdminSchoolJSON(sc *school.School) adminSchoolJSON {
-	return adminSchoolJSON{schoolJSON: toSchoolJSON(sc), PhotoProfile: sc.PhotoProfile, Active: sc.Active, MatchPhone: sc.MatchPhone, UpdatedAt: sc.UpdatedAt}
 }
 
 // schoolChanges lists the fields a school request set, for the audit trail.
@@ -166,7 +150,7 @@ func (s *Server) importRoster(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, res)
+	c.JSON(http.StatusOK, rosterImportJSON{Created: res.Created, Updated: res.Updated, Errors: toImportErrorsJSON(res.Errors)})
 }
 
 // readRosterUpload reads the multipart field "file" and its file name.
@@ -243,7 +227,7 @@ func (s *Server) listStudents(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, p)
+	c.JSON(http.StatusOK, toStudentPageJSON(p))
 }
 
 func (s *Server) schoolStats(c *gin.Context) {
@@ -313,7 +297,11 @@ func (s *Server) listBatches(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"batches": bs})
+	out := make([]batchJSON, len(bs))
+	for i := range bs {
+		out[i] = toBatchJSON(&bs[i])
+	}
+	c.JSON(http.StatusOK, gin.H{"batches": out})
 }
 
 func (s *Server) batchSubmitted(c *gin.Context) {
@@ -322,7 +310,7 @@ func (s *Server) batchSubmitted(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"batch": b})
+	c.JSON(http.StatusOK, gin.H{"batch": toBatchJSON(b)})
 }
 
 func (s *Server) importCHSIResults(c *gin.Context) {
@@ -336,43 +324,14 @@ func (s *Server) importCHSIResults(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, res)
-}
-
-type lookupOrderJSON struct {
-	OutTradeNo   string     `json:"out_trade_no"`
-	AmountFen    int64      `json:"amount_fen"`
-	Status       string     `json:"status"`
-	CreatedAt    time.Time  `json:"created_at"`
-	PaidAt       *time.Time `json:"paid_at"`
-	RefundReason string     `json:"refund_reason,omitempty"`
-	RefundStatus string     `json:"refund_status,omitempty"`
-	RefundedAt   *time.Time `json:"refunded_at,omitempty"`
-}
-
-type lookupReviewJSON struct {
-	ID        int64      `json:"id"`
-	Round     int        `json:"round"`
-	Status    string     `json:"status"`
-	Reasons   []string   `json:"reasons"`
-	DecidedBy string     `json:"decided_by,omitempty"`
-	DecidedAt *time.Time `json:"decided_at"`
-	Deadline  time.Time  `json:"deadline"`
-}
-
-type lookupResult struct {
-	Collection    *collection.View  `json:"collection"`
-	Order         *lookupOrderJSON  `json:"order"`
-	Review        *lookupReviewJSON `json:"review"`
-	Notifications []notify.Record   `json:"notifications"`
-	Refundable    bool              `json:"refundable"`
+	c.JSON(http.StatusOK, chsiResultsJSON{Accepted: res.Accepted, Failed: res.Failed, Unchanged: res.Unchanged, Errors: toImportErrorsJSON(res.Errors)})
 }
 
 // lookup answers support: the student's collection(s) with order, review and message
 // timeline. The phone is masked; the name is shown in full, because support must
 // confirm who is calling (name + 学号) and every look-up is audited.
 func (s *Server) lookup(c *gin.Context) {
-	found, err := s.d.Admin.Cases.Support.Lookup(c.Request.Context(), actor(c), usecase.LookupQuery{
+	found, err := s.d.Cases.Support.Lookup(c.Request.Context(), actor(c), usecase.LookupQuery{
 		Phone: c.Query("phone"), StudentNo: c.Query("student_no"), OutTradeNo: c.Query("out_trade_no"),
 		Name: c.Query("name"), SchoolID: c.Query("school_id"),
 	})
@@ -382,30 +341,10 @@ func (s *Server) lookup(c *gin.Context) {
 	}
 	out := make([]lookupResult, len(found))
 	for i, r := range found {
-		out[i] = lookupResult{Collection: r.Collection, Notifications: r.Notifications, Refundable: r.Refundable,
+		out[i] = lookupResult{Collection: toCollectionJSON(r.Collection), Notifications: toNotificationsJSON(r.Notifications), Refundable: r.Refundable,
 			Order: toLookupOrderJSON(r.Order), Review: toLookupReviewJSON(r.Review)}
 	}
 	c.JSON(http.StatusOK, gin.H{"results": out})
-}
-
-func toLookupOrderJSON(o *payment.Order) *lookupOrderJSON {
-	if o == nil {
-		return nil
-	}
-	return &lookupOrderJSON{OutTradeNo: o.OutTradeNo, AmountFen: o.AmountFen, Status: o.Status, CreatedAt: o.CreatedAt,
-		PaidAt: o.PaidAt, RefundReason: o.RefundReason, RefundStatus: o.RefundStatus, RefundedAt: o.RefundedAt}
-}
-
-func toLookupReviewJSON(t *review.Task) *lookupReviewJSON {
-	if t == nil {
-		return nil
-	}
-	reasons := t.Reasons
-	if reasons == nil {
-		reasons = []string{}
-	}
-	return &lookupReviewJSON{ID: t.ID, Round: t.Round, Status: t.Status, Reasons: reasons,
-		DecidedBy: t.DecidedBy, DecidedAt: t.DecidedAt, Deadline: t.Deadline}
 }
 
 // staffRefund refunds an order: a reason is required; the refund use case applies the
@@ -435,11 +374,6 @@ func (s *Server) staffRefund(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"order": toOrderJSON(refunded)})
 }
 
-type auditEntryJSON struct {
-	audit.Entry
-	Detail map[string]any `json:"detail"`
-}
-
 func (s *Server) auditList(c *gin.Context) {
 	page, err1 := queryInt(c, "page")
 	size, err2 := queryInt(c, "page_size")
@@ -459,7 +393,7 @@ func (s *Server) auditList(c *gin.Context) {
 	}
 	entries := make([]auditEntryJSON, len(p.Entries))
 	for i := range p.Entries {
-		entries[i] = auditEntryJSON{Entry: p.Entries[i], Detail: p.Entries[i].DetailMap()}
+		entries[i] = toAuditEntryJSON(&p.Entries[i])
 	}
 	c.JSON(http.StatusOK, gin.H{"entries": entries, "total": p.Total, "page": p.Page, "page_size": p.PageSize})
 }

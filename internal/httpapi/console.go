@@ -194,16 +194,6 @@ func (s *Server) requireJSON(c *gin.Context) {
 	}
 }
 
-type consoleSessionJSON struct {
-	Username  string    `json:"username"`
-	Role      string    `json:"role"`
-	SchoolID  any       `json:"school_id"`
-	ExpiresAt time.Time `json:"expires_at"`
-	CSRFToken string    `json:"csrf_token"`
-	Pages     []string  `json:"pages"`
-	Sandbox   bool      `json:"sandbox"`
-}
-
 func (h *consoleHandlers) login(c *gin.Context) {
 	securityHeaders(c)
 	c.Header("Cache-Control", "no-store")

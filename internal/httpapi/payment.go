@@ -2,12 +2,10 @@ package httpapi
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/gradphoto/gradphoto/internal/apperr"
-	"github.com/gradphoto/gradphoto/internal/payment"
 )
 
 // mountPayment adds the order endpoint and WeChat Pay's callbacks (the staff refund is
@@ -19,18 +17,6 @@ func (s *Server) mountPayment(r *gin.Engine, student gin.IRouter) {
 	student.POST("/collections/:id/order", s.createOrder)
 	r.POST("/pay/wechat/notify", s.payNotify)
 	r.POST("/pay/wechat/refund-notify", s.refundNotify)
-}
-
-type orderJSON struct {
-	OutTradeNo string     `json:"out_trade_no"`
-	AmountFen  int64      `json:"amount_fen"`
-	Status     string     `json:"status"`
-	PaidAt     *time.Time `json:"paid_at,omitempty"`
-	RefundedAt *time.Time `json:"refunded_at,omitempty"`
-}
-
-func toOrderJSON(o *payment.Order) orderJSON {
-	return orderJSON{OutTradeNo: o.OutTradeNo, AmountFen: o.AmountFen, Status: o.Status, PaidAt: o.PaidAt, RefundedAt: o.RefundedAt}
 }
 
 // createOrder places the order; pay_params go to wx.requestPayment as they are. The body
@@ -46,14 +32,7 @@ func (s *Server) createOrder(c *gin.Context) {
 			return
 		}
 	}
-	if req.AckCHSIPhoto {
-		// Kept on the collection: support can see the student was warned before paying.
-		if err := s.d.Collections.AckCHSIPhoto(c.Request.Context(), principal(c).Subject, c.Param("id")); err != nil {
-			s.fail(c, err)
-			return
-		}
-	}
-	o, params, err := s.d.Payments.CreateOrder(c.Request.Context(), principal(c).Subject, c.Param("id"), req.AckCHSIPhoto)
+	o, params, err := s.d.Cases.Student.PlaceOrder(c.Request.Context(), principal(c).Subject, c.Param("id"), req.AckCHSIPhoto)
 	if err != nil {
 		s.fail(c, err)
 		return

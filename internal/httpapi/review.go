@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -56,41 +55,6 @@ func taskID(c *gin.Context) (int64, error) {
 		return 0, errBadTaskID
 	}
 	return id, nil
-}
-
-type claimJSON struct {
-	ID         int64           `json:"id"`
-	Round      int             `json:"round"`
-	Collection claimCollection `json:"collection"`
-	PhotoURL   string          `json:"photo_url"` // the standard photo (the original for photos without one)
-	// OriginalURL is the upload byte for byte, for the console's toggle.
-	OriginalURL string          `json:"original_photo_url"`
-	Checks      json.RawMessage `json:"checks"`
-	Geometry    json.RawMessage `json:"geometry"` // photo.Geometry, null when unknown
-	LeaseUntil  *time.Time      `json:"lease_expires_at"`
-	Deadline    time.Time       `json:"deadline"`
-	PaidAt      time.Time       `json:"paid_at"`
-	Reasons     []string        `json:"reasons_checklist"`
-}
-
-type claimCollection struct {
-	ID        string            `json:"id"`
-	School    map[string]string `json:"school"`
-	Level     string            `json:"level"`
-	Name      string            `json:"name"`
-	StudentNo string            `json:"student_no"`
-}
-
-type taskJSON struct {
-	ID           int64      `json:"id"`
-	CollectionID string     `json:"collection_id"`
-	Round        int        `json:"round"`
-	Status       string     `json:"status"`
-	Reasons      []string   `json:"reasons"`
-	Note         string     `json:"note"`
-	DecidedBy    string     `json:"decided_by"`
-	DecidedAt    *time.Time `json:"decided_at"`
-	Deadline     time.Time  `json:"deadline"`
 }
 
 func (h *reviewHandlers) reasons(c *gin.Context) {

@@ -10,7 +10,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/gradphoto/gradphoto/internal/auth"
-	"github.com/gradphoto/gradphoto/internal/collection"
 	"github.com/gradphoto/gradphoto/internal/roster"
 	"github.com/gradphoto/gradphoto/internal/usecase"
 )
@@ -47,7 +46,7 @@ func (s *Server) revealPhone(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	phone, err := s.d.Admin.Cases.Support.RevealPhone(c.Request.Context(), actor(c), c.Param("id"), req.Reason)
+	phone, err := s.d.Cases.Support.RevealPhone(c.Request.Context(), actor(c), c.Param("id"), req.Reason)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -57,7 +56,7 @@ func (s *Server) revealPhone(c *gin.Context) {
 }
 
 func (s *Server) resendResult(c *gin.Context) {
-	t, err := s.d.Admin.Cases.Support.ResendResult(c.Request.Context(), actor(c), c.Param("id"))
+	t, err := s.d.Cases.Support.ResendResult(c.Request.Context(), actor(c), c.Param("id"))
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -71,39 +70,24 @@ func (s *Server) unbind(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if err := s.d.Admin.Cases.Support.Unbind(c.Request.Context(), actor(c), c.Param("id"), req.Reason); err != nil {
+	if err := s.d.Cases.Support.Unbind(c.Request.Context(), actor(c), c.Param("id"), req.Reason); err != nil {
 		s.fail(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"collection_id": c.Param("id"), "unbound": true})
 }
 
-type callbackJSON struct {
-	Reason     string           `json:"reason"`
-	Collection *collection.View `json:"collection"`
-	Rounds     int              `json:"rounds,omitempty"`
-	Order      *lookupOrderJSON `json:"order,omitempty"`
-}
-
 func (s *Server) callbacks(c *gin.Context) {
-	list, err := s.d.Admin.Cases.Support.Callbacks(c.Request.Context(), actor(c))
+	list, err := s.d.Cases.Support.Callbacks(c.Request.Context(), actor(c))
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
 	out := make([]callbackJSON, len(list))
 	for i, cb := range list {
-		out[i] = callbackJSON{Reason: cb.Reason, Collection: cb.Collection, Rounds: cb.Rounds, Order: toLookupOrderJSON(cb.Order)}
+		out[i] = callbackJSON{Reason: cb.Reason, Collection: toCollectionJSON(cb.Collection), Rounds: cb.Rounds, Order: toLookupOrderJSON(cb.Order)}
 	}
 	c.JSON(http.StatusOK, gin.H{"callbacks": out})
-}
-
-type studentJSON struct {
-	StudentNo           string `json:"student_no"`
-	Name                string `json:"name"`
-	Level               string `json:"level"`
-	PhoneMasked         string `json:"phone_masked"`
-	AlreadyHasCHSIPhoto bool   `json:"already_has_chsi_photo"`
 }
 
 func (s *Server) putStudent(c *gin.Context) {
@@ -117,7 +101,7 @@ func (s *Server) putStudent(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	e, created, err := s.d.Admin.Cases.SchoolAdmin.PutStudent(c.Request.Context(), actor(c), c.Param("id"), c.Param("student_no"),
+	e, created, err := s.d.Cases.SchoolAdmin.PutStudent(c.Request.Context(), actor(c), c.Param("id"), c.Param("student_no"),
 		usecase.StudentInput{Name: req.Name, Level: req.Level, Phone: req.Phone, HasCHSIPhoto: req.HasCHSIPhoto})
 	if err != nil {
 		s.fail(c, err)
@@ -137,7 +121,7 @@ func (s *Server) putStudent(c *gin.Context) {
 func (s *Server) studentsXLSX(c *gin.Context) {
 	var buf bytes.Buffer
 	status := c.Query("status")
-	if _, err := s.d.Admin.Cases.SchoolAdmin.StudentsXLSX(c.Request.Context(), actor(c), c.Param("id"), status, &buf); err != nil {
+	if _, err := s.d.Cases.SchoolAdmin.StudentsXLSX(c.Request.Context(), actor(c), c.Param("id"), status, &buf); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -159,32 +143,16 @@ func (s *Server) reminders(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	res, err := s.d.Admin.Cases.SchoolAdmin.Remind(c.Request.Context(), actor(c), c.Param("id"), req.Status)
+	res, err := s.d.Cases.SchoolAdmin.Remind(c.Request.Context(), actor(c), c.Param("id"), req.Status)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, res)
-}
-
-// staffJSON is a staff account as admins see it: never its password hash.
-type staffJSON struct {
-	ID          int64      `json:"id"`
-	Username    string     `json:"username"`
-	Role        string     `json:"role"`
-	SchoolID    *string    `json:"school_id"`
-	Disabled    bool       `json:"disabled"`
-	LastLoginAt *time.Time `json:"last_login_at"`
-	CreatedAt   time.Time  `json:"created_at"`
-}
-
-func toStaffJSON(a *auth.StaffAccount) staffJSON {
-	return staffJSON{ID: a.ID, Username: a.Username, Role: a.Role, SchoolID: a.SchoolID, Disabled: a.Disabled,
-		LastLoginAt: a.LastLoginAt, CreatedAt: a.CreatedAt}
+	c.JSON(http.StatusOK, remindersJSON{Sent: res.Sent, Skipped: res.Skipped})
 }
 
 func (s *Server) listStaff(c *gin.Context) {
-	list, err := s.d.Admin.Cases.StaffAdmin.List(c.Request.Context(), actor(c))
+	list, err := s.d.Cases.StaffAdmin.List(c.Request.Context(), actor(c))
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -207,7 +175,7 @@ func (s *Server) createStaff(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	acc, err := s.d.Admin.Cases.StaffAdmin.Create(c.Request.Context(), actor(c),
+	acc, err := s.d.Cases.StaffAdmin.Create(c.Request.Context(), actor(c),
 		auth.StaffInput{Username: req.Username, Role: req.Role, SchoolID: req.SchoolID, Password: req.Password})
 	if err != nil {
 		s.fail(c, err)
@@ -232,7 +200,7 @@ func (s *Server) updateStaff(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	acc, err := s.d.Admin.Cases.StaffAdmin.Update(c.Request.Context(), actor(c), id,
+	acc, err := s.d.Cases.StaffAdmin.Update(c.Request.Context(), actor(c), id,
 		auth.StaffPatch{Role: req.Role, SchoolID: req.SchoolID, Disabled: req.Disabled, Password: req.Password})
 	if err != nil {
 		s.fail(c, err)

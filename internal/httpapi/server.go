@@ -22,6 +22,7 @@ import (
 	"github.com/gradphoto/gradphoto/internal/review"
 	"github.com/gradphoto/gradphoto/internal/school"
 	"github.com/gradphoto/gradphoto/internal/storage"
+	"github.com/gradphoto/gradphoto/internal/usecase"
 )
 
 // Mounter adds routes to a group (the sandbox's parts).
@@ -50,6 +51,9 @@ type Deps struct {
 	// Reviews serves the reviewers' queue (routes absent when nil); Blobs holds the photos.
 	Reviews *review.Service
 	Blobs   storage.Blobs
+	// Cases are the use cases that cross domains (students' orders, support, school
+	// administrators, staff accounts).
+	Cases *usecase.UseCases
 }
 
 // Server holds the handlers.

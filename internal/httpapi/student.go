@@ -14,7 +14,6 @@ import (
 	"github.com/gradphoto/gradphoto/internal/apperr"
 	"github.com/gradphoto/gradphoto/internal/collection"
 	"github.com/gradphoto/gradphoto/internal/config"
-	"github.com/gradphoto/gradphoto/internal/school"
 )
 
 var (
@@ -36,19 +35,6 @@ func (s *Server) wechatLogin(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"token": sess.Token, "expires_at": sess.ExpiresAt, "user": gin.H{"id": sess.UserID}})
-}
-
-type schoolJSON struct {
-	ID       string   `json:"id"`
-	Name     string   `json:"name"`
-	Province string   `json:"province"`
-	Levels   []string `json:"levels"`
-	Aliases  []string `json:"aliases"`
-	PriceFen int64    `json:"price_fen"`
-}
-
-func toSchoolJSON(sc *school.School) schoolJSON {
-	return schoolJSON{ID: sc.ID, Name: sc.Name, Province: sc.Province, Levels: sc.Levels(), Aliases: sc.Aliases(), PriceFen: sc.PriceFen}
 }
 
 func (s *Server) searchSchools(c *gin.Context) {
@@ -128,7 +114,7 @@ func (s *Server) createCollection(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	v, created, err := s.d.Collections.Create(c.Request.Context(), principal(c).Subject, in)
+	v, created, err := s.d.Cases.Student.Create(c.Request.Context(), principal(c).Subject, in)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -137,34 +123,34 @@ func (s *Server) createCollection(c *gin.Context) {
 	if created {
 		status = http.StatusCreated
 	}
-	c.JSON(status, gin.H{"collection": v})
+	c.JSON(status, gin.H{"collection": toCollectionJSON(v)})
 }
 
 func (s *Server) listCollections(c *gin.Context) {
-	vs, err := s.d.Collections.List(c.Request.Context(), principal(c).Subject)
+	vs, err := s.d.Cases.Student.List(c.Request.Context(), principal(c).Subject)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"collections": vs})
+	c.JSON(http.StatusOK, gin.H{"collections": toCollectionsJSON(vs)})
 }
 
 func (s *Server) getCollection(c *gin.Context) {
-	v, err := s.d.Collections.Get(c.Request.Context(), principal(c).Subject, c.Param("id"))
+	v, err := s.d.Cases.Student.Get(c.Request.Context(), principal(c).Subject, c.Param("id"))
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"collection": v})
+	c.JSON(http.StatusOK, gin.H{"collection": toCollectionJSON(v)})
 }
 
 func (s *Server) confirmCollection(c *gin.Context) {
-	v, err := s.d.Collections.Confirm(c.Request.Context(), principal(c).Subject, c.Param("id"))
+	v, err := s.d.Cases.Student.Confirm(c.Request.Context(), principal(c).Subject, c.Param("id"))
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"collection": v})
+	c.JSON(http.StatusOK, gin.H{"collection": toCollectionJSON(v)})
 }
 
 func (s *Server) uploadCaptureCode(c *gin.Context) {
@@ -173,12 +159,12 @@ func (s *Server) uploadCaptureCode(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	v, err := s.d.Collections.SetCaptureCode(c.Request.Context(), principal(c).Subject, c.Param("id"), data)
+	v, err := s.d.Cases.Student.SetCaptureCode(c.Request.Context(), principal(c).Subject, c.Param("id"), data)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"collection": v})
+	c.JSON(http.StatusOK, gin.H{"collection": toCollectionJSON(v)})
 }
 
 func (s *Server) uploadPhoto(c *gin.Context) {
@@ -187,12 +173,12 @@ func (s *Server) uploadPhoto(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	res, err := s.d.Collections.UploadPhoto(c.Request.Context(), principal(c).Subject, c.Param("id"), data)
+	res, err := s.d.Cases.Student.UploadPhoto(c.Request.Context(), principal(c).Subject, c.Param("id"), data)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"collection": res.Collection, "checks": res.Checks, "standard": res.Standard})
+	c.JSON(http.StatusOK, gin.H{"collection": toCollectionJSON(res.Collection), "checks": res.Checks, "standard": res.Standard})
 }
 
 // standardPhoto serves the owner's 480×640 standard photo.
@@ -221,12 +207,12 @@ func (s *Server) setSubscription(c *gin.Context) {
 		s.fail(c, apperr.Invalid("invalid_field", "一次最多订阅3个消息模板").WithDetails(map[string]any{"field": "accepted"}))
 		return
 	}
-	v, err := s.d.Collections.AcceptSubscriptions(c.Request.Context(), principal(c).Subject, c.Param("id"), req.Accepted)
+	v, err := s.d.Cases.Student.AcceptSubscriptions(c.Request.Context(), principal(c).Subject, c.Param("id"), req.Accepted)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"collection": v})
+	c.JSON(http.StatusOK, gin.H{"collection": toCollectionJSON(v)})
 }
 
 func (s *Server) downloadPhoto(c *gin.Context) {

@@ -73,31 +73,31 @@ const (
 
 // Record is a message as support sees it: its state and its history.
 type Record struct {
-	ID              int64             `json:"id"`
-	IdempotencyKey  string            `json:"idempotency_key"`
-	Channel         string            `json:"channel"`
-	Recipient       string            `json:"-"` // raw phone/openid: for the sandbox only, never serialised
-	RecipientMasked string            `json:"recipient_masked"`
-	Template        string            `json:"template"`
-	Params          map[string]string `json:"params"`
-	Text            string            `json:"text"`
-	CollectionID    string            `json:"collection_id"`
-	Status          string            `json:"status"`
-	Attempts        int               `json:"attempts"`
-	LastError       string            `json:"last_error,omitempty"`
-	NextAttemptAt   time.Time         `json:"next_attempt_at"`
-	SentAt          *time.Time        `json:"sent_at,omitempty"`
-	CreatedAt       time.Time         `json:"created_at"`
-	UpdatedAt       time.Time         `json:"updated_at"`
-	History         []Event           `json:"history,omitempty"`
+	ID              int64
+	IdempotencyKey  string
+	Channel         string
+	Recipient       string // raw phone/openid: for the sandbox only, never shown to staff
+	RecipientMasked string
+	Template        string
+	Params          map[string]string
+	Text            string
+	CollectionID    string
+	Status          string
+	Attempts        int
+	LastError       string
+	NextAttemptAt   time.Time
+	SentAt          *time.Time
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+	History         []Event
 }
 
 // Event is one step of a message's history.
 type Event struct {
-	Attempt int       `json:"attempt"`
-	Status  string    `json:"status"` // queued | sending | retry | sent | failed | lease_expired
-	Error   string    `json:"error,omitempty"`
-	At      time.Time `json:"at"`
+	Attempt int
+	Status  string // queued | sending | retry | sent | failed | lease_expired
+	Error   string
+	At      time.Time
 }
 
 // PermanentError marks a provider failure that retrying cannot fix (bad number, refused template).

@@ -55,7 +55,7 @@ type markCall struct {
 	InTx                     bool
 }
 
-// fakeCollections records MarkPaid calls and answers PaymentSubject from a map.
+// fakeCollections records MarkPaid calls and holds the students' subjects.
 type fakeCollections struct {
 	mu        sync.Mutex
 	subjects  map[string]Subject
@@ -64,7 +64,8 @@ type fakeCollections struct {
 	failMark  error
 }
 
-func (f *fakeCollections) PaymentSubject(_ context.Context, userID, collectionID string) (Subject, error) {
+// subject finds the student's own collection, as the order-placing use case does.
+func (f *fakeCollections) subject(userID, collectionID string) (Subject, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	s, ok := f.subjects[collectionID]
@@ -299,9 +300,18 @@ func newEnv(t testing.TB, dialect string, o envOptions) *env {
 	}
 	t.Cleanup(e.gw.Close)
 	log := slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	e.svc = NewService(e.g, e.gw, e.cols, e.reviews, Config{AppID: testAppID, MchID: testMchID}, e.clock.Now, log)
-	e.svc.SetAlerts(e.alerts)
+	e.svc = NewService(e.g, e.gw, e.cols, e.reviews, e.alerts, Config{AppID: testAppID, MchID: testMchID}, e.clock.Now, log)
 	return e
+}
+
+// createOrder places an order the way internal/usecase does: the student's own
+// collection (404 otherwise), then payment.
+func (e *env) createOrder(ctx context.Context, userID, collectionID string, ack bool) (*Order, PayParams, error) {
+	subj, err := e.cols.subject(userID, collectionID)
+	if err != nil {
+		return nil, PayParams{}, err
+	}
+	return e.svc.CreateOrder(ctx, subj, ack)
 }
 
 // answerNotify answers as internal/httpapi does: 200, 401 FAIL, or 5xx FAIL.

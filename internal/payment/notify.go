@@ -111,9 +111,6 @@ func (s *Service) recordOnly(ctx context.Context, id, event, outTradeNo, outcome
 
 // tell hands an anomaly to the Alerts inside the recording transaction.
 func (s *Service) tell(ctx context.Context, a Anomaly) error {
-	if s.alerts == nil {
-		return nil
-	}
 	if err := s.alerts.PaymentAnomaly(ctx, a); err != nil {
 		return fmt.Errorf("payment: tell anomaly: %w", err)
 	}
@@ -174,9 +171,6 @@ func (s *Service) applyTransaction(ctx context.Context, id, event string, t *Tra
 			default:
 				if err := s.cols.MarkPaid(ctx, order.CollectionID, order.OutTradeNo, paidAt); err != nil {
 					return fmt.Errorf("payment: mark collection paid: %w", err)
-				}
-				if s.reviews == nil {
-					return errors.New("payment: no review queue wired")
 				}
 				if err := s.reviews.Enqueue(ctx, order.CollectionID, paidAt); err != nil {
 					return fmt.Errorf("payment: enqueue review: %w", err)

@@ -22,7 +22,7 @@ func TestReconcileInstancesShareTheWork(t *testing.T) {
 			e.clock.Advance(11 * time.Minute)
 			instances := []*Service{e.svc}
 			for i := 0; i < 2; i++ {
-				instances = append(instances, NewService(e.g, e.gw, e.cols, e.reviews,
+				instances = append(instances, NewService(e.g, e.gw, e.cols, e.reviews, e.alerts,
 					Config{AppID: testAppID, MchID: testMchID, ReconcileBatch: 3}, e.clock.Now, slog.New(slog.DiscardHandler)))
 			}
 			results := make([]ReconcileResult, len(instances))

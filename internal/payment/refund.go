@@ -134,9 +134,6 @@ func (s *Service) undoRefund(ctx context.Context, o *Order) error {
 			}
 			return err
 		}
-		if s.reviews == nil {
-			return errors.New("payment: no review queue wired")
-		}
 		return s.reviews.Enqueue(ctx, o.CollectionID, paidAt)
 	})
 	if err != nil {

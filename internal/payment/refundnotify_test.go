@@ -235,7 +235,7 @@ func TestRefundRefusedByWeChatIsUndone(t *testing.T) {
 			}
 			// An unknown outcome (WeChat unreachable) leaves the refund to the reconciler.
 			e2 := *e
-			e2.svc = NewService(e.g, unreachableRefunds{e.gw}, e.cols, e.reviews, Config{AppID: testAppID, MchID: testMchID}, e.clock.Now, e.svc.log)
+			e2.svc = NewService(e.g, unreachableRefunds{e.gw}, e.cols, e.reviews, e.alerts, Config{AppID: testAppID, MchID: testMchID}, e.clock.Now, e.svc.log)
 			r, err := e2.svc.Refund(ctx, o.OutTradeNo, "学生申请退款")
 			if err != nil || r.Status != StatusRefunding || r.OutRefundNo == nil {
 				t.Fatalf("unknown outcome: %+v %v", r, err)

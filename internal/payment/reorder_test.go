@@ -10,7 +10,7 @@ import (
 // newOrder places an order for s and fails the test on an error.
 func (e *env) newOrder(s Subject) *Order {
 	e.t.Helper()
-	o, params, err := e.svc.CreateOrder(context.Background(), s.UserID, s.CollectionID, false)
+	o, params, err := e.createOrder(context.Background(), s.UserID, s.CollectionID, false)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -101,7 +101,7 @@ func TestOrderPaidAtWeChatIsSyncedNotPaidAgain(t *testing.T) {
 			// Prepay answered ORDERPAID: the payment is applied from a query.
 			o, _ := e.paidAtWeChat("sync")
 			s := e.cols.get("c_sync")
-			_, _, err := e.svc.CreateOrder(ctx, s.UserID, s.CollectionID, false)
+			_, _, err := e.createOrder(ctx, s.UserID, s.CollectionID, false)
 			wantKind(t, err, "already_paid")
 			if got := e.order(o.OutTradeNo); got.Status != StatusPaid || got.TransactionID == "" {
 				t.Fatalf("ORDERPAID not synced: %+v", got)
@@ -111,7 +111,7 @@ func TestOrderPaidAtWeChatIsSyncedNotPaidAgain(t *testing.T) {
 			s2 := e.cols.get("c_sync2")
 			s2.AmountFen++
 			e.cols.add(s2)
-			_, _, err = e.svc.CreateOrder(ctx, s2.UserID, s2.CollectionID, false)
+			_, _, err = e.createOrder(ctx, s2.UserID, s2.CollectionID, false)
 			wantKind(t, err, "already_paid")
 			if got := e.order(o2.OutTradeNo); got.Status != StatusPaid {
 				t.Fatalf("ORDERPAID on close not synced: %+v", got)

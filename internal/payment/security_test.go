@@ -28,7 +28,7 @@ func (e *env) paidAtWeChat(name string) (*Order, *Transaction) {
 	e.t.Helper()
 	ctx := context.Background()
 	s := e.student(name)
-	o, _, err := e.svc.CreateOrder(ctx, s.UserID, s.CollectionID, false)
+	o, _, err := e.createOrder(ctx, s.UserID, s.CollectionID, false)
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -19,24 +19,25 @@ import (
 	"github.com/gradphoto/gradphoto/internal/db"
 )
 
-// Subject is what a collection tells payment about itself.
+// Subject is the collection an order is placed for, as the order-placing use case
+// (internal/usecase) found it: the caller has checked that it is the student's own.
 type Subject struct {
-	CollectionID        string
-	UserID              string
-	OpenID              string
-	SchoolName          string
-	AmountFen           int64
-	Status              string // the collection's status; payment needs photo_ok
+	CollectionID string
+	UserID       string
+	OpenID       string
+	SchoolName   string
+	AmountFen    int64
+	Status       string // the collection's status; payment needs photo_ok
+	// AlreadyHasCHSIPhoto: the roster says the student has a 学信网 photo and they have
+	// not acknowledged the notice yet.
 	AlreadyHasCHSIPhoto bool
 }
 
 // CollectionStatusPayable is the collection status from which an order can be placed.
 const CollectionStatusPayable = "photo_ok"
 
-// Collections is implemented by internal/collection (adapter in internal/app).
+// Collections is what payment changes on a collection (internal/usecase.Settlement).
 type Collections interface {
-	// PaymentSubject returns the collection if it belongs to userID (apperr 404 otherwise).
-	PaymentSubject(ctx context.Context, userID, collectionID string) (Subject, error)
 	// MarkPaid moves the collection photo_ok → in_review. Called inside the payment
 	// transaction: it must use db.Conn(ctx, g).
 	MarkPaid(ctx context.Context, collectionID, outTradeNo string, paidAt time.Time) error
@@ -51,7 +52,7 @@ type Reviews interface {
 	Enqueue(ctx context.Context, collectionID string, paidAt time.Time) error
 }
 
-// Alerts tells people about money that needs one: internal/app writes the audit trail
+// Alerts tells people about money that needs one: usecase.PaymentAlerts writes the audit trail
 // and queues an SMS to support through the outbox. It is called inside the transaction
 // that records the anomaly, so an anomaly is told exactly once.
 type Alerts interface {
@@ -133,34 +134,22 @@ type Service struct {
 	ship     shipping
 }
 
-// NewService builds the service. now is the clock (time.Now in production); reviews may
-// be nil until SetReviews.
-func NewService(g *gorm.DB, gw Gateway, cols Collections, reviews Reviews, cfg Config, now func() time.Time, log *slog.Logger) *Service {
+// NewService builds the service. now is the clock (time.Now in production).
+func NewService(g *gorm.DB, gw Gateway, cols Collections, reviews Reviews, alerts Alerts, cfg Config, now func() time.Time, log *slog.Logger) *Service {
 	cfg.fill()
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{g: g, gw: gw, cols: cols, reviews: reviews, cfg: cfg, now: now, log: log, instance: randomHex(8)}
+	return &Service{g: g, gw: gw, cols: cols, reviews: reviews, alerts: alerts, cfg: cfg, now: now, log: log, instance: randomHex(8)}
 }
-
-// SetReviews wires the review queue when it is built after the payment service. Until
-// then no payment is applied (the notification is answered 5xx and retried, the
-// reconciler retries too), so none is lost.
-func (s *Service) SetReviews(r Reviews) { s.reviews = r }
-
-// SetAlerts wires who is told about anomalies (nil: the ALERT log line only).
-func (s *Service) SetAlerts(a Alerts) { s.alerts = a }
 
 func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Millisecond) }
 
 // CreateOrder places (or re-places) the order for a collection and returns the
 // parameters for wx.requestPayment. An open, unexpired order is reused, so paying twice
 // from two taps pays one order.
-func (s *Service) CreateOrder(ctx context.Context, userID, collectionID string, ackCHSI bool) (*Order, PayParams, error) {
-	subj, err := s.cols.PaymentSubject(ctx, userID, collectionID)
-	if err != nil {
-		return nil, PayParams{}, err
-	}
+func (s *Service) CreateOrder(ctx context.Context, subj Subject, ackCHSI bool) (*Order, PayParams, error) {
+	collectionID := subj.CollectionID
 	var paid int64
 	if err := db.Conn(ctx, s.g).Model(&Order{}).
 		Where("collection_id = ? AND status IN ?", collectionID, []string{StatusPaid, StatusRefunding}).

@@ -40,7 +40,7 @@ func TestPayNotifyAppliesOnce(t *testing.T) {
 				ctx := context.Background()
 				s := e.student("zhang")
 
-				o, params, err := e.svc.CreateOrder(ctx, s.UserID, s.CollectionID, false)
+				o, params, err := e.createOrder(ctx, s.UserID, s.CollectionID, false)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -49,7 +49,7 @@ func TestPayNotifyAppliesOnce(t *testing.T) {
 					t.Fatalf("order = %+v", o)
 				}
 				// A second tap re-places the same order: same out_trade_no, same prepay_id.
-				again, params2, err := e.svc.CreateOrder(ctx, s.UserID, s.CollectionID, false)
+				again, params2, err := e.createOrder(ctx, s.UserID, s.CollectionID, false)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -88,7 +88,7 @@ func TestPayNotifyAppliesOnce(t *testing.T) {
 					t.Fatalf("notifications = %+v", ns)
 				}
 
-				_, _, err = e.svc.CreateOrder(ctx, s.UserID, s.CollectionID, true)
+				_, _, err = e.createOrder(ctx, s.UserID, s.CollectionID, true)
 				wantKind(t, err, "already_paid")
 				latest, err := e.svc.OrderForCollection(ctx, s.CollectionID)
 				if err != nil || latest == nil || latest.OutTradeNo != o.OutTradeNo {
@@ -125,7 +125,7 @@ func TestCreateOrderRules(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			o, _, err := e.svc.CreateOrder(ctx, tt.userID, tt.coll, tt.ack)
+			o, _, err := e.createOrder(ctx, tt.userID, tt.coll, tt.ack)
 			if tt.wantCode != "" {
 				wantKind(t, err, tt.wantCode)
 				if latest, _ := e.svc.OrderForCollection(ctx, tt.coll); latest != nil {
@@ -146,7 +146,7 @@ func TestReconcilePaysWhenTheNotificationIsLost(t *testing.T) {
 			e := newEnv(t, dialect, envOptions{})
 			ctx := context.Background()
 			s := e.student("sun")
-			o, _, err := e.svc.CreateOrder(ctx, s.UserID, s.CollectionID, false)
+			o, _, err := e.createOrder(ctx, s.UserID, s.CollectionID, false)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -182,7 +182,7 @@ func TestReconcileClosesExpiredOrders(t *testing.T) {
 			e := newEnv(t, dialect, envOptions{})
 			ctx := context.Background()
 			s := e.student("qian")
-			o, _, err := e.svc.CreateOrder(ctx, s.UserID, s.CollectionID, false)
+			o, _, err := e.createOrder(ctx, s.UserID, s.CollectionID, false)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -203,7 +203,7 @@ func TestReconcileClosesExpiredOrders(t *testing.T) {
 				t.Fatalf("WeChat's view: %+v %v", tx, err)
 			}
 			// The student can pay again, with a new order.
-			again, _, err := e.svc.CreateOrder(ctx, s.UserID, s.CollectionID, false)
+			again, _, err := e.createOrder(ctx, s.UserID, s.CollectionID, false)
 			if err != nil || again.OutTradeNo == o.OutTradeNo {
 				t.Fatalf("new order %+v, %v", again, err)
 			}
@@ -217,7 +217,7 @@ func TestRefund(t *testing.T) {
 			e := newEnv(t, dialect, envOptions{})
 			ctx := context.Background()
 			s := e.student("zhou")
-			o, _, err := e.svc.CreateOrder(ctx, s.UserID, s.CollectionID, false)
+			o, _, err := e.createOrder(ctx, s.UserID, s.CollectionID, false)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -258,7 +258,7 @@ func TestReconcileCompletesRefundWhenTheNotificationFails(t *testing.T) {
 	e := newEnv(t, "sqlite", envOptions{})
 	ctx := context.Background()
 	s := e.student("wu")
-	o, _, err := e.svc.CreateOrder(ctx, s.UserID, s.CollectionID, false)
+	o, _, err := e.createOrder(ctx, s.UserID, s.CollectionID, false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,7 +18,7 @@ func TestPromotionDetail(t *testing.T) {
 			e := newEnv(t, dialect, envOptions{})
 			ctx := context.Background()
 			s := e.student("coupon")
-			o, _, err := e.svc.CreateOrder(ctx, s.UserID, s.CollectionID, false)
+			o, _, err := e.createOrder(ctx, s.UserID, s.CollectionID, false)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -97,7 +97,7 @@ func TestSyncOpenOrder(t *testing.T) {
 			e := newEnv(t, dialect, envOptions{})
 			ctx := context.Background()
 			s := e.student("onread")
-			o, _, err := e.svc.CreateOrder(ctx, s.UserID, s.CollectionID, false)
+			o, _, err := e.createOrder(ctx, s.UserID, s.CollectionID, false)
 			if err != nil {
 				t.Fatal(err)
 			}

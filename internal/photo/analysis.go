@@ -2,7 +2,6 @@ package photo
 
 import (
 	"math"
-	"slices"
 )
 
 // analysis holds every measurement of one photo, in work-raster pixels unless
@@ -84,7 +83,10 @@ func (c *Checker) locate(r *raster, W, H int, p Profile) *analysis {
 		}
 		a.hasFace = true
 	}
-	c.findLandmarks(a, true)
+	// A photo analysed at full resolution (at most 640 px on the long side) is
+	// cut at most 1.25× larger: its landmarks serve the standard photo too
+	// (reusableLandmarks), so they are taken in full at once.
+	c.findLandmarks(a, r.scale > 1)
 	return a
 }
 
@@ -106,10 +108,16 @@ func subject(fs []face) face {
 
 // locateOn is locate on the standard photo, with the subject already found on the
 // original and mapped onto it: the face count is the original's (a crop must not
-// hide a second person).
-func (c *Checker) locateOn(r *raster, main face, faceCount int) *analysis {
+// hide a second person). lm, when not nil, are the subject's landmarks mapped from
+// the original too (it was analysed at about the standard's resolution, so looking
+// for them again would find the same points at the cost of a second search).
+func (c *Checker) locateOn(r *raster, main face, faceCount int, lm *landmarks) *analysis {
 	a := &analysis{r: r, W: r.w, H: r.h, headTop: -1, main: main, hasFace: true, faceCount: faceCount}
-	c.findLandmarks(a, false)
+	if lm != nil {
+		a.setLandmarks(*lm)
+	} else {
+		c.findLandmarks(a, false)
+	}
 	return a
 }
 
@@ -117,8 +125,18 @@ func (c *Checker) locateOn(r *raster, main face, faceCount int) *analysis {
 // crop) and what follows from them: the eye line, the chin, the head top.
 func (c *Checker) findLandmarks(a *analysis, quick bool) {
 	a.quick = quick
+	var lm landmarks
 	if a.hasFace {
-		a.lm = c.det.landmarks(a.r, a.main, quick)
+		lm = c.det.landmarks(a.r, a.main, quick)
+	}
+	a.setLandmarks(lm)
+}
+
+// setLandmarks takes the subject's landmarks and derives the eye line, the chin
+// and the head top from them.
+func (a *analysis) setLandmarks(lm landmarks) {
+	if a.hasFace {
+		a.lm = lm
 		a.faceWidth = a.main.size * faceWidthPerSize
 	}
 	if a.lm.pupilsOK {
@@ -201,12 +219,43 @@ func (a *analysis) backgroundModel() {
 	a.bgL, a.bgA, a.bgB = median(ls), median(as), median(bs)
 }
 
+// median returns the element that sorting v would put at len(v)/2 (v is
+// reordered), found by selection rather than a full sort.
 func median(v []float32) float64 {
 	if len(v) == 0 {
 		return 0
 	}
-	slices.Sort(v)
-	return float64(v[len(v)/2])
+	k := len(v) / 2
+	lo, hi := 0, len(v)-1
+	for lo < hi {
+		// Median-of-three pivot, Hoare partition.
+		mid := lo + (hi-lo)/2
+		a, b, c := v[lo], v[mid], v[hi]
+		pivot := max(min(a, b), min(max(a, b), c))
+		i, j := lo, hi
+		for i <= j {
+			for v[i] < pivot {
+				i++
+			}
+			for v[j] > pivot {
+				j--
+			}
+			if i <= j {
+				v[i], v[j] = v[j], v[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case k <= j:
+			hi = j
+		case k >= i:
+			lo = i
+		default:
+			return float64(v[k])
+		}
+	}
+	return float64(v[k])
 }
 
 func (a *analysis) classifyBackground() {

@@ -54,8 +54,39 @@ func benchDecode(b *testing.B, data []byte) {
 // included (target ≤ 5× BenchmarkDecodeOnly480).
 func BenchmarkCheck480(b *testing.B) { benchCheck(b, standardJPEG(b)) }
 
+// croppedPlacement puts the head a little small, low and off-centre in a 480×640
+// upload, so its standard photo is a smaller window enlarged (about 1.1×).
+var croppedPlacement = placement{headHeight: 0.46, headTop: 0.17, centreX: 0.46, aspect: 0.75}
+
+func croppedJPEG(b testing.TB) []byte {
+	return encodeJPEG(b, place(getFixtures(b).blueSrc, croppedPlacement, 640), 95)
+}
+
+// BenchmarkCheck480Crop is a 480×640 upload whose standard photo is cut and
+// resampled (BenchmarkCheck480's upload is a standard photo already, whose pixels
+// are kept as they are).
+func BenchmarkCheck480Crop(b *testing.B) { benchCheck(b, croppedJPEG(b)) }
+
 // BenchmarkCheckPhone is a 3024×4032 phone photo (target ≤ 250 ms).
 func BenchmarkCheckPhone(b *testing.B) { benchCheck(b, phonePhoto(b)) }
+
+var (
+	farOnce sync.Once
+	farJPEG []byte
+)
+
+// farPhonePhoto is a 3024×4032 phone photo of a person further away: the head is
+// 15 % of the height, so the standard is cut from a window of about 1 200 rows,
+// fewer than the 1/2-scale decode has for it, and the photo is decoded again in full.
+func farPhonePhoto(b testing.TB) []byte {
+	farOnce.Do(func() {
+		farJPEG = encodeJPEG(b, place(getFixtures(b).blueSrc, placement{headHeight: 0.15, headTop: 0.3, centreX: 0.5, aspect: 0.75}, 4032), 90)
+	})
+	return farJPEG
+}
+
+// BenchmarkCheckPhoneFar is a 12 MP photo whose standard needs the full resolution.
+func BenchmarkCheckPhoneFar(b *testing.B) { benchCheck(b, farPhonePhoto(b)) }
 
 // BenchmarkDecodeOnly480 and BenchmarkDecodeOnlyPhone are plain image/jpeg decodes
 // of the same files: the floor under the checks.

@@ -12,7 +12,8 @@ import (
 // global source, randomly seeded since Go 1.20 (rand.Seed is a no-op since 1.24),
 // so the same photo gave different landmarks on every run. Here the perturbations
 // are a fixed sequence, so the same pixels always give the same landmarks. The
-// tree walk is pigo v1.4.6's classifyRegion, unchanged.
+// tree walk is pigo v1.4.6's classifyRegion (kept in loc_test.go as the reference),
+// run for all perturbations together.
 type locCascade struct {
 	stages, trees, depth int
 	scale                float32
@@ -63,47 +64,6 @@ type grey struct {
 	w, h int
 }
 
-// classify is pigo's classifyRegion: each stage's trees vote a shift of the point
-// and the window shrinks by the cascade's scale.
-func (c *locCascade) classify(r, col, s float32, img grey, flip bool) (float32, float32) {
-	leaves := 1 << c.depth
-	root := 0
-	for i := 0; i < c.stages; i++ {
-		var dr, dc float32
-		si := int(math.Round(float64(s)))
-		for j := 0; j < c.trees; j++ {
-			idx := 0
-			for k := 0; k < c.depth; k++ {
-				code := c.codes[root+4*idx : root+4*idx+4]
-				c1, c2 := int(code[1]), int(code[3])
-				if flip {
-					c1, c2 = -c1, -c2
-				}
-				r1 := min(img.h-1, max(0, (256*int(r)+int(code[0])*si)>>8))
-				r2 := min(img.h-1, max(0, (256*int(r)+int(code[2])*si)>>8))
-				x1 := min(img.w-1, max(0, (256*int(col)+c1*si)>>8))
-				x2 := min(img.w-1, max(0, (256*int(col)+c2*si)>>8))
-				idx = 2*idx + 1
-				if img.pix[r1*img.w+x1] > img.pix[r2*img.w+x2] {
-					idx++
-				}
-			}
-			lut := 2 * (c.trees*leaves*i + leaves*j + idx - (leaves - 1))
-			dr += c.preds[lut]
-			if flip {
-				dc -= c.preds[lut+1]
-			} else {
-				dc += c.preds[lut+1]
-			}
-			root += 4*leaves - 4
-		}
-		r += dr * s
-		col += dc * s
-		s *= c.scale
-	}
-	return r, col
-}
-
 // locPerturbs is the number of perturbed runs whose median is a landmark; odd, so
 // the median is one run's value.
 const locPerturbs = 31
@@ -129,15 +89,66 @@ var perturbs = func() (p [locPerturbs][3]float32) {
 // locate runs the cascade from (row, col) at scale s over the first n (odd, ≤
 // locPerturbs) fixed perturbations (pigo's ranges: position ± 7.5 % of the scale,
 // scale × 0.925–1.075) and returns the median row and column.
+//
+// The runs are classified together, tree by tree (classifyAll): each run does
+// exactly what classify does, in the same order, so the result is the same, but a
+// tree's nodes are read once for all the runs instead of once per run.
 func (c *locCascade) locate(row, col, s float64, img grey, n int) (float64, float64) {
-	var rows, cols [locPerturbs]float32
+	var rows, cols, scales [locPerturbs]float32
 	for i, p := range perturbs[:n] {
-		r := float32(row) + float32(s)*0.15*p[0]
-		cc := float32(col) + float32(s)*0.15*p[1]
-		sc := float32(s) * (0.925 + 0.15*p[2])
-		rows[i], cols[i] = c.classify(r, cc, sc, img, false)
+		rows[i] = float32(row) + float32(s)*0.15*p[0]
+		cols[i] = float32(col) + float32(s)*0.15*p[1]
+		scales[i] = float32(s) * (0.925 + 0.15*p[2])
 	}
+	c.classifyAll(rows[:n], cols[:n], scales[:n], img)
 	slices.Sort(rows[:n])
 	slices.Sort(cols[:n])
 	return float64(rows[n/2]), float64(cols[n/2])
+}
+
+// classifyAll is classify (without flip) of every run (rs[k], cs[k], ss[k]),
+// in place: stage by stage, tree by tree, run by run.
+func (c *locCascade) classifyAll(rs, cs, ss []float32, img grey) {
+	n := len(rs)
+	leaves := 1 << c.depth
+	nodes := 4*leaves - 4
+	var dr, dc [locPerturbs]float32
+	var si, r256, c256 [locPerturbs]int
+	root := 0
+	for i := 0; i < c.stages; i++ {
+		for k := 0; k < n; k++ {
+			dr[k], dc[k] = 0, 0
+			si[k] = int(math.Round(float64(ss[k])))
+			r256[k] = 256 * int(rs[k])
+			c256[k] = 256 * int(cs[k])
+		}
+		for j := 0; j < c.trees; j++ {
+			codes := c.codes[root : root+nodes]
+			preds := c.preds[2*(c.trees*leaves*i+leaves*j) : 2*(c.trees*leaves*i+leaves*j+leaves)]
+			for k := 0; k < n; k++ {
+				idx := 0
+				s, r0, c0 := si[k], r256[k], c256[k]
+				for d := 0; d < c.depth; d++ {
+					code := codes[4*idx : 4*idx+4 : 4*idx+4]
+					r1 := min(img.h-1, max(0, (r0+int(code[0])*s)>>8))
+					r2 := min(img.h-1, max(0, (r0+int(code[2])*s)>>8))
+					x1 := min(img.w-1, max(0, (c0+int(code[1])*s)>>8))
+					x2 := min(img.w-1, max(0, (c0+int(code[3])*s)>>8))
+					idx = 2*idx + 1
+					if img.pix[r1*img.w+x1] > img.pix[r2*img.w+x2] {
+						idx++
+					}
+				}
+				lut := 2 * (idx - (leaves - 1))
+				dr[k] += preds[lut]
+				dc[k] += preds[lut+1]
+			}
+			root += nodes
+		}
+		for k := 0; k < n; k++ {
+			rs[k] += dr[k] * ss[k]
+			cs[k] += dc[k] * ss[k]
+			ss[k] *= c.scale
+		}
+	}
 }

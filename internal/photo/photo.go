@@ -10,12 +10,13 @@ import (
 	"fmt"
 	"image"
 	"image/color"
-	"image/jpeg"
-	_ "image/png" // a PNG renamed .jpg is recognised and named as such
+	_ "image/jpeg" // the header (image.DecodeConfig) of a JPEG
+	_ "image/png"  // a PNG renamed .jpg is recognised and named as such
 	"sort"
 	"sync"
 
 	"github.com/gradphoto/gradphoto/internal/apperr"
+	"github.com/gradphoto/gradphoto/internal/jpegscale"
 )
 
 // Severity of a check: an error blocks the upload, a warning goes to the reviewer.
@@ -136,6 +137,9 @@ var (
 type Checker struct {
 	det  *detector
 	pool sync.Pool // *raster
+	// alwaysRender turns off the shortcut for an upload that is already a
+	// standard photo (isStandardAlready), so a test can compare the two.
+	alwaysRender bool
 }
 
 // NewChecker unpacks the embedded pigo cascades once.
@@ -151,10 +155,37 @@ func NewChecker() (*Checker, error) {
 
 // decoded is an upload after the header and format checks.
 type decoded struct {
-	img         image.Image
-	width       int // upright
+	img         image.Image // at 1/denom of the original's size
+	denom       int         // 1, 2, 4 or 8
+	width       int         // the original's, upright
 	height      int
 	orientation int // EXIF, 1–8
+}
+
+// locateSide is the long side a decode must keep for locating the face: twice the
+// work raster's, so each work pixel still averages several decoded ones.
+const locateSide = 2 * workMaxSide
+
+// decodeDenom is the coarsest DCT scale (1/1–1/8) whose image still has a long
+// side of locateSide: a 12 MP phone photo is decoded at 1/2 (2016×1512), which
+// skips most of the inverse DCT and three quarters of the planes.
+func decodeDenom(w, h int) int {
+	d := 1
+	for d < 8 && max(w, h)/(2*d) >= locateSide {
+		d *= 2
+	}
+	return d
+}
+
+// renderDenom is the coarsest scale, no coarser than have, at which a window win
+// rows tall still has the standard's 640 rows: the standard photo is never
+// enlarged from a reduced decode when the original has the pixels.
+func renderDenom(winH, have int) int {
+	d := have
+	for d > 1 && winH/d < StandardHeight {
+		d /= 2
+	}
+	return d
 }
 
 // Check standardises data and runs every check of p on it. It returns an error
@@ -186,12 +217,34 @@ func (c *Checker) Check(ctx context.Context, data []byte, p Profile) (*Report, e
 	a := c.locate(r, dec.width, dec.height, p)
 	var problem *cropProblem
 	var std image.Image
+	same := false // the standard photo's pixels are the original's
 	if a.hasFace && a.lm.pupilsOK {
 		hd := a.head()
 		if win, ok := chooseWindow(hd, dec.width, dec.height, p, relax{}); ok {
-			img, err := render(dec.img, dec.orientation, win)
-			if err != nil {
-				return nil, err
+			src, denom := dec.img, dec.denom
+			if need := renderDenom(win.h, denom); need < denom {
+				// The window is small in a large photo: decode again, finer. The
+				// reduced image goes first, so at most one decode is held.
+				dec.img, src = nil, nil
+				if err := ctx.Err(); err != nil {
+					return nil, err
+				}
+				img, err := jpegscale.DecodeScaled(bytes.NewReader(data), need)
+				if err != nil {
+					return nil, fmt.Errorf("photo: decode at 1/%d: %w", need, err)
+				}
+				src, denom = img, need
+			}
+			sw, sh := dec.width, dec.height
+			if dec.orientation >= 5 {
+				sw, sh = sh, sw
+			}
+			img := src
+			if same = c.isStandardAlready(src, dec, win); !same {
+				var err error
+				if img, err = render(src, dec.orientation, win, sw, sh, denom); err != nil {
+					return nil, err
+				}
 			}
 			jpg, err := encodeStandard(img)
 			if err != nil {
@@ -211,11 +264,15 @@ func (c *Checker) Check(ctx context.Context, data []byte, p Profile) (*Report, e
 	}
 	if std != nil {
 		// Judged on the standard pixels as encoded (quality 95: the stored JPEG
-		// differs from them by less than the checks can see).
-		r2 := c.pool.Get().(*raster)
-		defer c.pool.Put(r2)
-		r2.load(std, 1)
-		a = c.locateOn(r2, a.onStandard(rep.Standard.Crop), a.faceCount)
+		// differs from them by less than the checks can see). When they are the
+		// original's, so is everything located on them: a is already the
+		// standard photo's analysis.
+		if !same || a.quick {
+			r2 := c.pool.Get().(*raster)
+			defer c.pool.Put(r2)
+			r2.load(std, 1)
+			a = c.locateOn(r2, a.onStandard(rep.Standard.Crop), a.faceCount, c.reusableLandmarks(a, rep.Standard.Crop))
+		}
 		rep.add(verdict(CheckAspectRatio, true, float64(StandardWidth)/StandardHeight, fmt.Sprintf("%.2f ± %.2f", p.Aspect, p.AspectTol), "").
 			with("原图 %d×%d（宽高比 %.2f），已裁剪为3:4标准照（窗口 %d×%d，缩放 %.2f 倍）", dec.width, dec.height, float64(dec.width)/float64(dec.height), rep.Standard.Crop[2], rep.Standard.Crop[3], rep.Standard.Scale))
 	} else {
@@ -234,6 +291,17 @@ func (c *Checker) Check(ctx context.Context, data []byte, p Profile) (*Report, e
 	return rep, nil
 }
 
+// isStandardAlready reports whether the upload is a standard photo as it stands:
+// 480×640, upright, 4:2:0, and the window is all of it, so resampling would copy
+// every sample (render's weights are all 1) and the original's raster is the
+// standard's.
+func (c *Checker) isStandardAlready(img image.Image, dec decoded, win window) bool {
+	m, ok := img.(*image.YCbCr)
+	return ok && !c.alwaysRender && dec.denom == 1 && dec.orientation == 1 &&
+		win == window{0, 0, StandardWidth, StandardHeight} &&
+		m.SubsampleRatio == image.YCbCrSubsampleRatio420 && m.Rect == image.Rect(0, 0, StandardWidth, StandardHeight)
+}
+
 // onStandard maps the subject's face from the original's work raster into the
 // standard photo cut at crop.
 func (a *analysis) onStandard(crop [4]int) face {
@@ -242,6 +310,54 @@ func (a *analysis) onStandard(crop [4]int) face {
 	k := float64(StandardHeight) / float64(crop[3])
 	f := a.main
 	return face{row: (f.row*sy - float64(crop[1])) * k, col: (f.col*sx - float64(crop[0])) * k, size: f.size * sx * k, score: f.score}
+}
+
+// maxLandmarkZoom is how much finer than the original's work raster the standard
+// photo may be for the landmarks found on the original to be mapped onto it rather
+// than looked for again: at about the same resolution the same pixels give the
+// same points; a photo cut from a small part of a large original is searched afresh.
+const maxLandmarkZoom = 1.25
+
+// reusableLandmarks returns the subject's full landmarks found on the original and
+// mapped into the standard photo cut at crop, or nil when the standard is much
+// finer than the original's work raster (see maxLandmarkZoom).
+func (c *Checker) reusableLandmarks(a *analysis, crop [4]int) *landmarks {
+	sx := float64(a.W) / float64(a.r.w)
+	sy := float64(a.H) / float64(a.r.h)
+	k := float64(StandardHeight) / float64(crop[3])
+	if sy*k > maxLandmarkZoom {
+		return nil
+	}
+	lm := a.lm
+	if a.quick {
+		lm = c.det.landmarks(a.r, a.main, false)
+	}
+	inside := true
+	m := func(p pt) pt {
+		q := pt{(p.x*sx - float64(crop[0])) * k, (p.y*sy - float64(crop[1])) * k}
+		inside = inside && q.x > 0 && q.y > 0 && q.x < StandardWidth && q.y < StandardHeight
+		return q
+	}
+	out := landmarks{pupilsOK: lm.pupilsOK, noseOK: lm.noseOK, mouthOK: lm.mouthOK}
+	if !lm.pupilsOK {
+		return &out
+	}
+	out.left, out.right = m(lm.left), m(lm.right)
+	out.pupilsOK = inside
+	if lm.noseOK {
+		inside = true
+		out.nose = m(lm.nose)
+		out.noseOK = inside
+	}
+	if lm.mouthOK {
+		inside = true
+		out.upperLip, out.lower = m(lm.upperLip), m(lm.lower)
+		out.mouthOK = inside
+	}
+	if !out.pupilsOK {
+		return &landmarks{}
+	}
+	return &out
 }
 
 // override fails the geometry check that makes a standard crop impossible, with
@@ -314,7 +430,12 @@ func (c *Checker) decode(data []byte, p Profile, rep *Report) (decoded, bool) {
 		rep.add(passFormat(), aspect)
 		return decoded{}, false
 	}
-	img, err := jpeg.Decode(bytes.NewReader(data))
+	stored := [2]int{cfg.Width, cfg.Height}
+	if o >= 5 {
+		stored = [2]int{cfg.Height, cfg.Width}
+	}
+	denom := decodeDenom(stored[0], stored[1])
+	img, err := jpegscale.DecodeScaled(bytes.NewReader(data), denom)
 	if err != nil {
 		rep.add(failFormat("corrupt"), aspect)
 		return decoded{}, false
@@ -324,5 +445,5 @@ func (c *Checker) decode(data []byte, p Profile, rep *Report) (decoded, bool) {
 		return decoded{}, false
 	}
 	rep.add(passFormat()) // aspect_ratio is judged once the standard crop is known
-	return decoded{img: img, width: cfg.Width, height: cfg.Height, orientation: o}, true
+	return decoded{img: img, denom: denom, width: cfg.Width, height: cfg.Height, orientation: o}, true
 }

@@ -166,15 +166,20 @@ func (r *raster) loadYCbCr(src *image.YCbCr) {
 	W, H := b.Dx(), b.Dy()
 	if W == r.w && H == r.h && src.SubsampleRatio == image.YCbCrSubsampleRatio420 && b.Min == (image.Point{}) {
 		// The common upload: 4:2:0 at work size. Convert only, with the chroma
-		// index computed per pair of pixels.
+		// terms computed once per pair of pixels (color.YCbCrToRGB's arithmetic).
 		for y := 0; y < H; y++ {
-			yrow := src.Y[y*src.YStride:]
+			yrow := src.Y[y*src.YStride : y*src.YStride+W]
 			crow := (y / 2) * src.CStride
-			i := y * r.w * 3
-			for x := 0; x < W; x++ {
-				ci := crow + x/2
-				r.rgb[i], r.rgb[i+1], r.rgb[i+2] = color.YCbCrToRGB(yrow[x], src.Cb[ci], src.Cr[ci])
-				i += 3
+			out := r.rgb[y*r.w*3 : (y+1)*r.w*3]
+			for x := 0; x < W; x += 2 {
+				cb1 := int32(src.Cb[crow+x/2]) - 128
+				cr1 := int32(src.Cr[crow+x/2]) - 128
+				tr, tg, tb := 91881*cr1, -22554*cb1-46802*cr1, 116130*cb1
+				for dx := 0; dx < 2 && x+dx < W; dx++ {
+					yy1 := int32(yrow[x+dx]) * 0x10101
+					i := (x + dx) * 3
+					out[i], out[i+1], out[i+2] = clip16(yy1+tr), clip16(yy1+tg), clip16(yy1+tb)
+				}
 			}
 		}
 		return
@@ -214,6 +219,14 @@ func (r *raster) loadYCbCr(src *image.YCbCr) {
 			r.rgb[i], r.rgb[i+1], r.rgb[i+2] = R, G, B
 		}
 	}
+}
+
+// clip16 is v >> 16 clipped to a byte, as color.YCbCrToRGB does it.
+func clip16(v int32) uint8 {
+	if uint32(v)&0xff000000 == 0 {
+		return uint8(v >> 16)
+	}
+	return uint8(^(v >> 31))
 }
 
 // boxSum adds the 8-bit samples of the box [x0,x1)×[y0,y1) of a plane whose pixel
@@ -353,23 +366,22 @@ func (r *raster) buildGrid() {
 	r.grgb = grow(r.grgb, n*3)
 	r.bg = grow(r.bg, n)
 	for gy := 0; gy < r.gh; gy++ {
+		// The 2×2 block at (2gx, 2gy), its last row and column repeated at an
+		// odd edge.
+		row0 := r.rgb[gy*2*r.w*3 : (gy*2+1)*r.w*3]
+		y1 := min(gy*2+1, r.h-1)
+		row1 := r.rgb[y1*r.w*3 : (y1+1)*r.w*3]
+		lab := r.lab[gy*r.gw*3 : (gy+1)*r.gw*3]
+		grgb := r.grgb[gy*r.gw*3 : (gy+1)*r.gw*3]
 		for gx := 0; gx < r.gw; gx++ {
-			var sr, sg, sb, c int
-			for dy := 0; dy < 2; dy++ {
-				y := min(gy*2+dy, r.h-1)
-				for dx := 0; dx < 2; dx++ {
-					x := min(gx*2+dx, r.w-1)
-					i := (y*r.w + x) * 3
-					sr += int(r.rgb[i])
-					sg += int(r.rgb[i+1])
-					sb += int(r.rgb[i+2])
-					c++
-				}
-			}
-			R, G, B := uint8(sr/c), uint8(sg/c), uint8(sb/c)
-			j := gy*r.gw + gx
-			r.lab[j*3], r.lab[j*3+1], r.lab[j*3+2] = toLab(R, G, B)
-			r.grgb[j*3], r.grgb[j*3+1], r.grgb[j*3+2] = R, G, B
+			i0 := gx * 2 * 3
+			i1 := min(gx*2+1, r.w-1) * 3
+			R := uint8((int(row0[i0]) + int(row0[i1]) + int(row1[i0]) + int(row1[i1])) / 4)
+			G := uint8((int(row0[i0+1]) + int(row0[i1+1]) + int(row1[i0+1]) + int(row1[i1+1])) / 4)
+			B := uint8((int(row0[i0+2]) + int(row0[i1+2]) + int(row1[i0+2]) + int(row1[i1+2])) / 4)
+			j := gx * 3
+			lab[j], lab[j+1], lab[j+2] = toLab(R, G, B)
+			grgb[j], grgb[j+1], grgb[j+2] = R, G, B
 		}
 	}
 }

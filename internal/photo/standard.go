@@ -4,8 +4,9 @@ import (
 	"bytes"
 	"fmt"
 	"image"
-	"image/jpeg"
 	"math"
+
+	"github.com/gradphoto/gradphoto/internal/jpegscale"
 )
 
 // Standard is how an upload became the 480×640 standard photo (photo-spec.md,
@@ -165,13 +166,16 @@ func diagnose(hd head, W, H int, p Profile) cropProblem {
 }
 
 // render resamples window win of the upright original into the 480×640 standard
-// photo. Only a crop and a resize: no colour change, no smoothing beyond the
+// photo, from img, the fullW×fullH original (as stored) decoded at 1/denom of its
+// size. Only a crop and a resize: no colour change, no smoothing beyond the
 // resampling filter, nothing painted.
-func render(img image.Image, o int, win window) (image.Image, error) {
+func render(img image.Image, o int, win window, fullW, fullH, denom int) (image.Image, error) {
 	// Resample in stored orientation (the window mapped back), then turn the
 	// small result upright.
 	sw, sh := img.Bounds().Dx(), img.Bounds().Dy()
-	sx, sy, sWw, sWh := storedRect(o, win, sw, sh)
+	ix, iy, iw, ih := storedRect(o, win, fullW, fullH)
+	k := 1 / float64(denom)
+	sx, sy, sWw, sWh := float64(ix)*k, float64(iy)*k, float64(iw)*k, float64(ih)*k
 	ow, oh := StandardWidth, StandardHeight
 	if o >= 5 {
 		ow, oh = oh, ow
@@ -179,21 +183,23 @@ func render(img image.Image, o int, win window) (image.Image, error) {
 	var out image.Image
 	switch src := img.(type) {
 	case *image.YCbCr:
-		dst := image.NewYCbCr(image.Rect(0, 0, ow, oh), image.YCbCrSubsampleRatio444)
+		// 4:2:0, as the JPEG encoder stores it anyway: the chroma is resampled
+		// once, straight to half size, instead of to full size and then halved.
+		dst := image.NewYCbCr(image.Rect(0, 0, ow, oh), image.YCbCrSubsampleRatio420)
 		b := src.Bounds()
 		cw, ch := chromaFactor(src.SubsampleRatio)
-		resamplePlane(src.Y[src.YOffset(b.Min.X, b.Min.Y):], src.YStride, sw, sh, float64(sx), float64(sy), float64(sWw), float64(sWh), dst.Y, ow, oh)
+		resamplePlane(src.Y[src.YOffset(b.Min.X, b.Min.Y):], src.YStride, sw, sh, sx, sy, sWw, sWh, dst.Y, ow, oh)
 		cOff := src.COffset(b.Min.X, b.Min.Y)
 		csw, csh := (sw+cw-1)/cw, (sh+ch-1)/ch
-		fx, fy := float64(sx)/float64(cw), float64(sy)/float64(ch)
-		fw, fh := float64(sWw)/float64(cw), float64(sWh)/float64(ch)
-		resamplePlane(src.Cb[cOff:], src.CStride, csw, csh, fx, fy, fw, fh, dst.Cb, ow, oh)
-		resamplePlane(src.Cr[cOff:], src.CStride, csw, csh, fx, fy, fw, fh, dst.Cr, ow, oh)
+		fx, fy := sx/float64(cw), sy/float64(ch)
+		fw, fh := sWw/float64(cw), sWh/float64(ch)
+		resamplePlane(src.Cb[cOff:], src.CStride, csw, csh, fx, fy, fw, fh, dst.Cb, ow/2, oh/2)
+		resamplePlane(src.Cr[cOff:], src.CStride, csw, csh, fx, fy, fw, fh, dst.Cr, ow/2, oh/2)
 		out = uprightYCbCr(dst, o)
 	case *image.Gray:
 		dst := image.NewGray(image.Rect(0, 0, ow, oh))
 		b := src.Bounds()
-		resamplePlane(src.Pix[src.PixOffset(b.Min.X, b.Min.Y):], src.Stride, sw, sh, float64(sx), float64(sy), float64(sWw), float64(sWh), dst.Pix, ow, oh)
+		resamplePlane(src.Pix[src.PixOffset(b.Min.X, b.Min.Y):], src.Stride, sw, sh, sx, sy, sWw, sWh, dst.Pix, ow, oh)
 		out = uprightGray(dst, o)
 	default:
 		return nil, fmt.Errorf("photo: standard from %T", img)
@@ -204,7 +210,7 @@ func render(img image.Image, o int, win window) (image.Image, error) {
 func encodeStandard(img image.Image) ([]byte, error) {
 	var buf bytes.Buffer
 	buf.Grow(96 << 10)
-	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: standardQuality}); err != nil {
+	if err := jpegscale.Encode(&buf, img, &jpegscale.Options{Quality: standardQuality}); err != nil {
 		return nil, fmt.Errorf("photo: encode standard: %w", err)
 	}
 	return buf.Bytes(), nil
@@ -344,17 +350,17 @@ func areaWeights(off, length float64, n, out int) weights {
 	return ws
 }
 
-// uprightYCbCr turns a 4:4:4 image stored with orientation o upright.
+// uprightYCbCr turns a 4:2:0 image (even sides) stored with orientation o upright.
 func uprightYCbCr(m *image.YCbCr, o int) *image.YCbCr {
 	if o < 2 || o > 8 {
 		return m
 	}
 	w, h := m.Rect.Dx(), m.Rect.Dy()
 	y, dw, dh := orientPlane(m.Y, w, h, o)
-	cb, _, _ := orientPlane(m.Cb, w, h, o)
-	cr, _, _ := orientPlane(m.Cr, w, h, o)
-	return &image.YCbCr{Y: y, Cb: cb, Cr: cr, YStride: dw, CStride: dw,
-		SubsampleRatio: image.YCbCrSubsampleRatio444, Rect: image.Rect(0, 0, dw, dh)}
+	cb, cdw, _ := orientPlane(m.Cb, w/2, h/2, o)
+	cr, _, _ := orientPlane(m.Cr, w/2, h/2, o)
+	return &image.YCbCr{Y: y, Cb: cb, Cr: cr, YStride: dw, CStride: cdw,
+		SubsampleRatio: image.YCbCrSubsampleRatio420, Rect: image.Rect(0, 0, dw, dh)}
 }
 
 func uprightGray(m *image.Gray, o int) *image.Gray {

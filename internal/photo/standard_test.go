@@ -226,3 +226,36 @@ func hashHex(b []byte) string {
 	s := sha256.Sum256(b)
 	return hex.EncodeToString(s[:])
 }
+
+// An upload that is a standard photo already keeps its pixels: the report and the
+// standard JPEG are those of resampling it and analysing it afresh, and a cropped
+// upload is cut and resampled.
+func TestStandardUploadKeepsItsPixels(t *testing.T) {
+	for name, data := range map[string][]byte{"standard": standardJPEG(t), "cropped": croppedJPEG(t)} {
+		fast, err := testChecker(t).Check(context.Background(), data, DefaultProfile())
+		if err != nil {
+			t.Fatal(err)
+		}
+		slow, err := NewChecker()
+		if err != nil {
+			t.Fatal(err)
+		}
+		slow.alwaysRender = true
+		ref, err := slow.Check(context.Background(), data, DefaultProfile())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !fast.Standard.Standardized {
+			t.Fatalf("%s: no standard photo", name)
+		}
+		same := fast.Standard.Crop == [4]int{0, 0, StandardWidth, StandardHeight}
+		if same != (name == "standard") {
+			t.Errorf("%s: crop %v", name, fast.Standard.Crop)
+		}
+		a, _ := json.Marshal(fast)
+		b, _ := json.Marshal(ref)
+		if !bytes.Equal(a, b) || !bytes.Equal(fast.Standard.JPEG, ref.Standard.JPEG) {
+			t.Errorf("%s: the report or the JPEG differs from resampling and analysing afresh:\n%s\n%s", name, a, b)
+		}
+	}
+}

@@ -88,36 +88,36 @@ const (
 // Task is one review of one collection; a rejection followed by a new upload opens the
 // next round.
 type Task struct {
-	ID              int64      `gorm:"primaryKey" json:"id"`
-	CollectionID    string     `gorm:"size:40" json:"collection_id"`
-	Round           int        `json:"round"`
-	SchoolID        string     `gorm:"size:40" json:"school_id"`
-	Status          string     `gorm:"size:16" json:"status"`
-	PaidAt          time.Time  `json:"paid_at"`
-	Deadline        time.Time  `json:"deadline"`
-	ClaimedBy       string     `gorm:"size:64" json:"claimed_by,omitempty"`
-	ClaimedAt       *time.Time `json:"claimed_at,omitempty"`
-	LeaseExpiresAt  *time.Time `json:"lease_expires_at,omitempty"`
-	DecidedBy       string     `gorm:"size:64" json:"decided_by,omitempty"`
-	DecidedAt       *time.Time `json:"decided_at,omitempty"`
-	Reasons         []string   `gorm:"serializer:json" json:"reasons"`
-	Note            string     `json:"note,omitempty"`
-	OverdueLoggedAt *time.Time `json:"-"`
-	CreatedAt       time.Time  `json:"created_at"`
-	UpdatedAt       time.Time  `json:"updated_at"`
+	ID              int64  `gorm:"primaryKey"`
+	CollectionID    string `gorm:"size:40"`
+	Round           int
+	SchoolID        string `gorm:"size:40"`
+	Status          string `gorm:"size:16"`
+	PaidAt          time.Time
+	Deadline        time.Time
+	ClaimedBy       string `gorm:"size:64"`
+	ClaimedAt       *time.Time
+	LeaseExpiresAt  *time.Time
+	DecidedBy       string `gorm:"size:64"`
+	DecidedAt       *time.Time
+	Reasons         []string `gorm:"serializer:json"`
+	Note            string
+	OverdueLoggedAt *time.Time
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
 }
 
 func (Task) TableName() string { return "review_tasks" }
 
 // AuditEntry records who did what to a task, and when.
 type AuditEntry struct {
-	ID           int64     `gorm:"primaryKey" json:"id"`
-	TaskID       int64     `json:"task_id"`
-	CollectionID string    `gorm:"size:40" json:"collection_id"`
-	Actor        string    `gorm:"size:64" json:"actor"`
-	Action       string    `gorm:"size:16" json:"action"` // enqueue | claim | release | approve | reject | cancel | view_photo
-	Detail       string    `json:"detail"`                // JSON
-	CreatedAt    time.Time `json:"created_at"`
+	ID           int64 `gorm:"primaryKey"`
+	TaskID       int64
+	CollectionID string `gorm:"size:40"`
+	Actor        string `gorm:"size:64"`
+	Action       string `gorm:"size:16"` // enqueue | claim | release | approve | reject | cancel | view_photo
+	Detail       string // JSON
+	CreatedAt    time.Time
 }
 
 func (AuditEntry) TableName() string { return "review_audit" }
@@ -127,20 +127,20 @@ func Models() []any { return []any{&Task{}, &AuditEntry{}} }
 
 // Subject is what review needs to know about a collection.
 type Subject struct {
-	CollectionID string          `json:"collection_id"`
-	SchoolID     string          `json:"school_id"`
-	SchoolName   string          `json:"school_name"`
-	Level        string          `json:"level"`
-	Name         string          `json:"name"`
-	StudentNo    string          `json:"student_no"`
-	PhotoKey     string          `json:"photo_key"`    // storage key of the photo under review: the standard photo when there is one
-	OriginalKey  string          `json:"original_key"` // storage key of the upload as sent
-	Checks       json.RawMessage `json:"checks"`       // the machine checks (api.md check objects)
-	Phone        string          `json:"-"`            // SMS recipient; empty: no SMS
-	OpenID       string          `json:"-"`            // subscribe-message recipient
+	CollectionID string
+	SchoolID     string
+	SchoolName   string
+	Level        string
+	Name         string
+	StudentNo    string
+	PhotoKey     string          // storage key of the photo under review: the standard photo when there is one
+	OriginalKey  string          // storage key of the upload as sent
+	Checks       json.RawMessage // the machine checks (api.md check objects)
+	Phone        string          // SMS recipient; empty: no SMS
+	OpenID       string          // subscribe-message recipient
 	// Geometry is photo.Geometry as JSON (face box, pupils, eye line), drawn over the
 	// photo in the staff console; nil when the photo predates it.
-	Geometry json.RawMessage `json:"geometry"`
+	Geometry json.RawMessage
 }
 
 // Collections is implemented by internal/collection; review calls it inside its own
@@ -166,8 +166,8 @@ type Notifier interface {
 
 // Claim is a task handed to a reviewer, with what they need to judge it.
 type Claim struct {
-	Task    Task    `json:"task"`
-	Subject Subject `json:"subject"`
+	Task    Task
+	Subject Subject
 }
 
 // Decision is a reviewer's verdict.

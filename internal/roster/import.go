@@ -38,9 +38,9 @@ func NewImporter(r *Service, schools SchoolLevels, trail *audit.Log) *Importer {
 
 // ImportResult is the answer of an import.
 type ImportResult struct {
-	Created int           `json:"created"`
-	Updated int           `json:"updated"`
-	Errors  []ImportError `json:"errors"`
+	Created int
+	Updated int
+	Errors  []ImportError
 }
 
 // Progress is told how many of the good rows are stored.

@@ -30,8 +30,8 @@ var (
 // ImportError is one bad row: its number as the user sees it in Excel (the header is
 // row 1) and the reason, in Chinese.
 type ImportError struct {
-	Row     int    `json:"row"`
-	Message string `json:"message"`
+	Row     int
+	Message string
 }
 
 // Parsed is a roster file checked row by row: the good rows (with their row numbers)

@@ -34,19 +34,19 @@ var (
 
 // School is the GORM model of table schools.
 type School struct {
-	ID           string `gorm:"primaryKey;size:40" json:"id"`
-	Name         string `gorm:"size:128;not null" json:"name"`
-	Province     string `gorm:"size:32;not null" json:"province"`
-	AliasesJSON  string `gorm:"column:aliases;type:text;not null" json:"-"`
-	LevelsJSON   string `gorm:"column:levels;size:255;not null" json:"-"`
-	PriceFen     int64  `gorm:"column:price_fen;not null" json:"price_fen"`
-	PhotoProfile string `gorm:"size:32;not null" json:"photo_profile"`
-	Active       bool   `gorm:"not null" json:"active"`
+	ID           string `gorm:"primaryKey;size:40"`
+	Name         string `gorm:"size:128;not null"`
+	Province     string `gorm:"size:32;not null"`
+	AliasesJSON  string `gorm:"column:aliases;type:text;not null"`
+	LevelsJSON   string `gorm:"column:levels;size:255;not null"`
+	PriceFen     int64  `gorm:"column:price_fen;not null"`
+	PhotoProfile string `gorm:"size:32;not null"`
+	Active       bool   `gorm:"not null"`
 	// MatchPhone: the phone a student gives must equal the roster's (off by default: the
 	// phone is the student's contact number, WeChat-authorised).
-	MatchPhone bool      `gorm:"not null" json:"match_phone"`
-	CreatedAt  time.Time `json:"created_at"`
-	UpdatedAt  time.Time `json:"updated_at"`
+	MatchPhone bool `gorm:"not null"`
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }
 
 func (School) TableName() string { return "schools" }

@@ -124,8 +124,8 @@ var ErrReminderStatus = apperr.Invalid("reminder_status_invalid", "提醒对象�
 // Reminders counts a reminder run: SMS queued, and students passed over (no phone, or
 // already reminded today).
 type Reminders struct {
-	Sent    int `json:"sent"`
-	Skipped int `json:"skipped"`
+	Sent    int
+	Skipped int
 }
 
 // Remind sends one SMS, through the outbox, to every student of the school in status

@@ -30,7 +30,7 @@ type LookupQuery struct {
 
 // LookupResult is one collection with what support needs about it.
 type LookupResult struct {
-	Collection    *collection.View
+	Collection    *CollectionView
 	Order         *payment.Order // the latest, nil when none
 	Review        *review.Task   // the latest round, nil when never queued
 	Notifications []notify.Record
@@ -84,17 +84,15 @@ func (u *Support) Lookup(ctx context.Context, who audit.Actor, q LookupQuery) ([
 }
 
 func (u *Support) lookupOne(ctx context.Context, who audit.Actor, col *collection.Collection) (LookupResult, error) {
-	v, err := u.d.Staff.View(ctx, col)
+	v, err := view(ctx, u.d, col)
 	if err != nil {
 		return LookupResult{}, err
 	}
-	r := LookupResult{Collection: v, Notifications: []notify.Record{}}
-	if r.Order, err = u.d.Payments.OrderForCollection(ctx, col.ID); err != nil {
-		return r, err
-	}
+	r := LookupResult{Collection: v, Order: v.Order, Notifications: []notify.Record{}}
 	if r.Order != nil {
 		r.Refundable = r.Order.Status == payment.StatusPaid && u.d.Staff.CheckRefund(ctx, who, col.ID) == nil
 	}
+	// The latest round even when a refund cancelled it: support sees what happened.
 	if r.Review, err = u.d.Reviews.LatestForCollection(ctx, col.ID); err != nil {
 		return r, err
 	}
@@ -190,7 +188,7 @@ const maxCallbacks = 200
 // Callback is one student support should call.
 type Callback struct {
 	Reason     string
-	Collection *collection.View
+	Collection *CollectionView
 	Rounds     int            // rejected rounds (rejected_twice)
 	Order      *payment.Order // the stuck refund's order (refund_stuck)
 }
@@ -204,7 +202,7 @@ func (u *Support) Callbacks(ctx context.Context, who audit.Actor) ([]Callback, e
 	}
 	out := []Callback{}
 	add := func(reason string, c *collection.Collection, cb Callback) error {
-		v, err := u.d.Staff.View(ctx, c)
+		v, err := view(ctx, u.d, c)
 		if err != nil {
 			return err
 		}
