@@ -72,6 +72,18 @@ func (p *photoChecker) Check(ctx context.Context, data []byte, profile string) (
 	return collection.PhotoVerdict{Passed: rep.Passed, Checks: checks, Geometry: geometry, Standard: standard, StandardJPEG: rep.Standard.JPEG}, nil
 }
 
+// ExportCrop makes the 学信网 export of an approved photo (rows approved before the
+// standard photo existed). It decodes like an upload, so it takes its turn in the same
+// memory and CPU budget: an export of many large originals cannot outgrow it.
+func (p *photoChecker) ExportCrop(ctx context.Context, data []byte) ([]byte, error) {
+	release, err := admit(ctx, p.memory, p.limit, photoNeed(imagebudget.Of(data), p.profiles[p.fallback].MaxMegapixels))
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	return p.checker.ExportCrop(ctx, data)
+}
+
 // codeReader adapts internal/capturecode to collection.CodeReader: decode, validate, seal.
 type codeReader struct {
 	memory  *imagebudget.Budget

@@ -186,7 +186,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		deps.Sandbox = append(deps.Sandbox, sbMini, subs, sandbox.NewSMS(sentSMS{a.Outbox}),
 			sandbox.NewShipping(sbMini, pays.sandbox, cfg.WeChat.SandboxTradeManaged), pays.sandbox)
 	}
-	deps.Admin = a.wireAdmin(photos.checker, codes.sealer)
+	deps.Admin = a.wireAdmin(photos, codes.sealer)
 	deps.Cases = usecase.New(usecase.Deps{DB: a.DB, Auth: a.Auth, Schools: a.Schools, Roster: a.Roster, Collections: a.Collections,
 		Staff: a.Staff, Payments: a.Payments, Reviews: a.Reviews, Outbox: a.Outbox, Trail: a.Audit, Now: a.now})
 	a.Router, a.HTTP = httpapi.NewRouter(deps)

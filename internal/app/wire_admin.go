@@ -8,7 +8,6 @@ import (
 	"github.com/gradphoto/gradphoto/internal/httpapi"
 	"github.com/gradphoto/gradphoto/internal/notify"
 	"github.com/gradphoto/gradphoto/internal/payment"
-	"github.com/gradphoto/gradphoto/internal/photo"
 	"github.com/gradphoto/gradphoto/internal/review"
 	"github.com/gradphoto/gradphoto/internal/roster"
 	"github.com/gradphoto/gradphoto/internal/school"
@@ -17,7 +16,7 @@ import (
 
 // Compile-time checks of what the staff API is handed.
 var (
-	_ collection.PhotoCropper = (*photo.Checker)(nil)
+	_ collection.PhotoCropper = (*photoChecker)(nil)
 	_ collection.CodeOpener   = (*capturecode.Sealer)(nil)
 	_ collection.Outbox       = (*notify.Outbox)(nil)
 	_ roster.SchoolLevels     = schoolLevels{}

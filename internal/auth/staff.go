@@ -19,10 +19,8 @@ type StaffAccount struct {
 	PasswordHash string  `gorm:"size:100;not null"`
 	Role         string  `gorm:"size:16;not null"`
 	SchoolID     *string `gorm:"size:40"`
-	FailedLogins int     `gorm:"not null"`
 	TokenVersion int     `gorm:"not null"`
 	Disabled     bool    `gorm:"not null"`
-	LockedUntil  *time.Time
 	LastLoginAt  *time.Time
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
@@ -191,7 +189,6 @@ func (s *Service) UpsertStaff(ctx context.Context, in StaffInput) (*StaffAccount
 			return err
 		}
 		acc.PasswordHash, acc.Role, acc.SchoolID, acc.UpdatedAt = string(hash), in.Role, school, now
-		acc.FailedLogins, acc.LockedUntil = 0, nil
 		acc.TokenVersion++ // a reset password or a changed role ends the old sessions
 		return db.Conn(ctx, s.db).Save(&acc).Error
 	})

@@ -152,7 +152,6 @@ func (s *Service) UpdateStaff(ctx context.Context, id int64, p StaffPatch) (*Sta
 		}
 		if hash != nil {
 			acc.PasswordHash = string(hash)
-			acc.FailedLogins, acc.LockedUntil = 0, nil
 			changed = append(changed, "password")
 		}
 		if len(changed) == 0 {
