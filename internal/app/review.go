@@ -2,18 +2,16 @@ package app
 
 import (
 	"context"
-	"encoding/json"
 	"time"
 
 	"github.com/gradphoto/gradphoto/internal/auth"
-	"github.com/gradphoto/gradphoto/internal/collection"
 	"github.com/gradphoto/gradphoto/internal/config"
 	"github.com/gradphoto/gradphoto/internal/notify"
 	"github.com/gradphoto/gradphoto/internal/notify/tencent"
 	"github.com/gradphoto/gradphoto/internal/notify/wxsubscribe"
 	"github.com/gradphoto/gradphoto/internal/review"
 	"github.com/gradphoto/gradphoto/internal/sandbox"
-	"github.com/gradphoto/gradphoto/internal/school"
+	"github.com/gradphoto/gradphoto/internal/usecase"
 )
 
 // reviews is what newReview builds.
@@ -53,77 +51,13 @@ func newReview(cfg *config.Config, a *App, mini *auth.MiniProgram, now func() ti
 		senders[notify.ChannelSubscribe] = wxsubscribe.New(mini.SDK(), subCfg, hook)
 	}
 	out := &reviews{outbox: notify.NewOutbox(a.DB, senders, notify.Config{MaxAttempts: cfg.Notify.MaxAttempts}, now, a.Log)}
-	out.service = review.NewService(a.DB, &reviewCollections{cols: a.Collections, schools: a.Schools, auth: a.Auth, templates: subCfg},
+	out.service = review.NewService(a.DB, usecase.NewReviewSubjects(a.Collections, a.Schools, a.Auth, subCfg.TemplateID),
 		out.outbox, review.Config{Lease: cfg.Review.Lease, SLA: cfg.Review.SLA}, now, a.Log)
 	out.workers = []worker{
 		{"notify-outbox", func(ctx context.Context) { out.outbox.Run(ctx, cfg.Notify.PollInterval) }},
 		{"review-sla", func(ctx context.Context) { out.service.Run(ctx, time.Minute) }},
 	}
 	return out, nil
-}
-
-// reviewCollections adapts collections, schools and accounts to review.Collections.
-type reviewCollections struct {
-	cols      *collection.Service
-	schools   *school.Service
-	auth      *auth.Service
-	templates wxsubscribe.Config
-}
-
-// UseSubscription takes an acceptance of the template's configured id.
-func (r *reviewCollections) UseSubscription(ctx context.Context, collectionID, template, usedFor string) (bool, error) {
-	id := r.templates.TemplateID(template)
-	if id == "" {
-		return false, nil
-	}
-	return r.cols.UseSubscription(ctx, collectionID, id, usedFor)
-}
-
-func (r *reviewCollections) ReviewSubject(ctx context.Context, collectionID string) (review.Subject, error) {
-	c, err := r.cols.ByID(ctx, collectionID)
-	if err != nil {
-		return review.Subject{}, err
-	}
-	sc, err := r.schools.Get(ctx, c.SchoolID)
-	if err != nil {
-		return review.Subject{}, err
-	}
-	openID, err := r.auth.OpenID(ctx, c.UserID)
-	if err != nil {
-		return review.Subject{}, err
-	}
-	subj := review.Subject{CollectionID: c.ID, SchoolID: c.SchoolID, SchoolName: sc.Name, Level: c.Level, Name: c.Name,
-		StudentNo: c.StudentNo, Phone: c.Phone, OpenID: openID}
-	if c.PhotoSHA256 != nil {
-		subj.OriginalKey = collection.PhotoKey(*c.PhotoSHA256)
-		subj.PhotoKey = subj.OriginalKey
-	}
-	if c.PhotoStandardSHA256 != nil {
-		subj.PhotoKey = collection.StandardPhotoKey(*c.PhotoStandardSHA256)
-	}
-	if c.PhotoChecks != nil && json.Valid([]byte(*c.PhotoChecks)) {
-		subj.Checks = json.RawMessage(*c.PhotoChecks)
-	}
-	if c.PhotoGeometry != nil && json.Valid([]byte(*c.PhotoGeometry)) {
-		subj.Geometry = json.RawMessage(*c.PhotoGeometry)
-	}
-	return subj, nil
-}
-
-func (r *reviewCollections) LockForDecision(ctx context.Context, collectionID string) (string, error) {
-	c, err := r.cols.LockForDecision(ctx, collectionID)
-	if err != nil {
-		return "", err
-	}
-	return string(c.Status), nil
-}
-
-func (r *reviewCollections) MarkApproved(ctx context.Context, collectionID string, _ time.Time) error {
-	return r.cols.MarkApproved(ctx, collectionID)
-}
-
-func (r *reviewCollections) MarkRejected(ctx context.Context, collectionID string, _ []string, _ time.Time) error {
-	return r.cols.MarkRejected(ctx, collectionID)
 }
 
 // sentSMS adapts the outbox to the sandbox's SMS list.

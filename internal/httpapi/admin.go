@@ -7,7 +7,6 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -87,36 +86,17 @@ func actor(c *gin.Context) audit.Actor {
 	return audit.Actor{Username: name, Role: p.Role, SchoolID: p.SchoolID, IP: c.ClientIP()}
 }
 
-// schoolChanges lists the fields a school request set, for the audit trail.
-func schoolChanges(in school.Input) []string {
-	var f []string
-	for name, set := range map[string]bool{"id": in.ID != nil, "name": in.Name != nil, "province": in.Province != nil,
-		"aliases": in.Aliases != nil, "levels": in.Levels != nil, "price_fen": in.PriceFen != nil,
-		"photo_profile": in.PhotoProfile != nil, "active": in.Active != nil, "match_phone": in.MatchPhone != nil} {
-		if set {
-			f = append(f, name)
-		}
-	}
-	sort.Strings(f)
-	return f
-}
-
 func (s *Server) createSchool(c *gin.Context) {
 	var in school.Input
 	if err := bindJSON(c, &in); err != nil {
 		s.fail(c, err)
 		return
 	}
-	if in.ID != nil && (len(*in.ID) > 40 || strings.ContainsAny(*in.ID, "/?#% ")) {
-		s.fail(c, school.ErrInvalid.WithMessage("学校编号不超过40个字符，且不含空格和 / ? # %"))
-		return
-	}
-	sc, err := s.d.Schools.Create(c.Request.Context(), in)
+	sc, err := s.d.Cases.Schools.Create(c.Request.Context(), actor(c), in)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	s.d.Admin.Trail.RecordBestEffort(c.Request.Context(), actor(c), audit.ActionSchoolCreate, sc.ID, map[string]any{"fields": schoolChanges(in)})
 	c.JSON(http.StatusCreated, gin.H{"school": toAdminSchoolJSON(sc)})
 }
 
@@ -126,16 +106,11 @@ func (s *Server) updateSchool(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if in.ID != nil && *in.ID != c.Param("id") {
-		s.fail(c, school.ErrInvalid.WithMessage("学校编号不能修改"))
-		return
-	}
-	sc, err := s.d.Schools.Update(c.Request.Context(), c.Param("id"), in)
+	sc, err := s.d.Cases.Schools.Update(c.Request.Context(), actor(c), c.Param("id"), in)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	s.d.Admin.Trail.RecordBestEffort(c.Request.Context(), actor(c), audit.ActionSchoolUpdate, sc.ID, map[string]any{"fields": schoolChanges(in)})
 	c.JSON(http.StatusOK, gin.H{"school": toAdminSchoolJSON(sc)})
 }
 
