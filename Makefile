@@ -7,7 +7,7 @@ PKGS  := ./...
 FUZZTIME ?= 10s
 FUZZMINIMIZE ?= 10x
 
-.PHONY: run build mutate test test-go test-mysql test-miniprogram test-console fuzz bench vet lint clean docker loadtest
+.PHONY: run build mutate test test-go test-mysql test-miniprogram test-console fuzz bench vet lint clean docker docker-smoke loadtest
 
 build:
 	$(GO) build -o $(BIN) ./cmd/gradphoto
@@ -80,3 +80,8 @@ clean:
 
 docker:
 	docker build -t gradphoto .
+
+## make docker-smoke: build the image and check it starts as nonroot on a fresh volume, turns
+## healthy and keeps its data across a restart (needs a Docker engine; test/docker/smoke.sh).
+docker-smoke:
+	bash test/docker/smoke.sh

@@ -5,7 +5,6 @@ import (
 	"context"
 	"net"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -49,15 +48,7 @@ func TestWalkthroughActsOnlyOnItsOwnStudent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := config.Default()
-	cfg.DataDir = t.TempDir()
-	cfg.DB.DSN = filepath.Join(cfg.DataDir, "gradphoto.db")
-	cfg.Storage.LocalDir = filepath.Join(cfg.DataDir, "blobs")
-	cfg.HTTP.Addr = ln.Addr().String()
-	cfg.HTTP.PublicURL = "http://" + ln.Addr().String()
-	cfg.WeChat.SandboxURL = cfg.HTTP.PublicURL + "/sandbox"
-	cfg.Pay.NotifyURL = cfg.HTTP.PublicURL + "/pay/wechat/notify"
-	cfg.Pay.RefundNotifyURL = cfg.HTTP.PublicURL + "/pay/wechat/refund-notify"
+	cfg := config.Local(t.TempDir(), ln.Addr().String())
 	cfg.Notify.PollInterval = 50 * time.Millisecond
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := app.New(ctx, &cfg, dbtest.Discard())

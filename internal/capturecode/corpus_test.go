@@ -96,8 +96,8 @@ func countCases(cases []corpusgen.Case) (qr, noQR int) {
 // holds none.
 func decodeCase(t *testing.T, c corpusgen.Case) {
 	t.Helper()
-	// This test is about what decodes, not how fast (benchmarks measure that): a
-	// generous budget keeps it stable on a loaded machine.
+	// The production work budget, which does not depend on the machine's load; only
+	// the wall-clock backstop is raised, so that a loaded machine cannot reach it.
 	d := capturecode.NewDecoder(capturecode.WithTimeBudget(time.Minute))
 	t.Run(c.File, func(t *testing.T) {
 		start := time.Now()
@@ -116,7 +116,7 @@ func decodeCase(t *testing.T, c corpusgen.Case) {
 		if got != c.Payload {
 			t.Fatalf("decoded %q, want %q", got, c.Payload)
 		}
-		t.Logf("decoded in %v by %q after %d attempts", elapsed, res.Strategy, res.Attempts)
+		t.Logf("decoded in %v by %q after %d attempts, work %.1f M", elapsed, res.Strategy, res.Attempts, float64(res.Work)/1e6)
 	})
 }
 

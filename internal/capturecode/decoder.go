@@ -39,8 +39,12 @@ const (
 // decoded image (up to ~3 bytes a pixel) and keeps a core busy.
 type Decoder struct {
 	maxPixels int
-	budget    time.Duration
+	work      int64
+	backstop  time.Duration
 	slots     chan struct{}
+	// beforeAttempt, when set (tests only), runs before every reader attempt: a
+	// stand-in for a slow or loaded machine.
+	beforeAttempt func()
 }
 
 // Option configures a Decoder.
@@ -49,14 +53,29 @@ type Option func(*Decoder)
 // WithMaxPixels sets the pixel cap (width × height) above which images are refused.
 func WithMaxPixels(n int) Option { return func(d *Decoder) { d.maxPixels = n } }
 
-// DefaultTimeBudget bounds the search on one image. A clean screenshot takes ~30 ms
-// and a hard photo well under a second; an image with no QR runs every strategy,
-// which on a 48 MP photo would take several seconds of a core.
-const DefaultTimeBudget = 3 * time.Second
+// DefaultWorkBudget bounds the search on one image in units of work (one unit ≈ one
+// pixel binarised and searched for finder patterns; preprocessing and the
+// perspective search are charged at what they cost relative to that, ~5–10 ns a unit
+// on one core). The budget is counted, not timed, so the same bytes get the same
+// answer however loaded the machine is. Every image of both corpora runs its whole
+// cascade within it (the costliest, a 1200×1600 photo of clutter without a code,
+// spends 83 M); larger photos are cut off at about a second of a quiet core.
+const DefaultWorkBudget = 100_000_000
 
-// WithTimeBudget sets how long Decode searches one image before answering
-// qr_not_found (the caller's ctx deadline, when sooner, still wins).
-func WithTimeBudget(d time.Duration) Option { return func(dec *Decoder) { dec.budget = d } }
+// WithWorkBudget sets how much work Decode spends searching one image before it
+// answers qr_not_found.
+func WithWorkBudget(units int64) Option { return func(d *Decoder) { d.work = units } }
+
+// DefaultTimeBudget is the wall-clock backstop: reached only when the machine is far
+// slower than the work budget assumes (a quiet core spends the whole work budget in
+// about a second), and then the answer depends on the load. The request deadline,
+// when sooner, still wins.
+const DefaultTimeBudget = 8 * time.Second
+
+// WithTimeBudget sets the wall-clock backstop, after which Decode answers
+// qr_not_found whatever work is left (the caller's ctx deadline, when sooner, still
+// wins).
+func WithTimeBudget(d time.Duration) Option { return func(dec *Decoder) { dec.backstop = d } }
 
 // WithConcurrency sets how many decodes may run at once (default: the number of CPUs).
 func WithConcurrency(n int) Option {
@@ -65,7 +84,7 @@ func WithConcurrency(n int) Option {
 
 // NewDecoder returns a Decoder with the default limits.
 func NewDecoder(opts ...Option) *Decoder {
-	d := &Decoder{maxPixels: DefaultMaxPixels, budget: DefaultTimeBudget}
+	d := &Decoder{maxPixels: DefaultMaxPixels, work: DefaultWorkBudget, backstop: DefaultTimeBudget}
 	for _, o := range opts {
 		o(d)
 	}
@@ -103,9 +122,30 @@ func sniff(b []byte) imageFormat {
 	return formatUnknown
 }
 
-// load checks the header, decodes the pixels to luminance and applies the EXIF
-// orientation.
-func (d *Decoder) load(data []byte) (*image.Gray, error) {
+// source is an upload's luminance, decoded as far as the search has needed it. A
+// PNG screenshot is first decoded straight to half size, which is what the first
+// attempt reads; the full image is decoded (a second inflate) only when that fails.
+type source struct {
+	full       *image.Gray
+	half       *image.Gray // shrink(full, 2), decoded in advance, or nil
+	decodeFull func() (*image.Gray, error)
+}
+
+// fullImage returns the full-resolution image, decoding it on first use.
+func (src *source) fullImage() (*image.Gray, error) {
+	if src.full == nil {
+		g, err := src.decodeFull()
+		if err != nil {
+			return nil, err
+		}
+		src.full = g
+	}
+	return src.full, nil
+}
+
+// load checks the header and decodes the pixels to luminance with the EXIF
+// orientation applied (for a PNG screenshot, first only at half size).
+func (d *Decoder) load(data []byte) (*source, error) {
 	if len(data) == 0 {
 		return nil, ErrEmptyImage
 	}
@@ -137,20 +177,39 @@ func (d *Decoder) load(data []byte) (*image.Gray, error) {
 	if cfg.Width > maxSide || cfg.Height > maxSide || cfg.Width*cfg.Height > d.maxPixels {
 		return nil, ErrImageTooLarge.Wrap(fmt.Errorf("image declares %d×%d pixels, limit %d", cfg.Width, cfg.Height, d.maxPixels))
 	}
-	if format == formatPNG {
-		g, ok, err := decodePNGGray(data)
+	decodeFull := func() (*image.Gray, error) {
+		if format == formatPNG {
+			g, ok, err := decodePNGGray(data, false)
+			if err != nil {
+				return nil, ErrImageCorrupt.Wrap(fmt.Errorf("decode image: %w", err))
+			}
+			if ok {
+				return orient(g, orientation(data)), nil
+			}
+		}
+		img, err := decode(data)
+		if err != nil {
+			return nil, ErrImageCorrupt.Wrap(fmt.Errorf("decode image: %w", err))
+		}
+		return orient(toGray(img), orientation(data)), nil
+	}
+	src := &source{decodeFull: decodeFull}
+	// The working image of a screenshot is the image itself (see scan), so its half
+	// is the first attempt's; bigger PNGs are rare.
+	if format == formatPNG && max(cfg.Width, cfg.Height) <= workingSide {
+		half, ok, err := decodePNGGray(data, true)
 		if err != nil {
 			return nil, ErrImageCorrupt.Wrap(fmt.Errorf("decode image: %w", err))
 		}
 		if ok {
-			return orient(g, orientation(data)), nil
+			src.half = orient(half, orientation(data))
+			return src, nil
 		}
 	}
-	img, err := decode(data)
-	if err != nil {
-		return nil, ErrImageCorrupt.Wrap(fmt.Errorf("decode image: %w", err))
+	if _, err := src.fullImage(); err != nil {
+		return nil, err
 	}
-	return orient(toGray(img), orientation(data)), nil
+	return src, nil
 }
 
 func head(b []byte) []byte { return b[:min(len(b), 4)] }
@@ -158,10 +217,12 @@ func head(b []byte) []byte { return b[:min(len(b), 4)] }
 // Result is a decoded payload and how it was found.
 type Result struct {
 	Text string
-	// Strategy names the attempt that succeeded ("full", "full-inverted", "half", ...),
-	// for benchmarks and the staff tool; Attempts counts the reader runs.
+	// Strategy names the attempt that succeeded ("half", "full", "full-inverted", ...),
+	// for benchmarks and the staff tool; Attempts counts the reader runs and Work the
+	// search effort spent (the units of WithWorkBudget).
 	Strategy string
 	Attempts int
+	Work     int64
 }
 
 // DecodeResult is Decode with the strategy that found the code, for tools and benchmarks.
@@ -175,40 +236,77 @@ func (d *Decoder) DecodeResult(ctx context.Context, data []byte) (Result, error)
 	case <-ctx.Done():
 		return Result{}, apperr.ErrUnavailable.Wrap(ctx.Err())
 	}
-	// The budget covers the decode too: a slow decode leaves less time to search.
-	scanCtx, cancel := context.WithTimeout(ctx, d.budget)
+	// The backstop covers the decode too.
+	scanCtx, cancel := context.WithTimeout(ctx, d.backstop)
 	defer cancel()
-	g, err := d.load(data)
+	src, err := d.load(data)
 	if err != nil {
 		return Result{}, err
 	}
-	res, err := scan(scanCtx, g)
+	s := scanner{ctx: scanCtx, effort: effort{limit: d.work}, beforeAttempt: d.beforeAttempt}
+	res, err := s.scan(src)
 	if err != nil && ctx.Err() == nil && scanCtx.Err() != nil {
-		// Our own budget ran out, not the caller's: to the student this image simply
-		// has no readable code.
-		return Result{}, ErrQRNotFound.Wrap(fmt.Errorf("gave up after %v: %w", d.budget, scanCtx.Err()))
+		// The backstop, not the caller: to the student this image simply has no
+		// readable code.
+		return Result{}, ErrQRNotFound.Wrap(fmt.Errorf("gave up after %v: %w", d.backstop, scanCtx.Err()))
 	}
 	return res, err
 }
 
+// effort is the work a search has spent and may spend. It is counted, not timed, so
+// that where a search gives up depends on the image alone, not on the machine's load.
+// One unit is about one pixel binarised and searched for finder patterns.
+type effort struct{ spent, limit int64 }
+
+func (e *effort) add(n int64) { e.spent += n }
+
+func (e *effort) exhausted() bool { return e.spent >= e.limit }
+
+// What preprocessing costs per output pixel, in sixteenths of a unit (measured
+// against the reader's cost per pixel; see BENCHMARKS.md).
+const (
+	costShrink    = 2
+	costBlur      = 4
+	costNormalize = 8
+	costSharpen   = 6
+	costSquash    = 3
+	costEnlarge   = 4
+	costCrop      = 1
+)
+
 // scan runs the decoding strategies from cheapest to most expensive and stops at the
-// first success. The order was tuned on testdata (see BENCHMARKS.md): a clean
-// screenshot decodes on the first attempt.
-func scan(ctx context.Context, full *image.Gray) (Result, error) {
-	s := scanner{ctx: ctx}
+// first success or when the work budget is spent. The order was tuned on testdata
+// (see BENCHMARKS.md): a clean screenshot decodes on the first attempt.
+func (s *scanner) scan(src *source) (Result, error) {
+	found := func(text, strategy string) (Result, error) {
+		return Result{Text: text, Strategy: strategy, Attempts: s.attempts, Work: s.effort.spent}, nil
+	}
+	// Halved first: a screenshot's modules are many pixels wide, so a quarter of the
+	// pixels reads it at a quarter of the cost; halving also averages away noise,
+	// moiré and JPEG blocking. The detector finds the finder patterns in any
+	// orientation. A PNG arrives already halved (load).
+	if src.half != nil {
+		if text, ok := s.try(src.half, false, false); ok {
+			return found(text, "half")
+		}
+	}
+	full, err := src.fullImage()
+	if err != nil {
+		return Result{}, err
+	}
 	long := max(full.Rect.Dx(), full.Rect.Dy())
 	// The working image: photos bigger than a screenshot start shrunk.
 	work := full
 	if long > workingSide {
-		work = shrink(full, (long+workingSide-1)/workingSide)
+		work = s.made(shrink(full, (long+workingSide-1)/workingSide), costShrink)
 	}
 	// A mostly dark image may hold a light-on-dark code: the later, costlier stages
 	// try the inverted polarity only then (the early ones always do).
 	dark := meanLuma(work) < darkMean
-	var half *image.Gray
+	half := src.half
 	halved := func() *image.Gray {
 		if half == nil {
-			half = shrink(work, 2)
+			half = s.made(shrink(work, 2), costShrink)
 		}
 		return half
 	}
@@ -216,31 +314,36 @@ func scan(ctx context.Context, full *image.Gray) (Result, error) {
 		name string
 		run  func() (string, bool)
 	}{
-		// The whole image as it is: a screenshot, rotated or not (the detector finds
-		// the finder patterns in any orientation).
+		{"half", func() (string, bool) {
+			if src.half != nil { // tried above
+				return "", false
+			}
+			return s.try(halved(), false, false)
+		}},
+		// The whole image as it is: small codes whose modules halving would blur.
 		{"full", func() (string, bool) { return s.try(work, false, false) }},
 		// Dark mode: light modules on a dark background.
 		{"full-inverted", func() (string, bool) { return s.try(work, true, false) }},
-		// Halved: averages away noise, moiré and JPEG blocking.
-		{"half", func() (string, bool) { return s.try(halved(), false, false) }},
 		{"half-inverted", func() (string, bool) { return s.try(halved(), true, false) }},
 		// A global threshold copes with smooth shading that the local one splits up.
 		{"full-global", func() (string, bool) { return s.try(work, false, true) }},
 		{"half-global", func() (string, bool) { return s.try(halved(), false, true) }},
 		// Glare, a washed-out or dimmed screen: local contrast normalisation, first on
 		// the halved image (cheap, and averaging has removed the noise it would lift).
-		{"half-normalized", func() (string, bool) { return s.tryLikely(normalize(halved(), 3), dark) }},
+		{"half-normalized", func() (string, bool) {
+			return s.tryLikely(s.made(normalize(halved(), 3), costNormalize), dark)
+		}},
 		// A steep photo of a screen (45–65°): one axis foreshortened to 0.4–0.75.
-		{"squashed-x", func() (string, bool) { return s.try(squash(work, 3, 5, false), false, false) }},
-		{"squashed-y", func() (string, bool) { return s.try(squash(work, 3, 5, true), false, false) }},
+		{"squashed-x", func() (string, bool) { return s.try(s.made(squash(work, 3, 5, false), costSquash), false, false) }},
+		{"squashed-y", func() (string, bool) { return s.try(s.made(squash(work, 3, 5, true), costSquash), false, false) }},
 		// Blur for residual noise and defocus halos, an unsharp mask for a defocused
 		// code, then coarser averaging for big, noisy photos.
-		{"blurred", func() (string, bool) { return s.tryLikely(boxBlur(work, 1), dark) }},
-		{"half-sharpened", func() (string, bool) { return s.tryLikely(sharpen(halved(), 2, 6), dark) }},
-		{"third", func() (string, bool) { return s.tryLikely(shrink(work, 3), dark) }},
-		{"quarter", func() (string, bool) { return s.tryLikely(shrink(work, 4), dark) }},
+		{"blurred", func() (string, bool) { return s.tryLikely(s.made(boxBlur(work, 1), costBlur), dark) }},
+		{"half-sharpened", func() (string, bool) { return s.tryLikely(s.made(sharpen(halved(), 2, 6), costSharpen), dark) }},
+		{"third", func() (string, bool) { return s.tryLikely(s.made(shrink(work, 3), costShrink), dark) }},
+		{"quarter", func() (string, bool) { return s.tryLikely(s.made(shrink(work, 4), costShrink), dark) }},
 		// Normalisation at full working resolution: glare over small modules.
-		{"normalized", func() (string, bool) { return s.tryLikely(normalize(work, 3), dark) }},
+		{"normalized", func() (string, bool) { return s.tryLikely(s.made(normalize(work, 3), costNormalize), dark) }},
 		// A small code far away in a photo (2–4 px modules, moiré): the whole image
 		// enlarged, when that stays within enlargeMaxPixels; bigger images get windows
 		// instead, where the whole-image detector may also lock onto the clutter.
@@ -248,7 +351,7 @@ func scan(ctx context.Context, full *image.Gray) (Result, error) {
 			if small := len(work.Pix) <= enlargeMaxPixels; !small {
 				return "", false
 			}
-			return s.tryLikely(enlarge(work), dark)
+			return s.tryLikely(s.made(enlarge(work), costEnlarge), dark)
 		}},
 		{"windows", func() (string, bool) {
 			if small := len(work.Pix) <= enlargeMaxPixels; small {
@@ -258,12 +361,18 @@ func scan(ctx context.Context, full *image.Gray) (Result, error) {
 		}},
 	}
 	for _, step := range steps {
+		if s.stopped() {
+			break
+		}
 		if text, ok := step.run(); ok {
-			return Result{Text: text, Strategy: step.name, Attempts: s.attempts}, nil
+			return found(text, step.name)
 		}
-		if err := ctx.Err(); err != nil {
-			return Result{}, apperr.ErrUnavailable.Wrap(err)
-		}
+	}
+	if err := s.ctx.Err(); err != nil {
+		return Result{}, apperr.ErrUnavailable.Wrap(err)
+	}
+	if s.effort.exhausted() {
+		return Result{}, ErrQRNotFound.Wrap(fmt.Errorf("work budget of %d spent after %d attempts", s.effort.limit, s.attempts))
 	}
 	if s.cause != nil {
 		return Result{}, ErrQRNotFound.Wrap(s.cause)
@@ -272,9 +381,21 @@ func scan(ctx context.Context, full *image.Gray) (Result, error) {
 }
 
 type scanner struct {
-	ctx      context.Context
-	cause    error // the last decoder panic or unexpected error, kept for the logs
-	attempts int
+	ctx           context.Context
+	effort        effort
+	beforeAttempt func()
+	cause         error // the last decoder panic or unexpected error, kept for the logs
+	attempts      int
+}
+
+// stopped reports whether the search must end: the work budget is spent, or the
+// backstop or the caller's deadline has passed.
+func (s *scanner) stopped() bool { return s.effort.exhausted() || s.ctx.Err() != nil }
+
+// made charges the preprocessing that produced g, at cost sixteenths of a unit a pixel.
+func (s *scanner) made(g *image.Gray, cost int64) *image.Gray {
+	s.effort.add(cost * int64(len(g.Pix)) / 16)
+	return g
 }
 
 // tryLikely tries g as it is, then inverted when the image is dark.
@@ -314,16 +435,16 @@ func (s *scanner) tryWindows(g *image.Gray, dark bool) (string, bool) {
 	}
 	for j := 0; j < 3; j++ {
 		for i := 0; i < 3; i++ {
-			if s.ctx.Err() != nil {
+			if s.stopped() {
 				return "", false
 			}
 			r := image.Rect(i*ww/2, j*wh/2, i*ww/2+ww, j*wh/2+wh)
-			win := crop(g, r)
+			win := s.made(crop(g, r), costCrop)
 			switch long := max(ww, wh); {
 			case long > workingSide:
-				win = shrink(win, (long+workingSide-1)/workingSide)
+				win = s.made(shrink(win, (long+workingSide-1)/workingSide), costShrink)
 			case long < 1000:
-				win = enlarge(win)
+				win = s.made(enlarge(win), costEnlarge)
 			}
 			if text, ok := s.tryLikely(win, dark || meanLuma(win) < darkMean); ok {
 				return text, true
@@ -337,6 +458,12 @@ func (s *scanner) tryWindows(g *image.Gray, dark bool) (string, bool) {
 // on unusual bit patterns; a panic counts as "not found here" so that one bad attempt
 // does not lose the others.
 func (s *scanner) try(g *image.Gray, invert, global bool) (text string, ok bool) {
+	if s.stopped() {
+		return "", false
+	}
+	if s.beforeAttempt != nil {
+		s.beforeAttempt()
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			s.cause = fmt.Errorf("gozxing panic: %v", r)
@@ -345,6 +472,7 @@ func (s *scanner) try(g *image.Gray, invert, global bool) (text string, ok bool)
 	}()
 	s.attempts++
 	w, h := g.Rect.Dx(), g.Rect.Dy()
+	s.effort.add(int64(w) * int64(h))
 	src, err := gozxing.NewPlanarYUVLuminanceSource(g.Pix, w, h, 0, 0, w, h, false)
 	if err != nil {
 		return "", false
@@ -372,7 +500,7 @@ func (s *scanner) try(g *image.Gray, invert, global bool) (text string, ok bool)
 	finder := detector.NewFinderPatternFinder(m, nil)
 	info, err := finder.Find(hints)
 	if err != nil {
-		return refineTriples(g, m, finder.GetPossibleCenters(), hints)
+		return refineTriples(&s.effort, g, m, finder.GetPossibleCenters(), hints)
 	}
 	if dr, err := detector.NewDetector(m).ProcessFinderPatternInfo(info); err == nil {
 		res, err := qrdecoder.NewDecoder().Decode(dr.GetBits(), hints)
@@ -393,9 +521,9 @@ func (s *scanner) try(g *image.Gray, invert, global bool) (text string, ok bool)
 		}
 		dim := dr.GetBits().GetWidth()
 		t := detector.Detector_createTransform(p[1], p[2], p[0], align, dim)
-		if text, ok := decodeErasures(g, m, t, dim, hints); ok {
+		if text, ok := decodeErasures(&s.effort, g, m, t, dim, hints); ok {
 			return text, true
 		}
 	}
-	return refineDecode(g, m, info, hints)
+	return refineDecode(&s.effort, g, m, info, hints)
 }

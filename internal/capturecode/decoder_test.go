@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -208,8 +209,62 @@ func TestWithMaxPixels(t *testing.T) {
 	}
 }
 
+// TestDecodeAnswerIgnoresTheClock decodes an image that needs several stages on a
+// normal and on a much slower machine (every attempt delayed, so that the search
+// takes longer than the 3 s wall-clock budget the decoder used to have): the answer,
+// the strategy, the attempts and the work are the same, and so is where a work budget
+// cuts the search off.
+func TestDecodeAnswerIgnoresTheClock(t *testing.T) {
+	data := readCorpus(t, "photo_dark_mode_moire.jpg")
+	decode := func(opts ...capturecode.Option) (capturecode.Result, time.Duration, error) {
+		start := time.Now()
+		res, err := capturecode.NewDecoder(opts...).DecodeResult(context.Background(), data)
+		return res, time.Since(start), err
+	}
+	fast, _, err := decode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fast.Attempts < 4 {
+		t.Fatalf("decoded after %d attempts: too early a stage to show anything", fast.Attempts)
+	}
+	slowMachine := capturecode.WithAttemptDelay(3200 * time.Millisecond / time.Duration(fast.Attempts))
+	slow, took, err := decode(slowMachine)
+	if err != nil || slow != fast {
+		t.Fatalf("slow machine: %+v, %v; fast machine: %+v", slow, err, fast)
+	}
+	if took < 3*time.Second {
+		t.Fatalf("the slow machine took only %v", took)
+	}
+	// A budget that runs out half-way: not found, on both machines, and because of
+	// the budget, not the clock.
+	half := capturecode.WithWorkBudget(fast.Work / 2)
+	for _, opts := range [][]capturecode.Option{{half}, {half, slowMachine}} {
+		_, _, err := decode(opts...)
+		if !errors.Is(err, capturecode.ErrQRNotFound) || errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "work budget") {
+			t.Fatalf("half the work budget: %v, want qr_not_found for the work budget", err)
+		}
+	}
+}
+
+// TestDecodeWorkBudget: the search spends at most about its budget (one attempt may
+// run past it), and the default lets the corpus's costliest image run to the end.
+func TestDecodeWorkBudget(t *testing.T) {
+	data := readCorpus(t, "noqr_photo_of_clutter.jpg")
+	for _, budget := range []int64{1, 5_000_000, 20_000_000} {
+		_, err := capturecode.NewDecoder(capturecode.WithWorkBudget(budget)).Decode(context.Background(), data)
+		if !errors.Is(err, capturecode.ErrQRNotFound) || !strings.Contains(err.Error(), "work budget") {
+			t.Fatalf("budget %d: %v, want qr_not_found for the work budget", budget, err)
+		}
+	}
+	_, err := capturecode.NewDecoder().Decode(context.Background(), data)
+	if !errors.Is(err, capturecode.ErrQRNotFound) || strings.Contains(err.Error(), "work budget") {
+		t.Fatalf("default budget: %v, want qr_not_found after the whole cascade", err)
+	}
+}
+
 func TestDecodeTimeBudget(t *testing.T) {
-	// A budget far below one strategy's cost: the search stops and says not found.
+	// A backstop far below one strategy's cost: the search stops and says not found.
 	d := capturecode.NewDecoder(capturecode.WithTimeBudget(time.Millisecond))
 	_, err := d.Decode(context.Background(), readCorpus(t, "noqr_photo_of_clutter.jpg"))
 	if !errors.Is(err, capturecode.ErrQRNotFound) || !errors.Is(err, context.DeadlineExceeded) {

@@ -23,13 +23,18 @@ import (
 // words beyond those spent on erasures and errors, each of which the corrected word
 // must satisfy, and the format information and bit stream must parse.
 
+// costFlatModule is the effort of telling whether one module is flat (a few dozen
+// samples of the grey image) and, when some are, of the erasure decode.
+const costFlatModule = 16
+
 // minSlack is the number of check words per block left unspent, as a checksum.
 const minSlack = 4
 
 // decodeErasures reads the dim×dim grid sampled from the binarised image m through t
 // (module centres at +0.5), marking as erasures the code words that have a module
 // where the grey image g is flat. ok is false when it does not decode.
-func decodeErasures(g *image.Gray, m *gozxing.BitMatrix, t *common.PerspectiveTransform, dim int, hints map[gozxing.DecodeHintType]any) (string, bool) {
+func decodeErasures(e *effort, g *image.Gray, m *gozxing.BitMatrix, t *common.PerspectiveTransform, dim int, hints map[gozxing.DecodeHintType]any) (string, bool) {
+	e.add(costFlatModule * int64(dim*dim))
 	flat := flatModules(g, t, dim)
 	if flat == nil {
 		return "", false

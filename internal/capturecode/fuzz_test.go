@@ -21,8 +21,8 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte{0xFF, 0xD8, 0xFF, 0xE1, 0x00, 0x10, 'E', 'x', 'i', 'f', 0, 0, 'M', 'M', 0, 42, 0, 0, 0, 8})
 	f.Add(pngHeader(20000, 20000))
 	f.Add(pngHeader(3, 3))
-	// A small pixel cap keeps each fuzz run fast; the logic is the same.
-	d := capturecode.NewDecoder(capturecode.WithMaxPixels(1_500_000))
+	// A small pixel cap and work budget keep each fuzz run fast; the logic is the same.
+	d := capturecode.NewDecoder(capturecode.WithMaxPixels(1_500_000), capturecode.WithWorkBudget(20_000_000))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()

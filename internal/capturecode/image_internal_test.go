@@ -176,6 +176,30 @@ func TestShrinkAndEnlarge(t *testing.T) {
 	if s.Rect.Dx() != 2 || s.Rect.Dy() != 1 || !slices.Equal(s.Pix, []uint8{100, 100}) {
 		t.Fatalf("shrink: %dx%d %v, want 2x1 [100 100]", s.Rect.Dx(), s.Rect.Dy(), s.Pix)
 	}
+	// Odd sizes drop the last column and row; every factor averages its blocks.
+	odd := newGray(9, 7)
+	for i := range odd.Pix {
+		odd.Pix[i] = uint8(i * 37)
+	}
+	for _, f := range []int{2, 3, 4} {
+		s := shrink(odd, f)
+		if s.Rect.Dx() != 9/f || s.Rect.Dy() != 7/f {
+			t.Fatalf("shrink ×1/%d of 9x7: %dx%d", f, s.Rect.Dx(), s.Rect.Dy())
+		}
+		for y := 0; y < 7/f; y++ {
+			for x := 0; x < 9/f; x++ {
+				sum := 0
+				for yy := y * f; yy < y*f+f; yy++ {
+					for xx := x * f; xx < x*f+f; xx++ {
+						sum += int(odd.Pix[yy*9+xx])
+					}
+				}
+				if got := s.Pix[y*s.Stride+x]; int(got) != sum/(f*f) {
+					t.Fatalf("shrink ×1/%d at (%d,%d) = %d, want %d", f, x, y, got, sum/(f*f))
+				}
+			}
+		}
+	}
 	flat := newGray(3, 3)
 	for i := range flat.Pix {
 		flat.Pix[i] = 77

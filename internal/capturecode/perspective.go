@@ -23,12 +23,19 @@ import (
 // thousands of decodes. A wrong candidate cannot produce a false read: the decoder
 // still checks the format information and the Reed–Solomon code words.
 
+// What the search costs in units of effort: one module checked while scoring a
+// transform, and one module of a grid sampled and decoded.
+const (
+	costScoreCheck = 3
+	costGridRead   = 4
+)
+
 // refineCandidates is how many of the best-scoring transforms are decoded.
 const refineCandidates = 3
 
 // refineDecode tries to read the code whose finder patterns are info in the binarised
 // image m, searching the perspective; ok is false when nothing decodes.
-func refineDecode(g *image.Gray, m *gozxing.BitMatrix, info *detector.FinderPatternInfo, hints map[gozxing.DecodeHintType]any) (string, bool) {
+func refineDecode(e *effort, g *image.Gray, m *gozxing.BitMatrix, info *detector.FinderPatternInfo, hints map[gozxing.DecodeHintType]any) (string, bool) {
 	tl, tr, bl := info.GetTopLeft(), info.GetTopRight(), info.GetBottomLeft()
 	ms := (tl.GetEstimatedModuleSize() + tr.GetEstimatedModuleSize() + bl.GetEstimatedModuleSize()) / 3
 	if ms < 1 {
@@ -76,7 +83,7 @@ func refineDecode(g *image.Gray, m *gozxing.BitMatrix, info *detector.FinderPatt
 		var coarse [3]cand
 		for oy := -radius; oy <= radius; oy += step {
 			for ox := -radius; ox <= radius; ox += step {
-				s := scoreTransform(m, tl, tr, bl, gx+ox, gy+oy, dim, align)
+				s := scoreTransform(e, m, tl, tr, bl, gx+ox, gy+oy, dim, align)
 				for i := range coarse {
 					if coarse[i].dim == 0 || s > coarse[i].score {
 						copy(coarse[i+1:], coarse[i:len(coarse)-1])
@@ -93,7 +100,7 @@ func refineDecode(g *image.Gray, m *gozxing.BitMatrix, info *detector.FinderPatt
 			}
 			for oy := -step; oy <= step; oy += step / 4 {
 				for ox := -step; ox <= step; ox += step / 4 {
-					if s := scoreTransform(m, tl, tr, bl, c.x+ox, c.y+oy, dim, all); s > top.score {
+					if s := scoreTransform(e, m, tl, tr, bl, c.x+ox, c.y+oy, dim, all); s > top.score {
 						top = cand{dim: dim, x: c.x + ox, y: c.y + oy, score: s}
 					}
 				}
@@ -112,6 +119,7 @@ func refineDecode(g *image.Gray, m *gozxing.BitMatrix, info *detector.FinderPatt
 			break
 		}
 		t := detector.Detector_createTransform(tl, tr, bl, detector.NewAlignmentPattern(c.x, c.y, ms), c.dim)
+		e.add(costGridRead * int64(c.dim*c.dim))
 		bits, err := detector.Detector_sampleGrid(m, t, c.dim)
 		if err != nil {
 			continue
@@ -120,7 +128,7 @@ func refineDecode(g *image.Gray, m *gozxing.BitMatrix, info *detector.FinderPatt
 		if err == nil {
 			return res.GetText(), true
 		}
-		if text, ok := decodeErasures(g, m, t, c.dim, hints); ok {
+		if text, ok := decodeErasures(e, g, m, t, c.dim, hints); ok {
 			return text, true
 		}
 	}
@@ -169,11 +177,12 @@ func functionModules(dim int) (align, all []moduleCheck) {
 
 // scoreTransform is the share of checks that the image shows when the module at
 // (dim-6.5, dim-6.5) lies at (x, y).
-func scoreTransform(m *gozxing.BitMatrix, tl, tr, bl gozxing.ResultPoint, x, y float64, dim int, checks []moduleCheck) float64 {
+func scoreTransform(e *effort, m *gozxing.BitMatrix, tl, tr, bl gozxing.ResultPoint, x, y float64, dim int, checks []moduleCheck) float64 {
 	d := float64(dim) - 3.5
 	t := common.PerspectiveTransform_QuadrilateralToQuadrilateral(
 		3.5, 3.5, d, 3.5, d-3, d-3, 3.5, d,
 		tl.GetX(), tl.GetY(), tr.GetX(), tr.GetY(), x, y, bl.GetX(), bl.GetY())
+	e.add(costScoreCheck * int64(len(checks)))
 	w, h := m.GetWidth(), m.GetHeight()
 	pt := make([]float64, 2)
 	hit := 0
@@ -198,7 +207,7 @@ const maxTriples = 4
 // every triple: under a steep diagonal view the three finders of one code differ in
 // apparent size by more than its 1.4 limit. It searches the triples of the strongest
 // candidates whose sizes agree within refineDecode's wider limit, most square first.
-func refineTriples(g *image.Gray, m *gozxing.BitMatrix, cands []*detector.FinderPattern, hints map[gozxing.DecodeHintType]any) (string, bool) {
+func refineTriples(e *effort, g *image.Gray, m *gozxing.BitMatrix, cands []*detector.FinderPattern, hints map[gozxing.DecodeHintType]any) (string, bool) {
 	var strong []*detector.FinderPattern
 	for _, c := range cands {
 		if c.GetCount() >= 2 { // seen on at least two scan lines
@@ -246,7 +255,7 @@ func refineTriples(g *image.Gray, m *gozxing.BitMatrix, cands []*detector.Finder
 		}
 		p0, p1, p2 := gozxing.ResultPoint_OrderBestPatterns(t.a, t.b, t.c)
 		info := detector.NewFinderPatternInfo(p0.(*detector.FinderPattern), p1.(*detector.FinderPattern), p2.(*detector.FinderPattern))
-		if text, ok := refineDecode(g, m, info, hints); ok {
+		if text, ok := refineDecode(e, g, m, info, hints); ok {
 			return text, true
 		}
 	}

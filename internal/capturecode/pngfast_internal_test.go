@@ -111,9 +111,17 @@ func TestDecodePNGGrayMatchesImagePNG(t *testing.T) {
 	}
 	for name, data := range files {
 		t.Run(name, func(t *testing.T) {
-			got, ok, err := decodePNGGray(data)
+			got, ok, err := decodePNGGray(data, false)
 			if err != nil || !ok {
 				t.Fatalf("decodePNGGray: ok=%v err=%v", ok, err)
+			}
+			// The half-size decode is exactly the full one shrunk.
+			half, ok, err := decodePNGGray(data, true)
+			if err != nil || !ok {
+				t.Fatalf("decodePNGGray half: ok=%v err=%v", ok, err)
+			}
+			if want := shrink(got, 2); half.Rect != want.Rect || !bytes.Equal(half.Pix, want.Pix) {
+				t.Fatalf("half-size decode differs from the full one shrunk (%v, want %v)", half.Rect, want.Rect)
 			}
 			img, err := png.Decode(bytes.NewReader(data))
 			if err != nil {
@@ -136,7 +144,7 @@ func TestDecodePNGGrayDefers(t *testing.T) {
 	// 16-bit and interlaced files go to image/png.
 	var buf bytes.Buffer
 	png.Encode(&buf, image.NewGray16(image.Rect(0, 0, 4, 4)))
-	if _, ok, err := decodePNGGray(buf.Bytes()); ok || err != nil {
+	if _, ok, err := decodePNGGray(buf.Bytes(), false); ok || err != nil {
 		t.Fatalf("16-bit: ok=%v err=%v, want deferral", ok, err)
 	}
 	// Colour-key transparency on RGB.
@@ -147,7 +155,7 @@ func TestDecodePNGGrayDefers(t *testing.T) {
 	iend := bytes.Index(data, []byte("IDAT")) - 4
 	trns := []byte{0, 0, 0, 6, 't', 'R', 'N', 'S', 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}
 	withKey := append(append(append([]byte{}, data[:iend]...), trns...), data[iend:]...)
-	if _, ok, err := decodePNGGray(withKey); ok || err != nil {
+	if _, ok, err := decodePNGGray(withKey, false); ok || err != nil {
 		t.Fatalf("tRNS on RGB: ok=%v err=%v, want deferral", ok, err)
 	}
 }
@@ -157,14 +165,95 @@ func TestDecodePNGGrayTruncated(t *testing.T) {
 	png.Encode(&buf, image.NewRGBA(image.Rect(0, 0, 300, 300)))
 	data := buf.Bytes()
 	for _, n := range []int{9, 20, 33, len(data) / 2, len(data) - 20} {
-		if _, _, err := decodePNGGray(data[:n]); err == nil {
+		if _, _, err := decodePNGGray(data[:n], n%2 == 0); err == nil {
 			t.Errorf("truncated to %d of %d bytes: no error", n, len(data))
 		}
 	}
 	bad := bytes.Clone(data)
 	i := bytes.Index(bad, []byte("IDAT")) + 4
 	bad[i] = 0x00 // break the zlib header
-	if _, _, err := decodePNGGray(bad); err == nil || !strings.Contains(err.Error(), "zlib") {
+	if _, _, err := decodePNGGray(bad, false); err == nil || !strings.Contains(err.Error(), "zlib") {
 		t.Errorf("bad zlib header: %v", err)
+	}
+}
+
+// unfilterNaive is PNG spec §9 written out byte by byte, the reference for unfilter.
+func unfilterNaive(filter byte, cur, prev []byte, bpp int) {
+	for i := range cur {
+		var a, c int
+		if i >= bpp {
+			a, c = int(cur[i-bpp]), int(prev[i-bpp])
+		}
+		b := int(prev[i])
+		var pred int
+		switch filter {
+		case 1:
+			pred = a
+		case 2:
+			pred = b
+		case 3:
+			pred = (a + b) / 2
+		case 4:
+			p := a + b - c
+			pa, pb, pc := abs(p-a), abs(p-b), abs(p-c)
+			switch {
+			case pa <= pb && pa <= pc:
+				pred = a
+			case pb <= pc:
+				pred = b
+			default:
+				pred = c
+			}
+		}
+		cur[i] += uint8(pred)
+	}
+}
+
+func TestUnfilterMatchesSpec(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, bpp := range []int{1, 2, 3, 4} {
+		for _, n := range []int{bpp, 7 * bpp, 8 * bpp, 61 * bpp} {
+			for filter := byte(0); filter <= 4; filter++ {
+				for range 20 {
+					cur, prev := make([]byte, n), make([]byte, n)
+					for i := range cur {
+						// Runs of equal and extreme values hit the ties and the wrap-around.
+						cur[i], prev[i] = byte(rng.IntN(256)), byte(rng.IntN(4)*85)
+					}
+					want := bytes.Clone(cur)
+					unfilterNaive(filter, want, prev, bpp)
+					if err := unfilter(filter, cur, prev, bpp); err != nil {
+						t.Fatal(err)
+					}
+					if !bytes.Equal(cur, want) {
+						t.Fatalf("filter %d, bpp %d, %d bytes: %v, want %v", filter, bpp, n, cur, want)
+					}
+				}
+			}
+		}
+	}
+	if err := unfilter(5, []byte{1}, []byte{0}, 1); err == nil {
+		t.Error("filter 5 accepted")
+	}
+}
+
+func TestPaethStepMatchesSpecEverywhere(t *testing.T) {
+	for a := 0; a < 256; a++ {
+		for b := 0; b < 256; b++ {
+			for c := 0; c < 256; c++ {
+				p := a + b - c
+				pa, pb, pc := abs(p-a), abs(p-b), abs(p-c)
+				want := c
+				switch {
+				case pa <= pb && pa <= pc:
+					want = a
+				case pb <= pc:
+					want = b
+				}
+				if got := paethStep(0, a, b, c); got != want {
+					t.Fatalf("paeth(%d, %d, %d) = %d, want %d", a, b, c, got, want)
+				}
+			}
+		}
 	}
 }

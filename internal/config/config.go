@@ -447,6 +447,18 @@ func (c *Config) fillDerived() {
 	}
 }
 
+// Local is the sandbox configuration of one server on a loopback address with its data
+// under dir: the WeChat sandbox and the payment callbacks all point back at that server.
+// The end-to-end tests and the walk-through test start their servers from it.
+func Local(dir, addr string) Config {
+	c := Default()
+	c.DataDir = dir
+	c.HTTP.Addr = addr
+	c.HTTP.PublicURL = "http://" + addr
+	c.fillDerived()
+	return c
+}
+
 // SetPublicURL changes the public URL and everything derived from it (tests listen on :0
 // and learn the port only after binding).
 func (c *Config) SetPublicURL(u string) {

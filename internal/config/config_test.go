@@ -117,3 +117,29 @@ func TestSandboxListensOnLoopbackByDefault(t *testing.T) {
 		t.Fatal("production mode's default address")
 	}
 }
+
+func TestLocalPointsEverythingAtTheOneServer(t *testing.T) {
+	cfg := Local("/tmp/gp", "127.0.0.1:18020")
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"db dsn":        "/tmp/gp/gradphoto.db",
+		"blobs":         "/tmp/gp/blobs",
+		"sandbox":       "http://127.0.0.1:18020/sandbox",
+		"pay notify":    "http://127.0.0.1:18020/pay/wechat/notify",
+		"refund notify": "http://127.0.0.1:18020/pay/wechat/refund-notify",
+	}
+	got := map[string]string{
+		"db dsn": cfg.DB.DSN, "blobs": cfg.Storage.LocalDir, "sandbox": cfg.WeChat.SandboxURL,
+		"pay notify": cfg.Pay.NotifyURL, "refund notify": cfg.Pay.RefundNotifyURL,
+	}
+	for k, w := range want {
+		if got[k] != w {
+			t.Errorf("%s = %q, want %q", k, got[k], w)
+		}
+	}
+	if !cfg.Sandbox() {
+		t.Error("Local is not in sandbox mode")
+	}
+}

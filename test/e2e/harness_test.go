@@ -11,7 +11,6 @@ import (
 	"mime/multipart"
 	"net"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -53,15 +52,7 @@ func startServer(t testing.TB, opts ...serverOption) *server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := config.Default()
-	cfg.DataDir = t.TempDir()
-	cfg.DB.DSN = filepath.Join(cfg.DataDir, "gradphoto.db")
-	cfg.Storage.LocalDir = filepath.Join(cfg.DataDir, "blobs")
-	cfg.HTTP.Addr = ln.Addr().String()
-	cfg.HTTP.PublicURL = "http://" + ln.Addr().String()
-	cfg.WeChat.SandboxURL = cfg.HTTP.PublicURL + "/sandbox"
-	cfg.Pay.NotifyURL = cfg.HTTP.PublicURL + "/pay/wechat/notify"
-	cfg.Pay.RefundNotifyURL = cfg.HTTP.PublicURL + "/pay/wechat/refund-notify"
+	cfg := config.Local(t.TempDir(), ln.Addr().String())
 	cfg.Notify.PollInterval = 50 * time.Millisecond
 	cfg.HTTP.MetricsToken = "e2e-metrics-token" // routes /metrics (on the public port only with it)
 	for _, o := range opts {
