@@ -44,6 +44,7 @@ type Deps struct {
 // UseCases are the use cases, by who calls them.
 type UseCases struct {
 	Student     *Student
+	Refunds     *Refunds
 	Schools     *Schools
 	Support     *Support
 	SchoolAdmin *SchoolAdmin
@@ -52,7 +53,7 @@ type UseCases struct {
 
 // New builds the use cases.
 func New(d Deps) *UseCases {
-	return &UseCases{Student: &Student{d: d}, Schools: &Schools{d: d}, Support: &Support{d: d}, SchoolAdmin: &SchoolAdmin{d: d}, StaffAdmin: &StaffAdmin{d: d}}
+	return &UseCases{Student: &Student{d: d}, Refunds: NewRefunds(d.DB, d.Staff, d.Payments, d.Trail), Schools: &Schools{d: d}, Support: &Support{d: d}, SchoolAdmin: &SchoolAdmin{d: d}, StaffAdmin: &StaffAdmin{d: d}}
 }
 
 // requireRole admits the actor when their role is one of roles (admins always).
