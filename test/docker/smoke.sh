@@ -39,9 +39,9 @@ docker build ${DOCKER_BUILD_FLAGS:-} -t "$tag" . >/dev/null
 
 # What reached the build stage: the sources, never local state.
 leaked=$(docker run --rm --network none --entrypoint sh "$tag-build" -c \
-  'cd /src && for p in data bin .git miniprogram test/console/node_modules configs/config.yaml; do [ -e "$p" ] && echo "$p"; done; true')
+  'cd /src && for p in data bin .git miniprogram test docs configs/config.yaml; do [ -e "$p" ] && echo "$p"; done; true')
 [ -z "$leaked" ] || fail "build context carried: $leaked"
-echo "docker-smoke: build context clean (no data/, bin/, .git, miniprogram/, node_modules, config.yaml)"
+echo "docker-smoke: build context clean (no data/, bin/, .git, miniprogram/, test/, docs/, config.yaml)"
 
 docker volume create "$volume" >/dev/null
 # Host networking: the smoke needs no published port, and works where the engine has no bridge.
