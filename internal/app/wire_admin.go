@@ -8,7 +8,6 @@ import (
 	"github.com/gradphoto/gradphoto/internal/httpapi"
 	"github.com/gradphoto/gradphoto/internal/notify"
 	"github.com/gradphoto/gradphoto/internal/payment"
-	"github.com/gradphoto/gradphoto/internal/review"
 	"github.com/gradphoto/gradphoto/internal/roster"
 	"github.com/gradphoto/gradphoto/internal/school"
 	"github.com/gradphoto/gradphoto/internal/usecase"
@@ -20,10 +19,8 @@ var (
 	_ collection.CodeOpener   = (*capturecode.Sealer)(nil)
 	_ collection.Outbox       = (*notify.Outbox)(nil)
 	_ roster.SchoolLevels     = schoolLevels{}
-	_ httpapi.AdminRefunds    = (*usecase.Refunds)(nil)
 	_ usecase.Orders          = (*payment.Service)(nil)
 	_ usecase.RefundRule      = (*collection.Staff)(nil)
-	_ httpapi.AdminReviews    = (*review.Service)(nil)
 )
 
 // schoolLevels adapts internal/school to roster.SchoolLevels.
@@ -37,13 +34,11 @@ func (s schoolLevels) SchoolLevels(ctx context.Context, id string) ([]string, er
 	return sc.Levels(), nil
 }
 
-// wireAdmin builds the roster importer and the staff side of the
-// collection service, and hands them with payment, review and notify to the staff API.
-// cropper is the app's one photo.Checker (its detector is loaded once); codes opens the
-// sealed 采集码 for the export manifests.
+// wireAdmin builds the roster importer and the staff side of the collection service
+// (with the delivery to 学信网: cropper is the app's one photo checker, its detector
+// loaded once; codes opens the sealed 采集码 for the export manifests) for the staff API.
 func (a *App) wireAdmin(cropper collection.PhotoCropper, codes collection.CodeOpener) *httpapi.AdminDeps {
 	a.Importer = roster.NewImporter(a.Roster, schoolLevels{a.Schools}, a.Audit)
 	a.Staff = collection.NewStaff(a.Collections, a.Audit, collection.Delivery{Codes: codes, Cropper: cropper, Outbox: a.Outbox})
-	return &httpapi.AdminDeps{Staff: a.Staff, Importer: a.Importer, Trail: a.Audit,
-		Refunds: usecase.NewRefunds(a.DB, a.Staff, a.Payments, a.Audit), Reviews: a.Reviews}
+	return &httpapi.AdminDeps{Staff: a.Staff, Importer: a.Importer, Trail: a.Audit}
 }

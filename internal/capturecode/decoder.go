@@ -16,6 +16,7 @@ import (
 	"github.com/makiuchi-d/gozxing/qrcode/detector"
 
 	"github.com/gradphoto/gradphoto/internal/apperr"
+	"github.com/gradphoto/gradphoto/internal/jpegscale"
 )
 
 // Limits on what Decode accepts, checked from the header before any pixel is decoded.
@@ -123,11 +124,15 @@ func sniff(b []byte) imageFormat {
 }
 
 // source is an upload's luminance, decoded as far as the search has needed it. A
-// PNG screenshot is first decoded straight to half size, which is what the first
-// attempt reads; the full image is decoded (a second inflate) only when that fails.
+// screenshot is first decoded straight to half size, which is what the first attempt
+// reads; the full image is decoded (a second pass over the file) only when that fails.
 type source struct {
-	full       *image.Gray
-	half       *image.Gray // shrink(full, 2), decoded in advance, or nil
+	full *image.Gray
+	// first is what the first attempt reads when the decode made it in advance: the
+	// image at half size, exactly shrink(full, 2) when exact is set (PNG), else the
+	// JPEG decoder's own half-size decode (the low frequencies of each block).
+	first      *image.Gray
+	exact      bool
 	decodeFull func() (*image.Gray, error)
 }
 
@@ -195,14 +200,26 @@ func (d *Decoder) load(data []byte) (*source, error) {
 	}
 	src := &source{decodeFull: decodeFull}
 	// The working image of a screenshot is the image itself (see scan), so its half
-	// is the first attempt's; bigger PNGs are rare.
-	if format == formatPNG && max(cfg.Width, cfg.Height) <= workingSide {
-		half, ok, err := decodePNGGray(data, true)
-		if err != nil {
-			return nil, ErrImageCorrupt.Wrap(fmt.Errorf("decode image: %w", err))
-		}
-		if ok {
-			src.half = orient(half, orientation(data))
+	// is the first attempt's; bigger images start from a shrunken working copy.
+	if max(cfg.Width, cfg.Height) <= workingSide {
+		switch format {
+		case formatPNG:
+			half, ok, err := decodePNGGray(data, true)
+			if err != nil {
+				return nil, ErrImageCorrupt.Wrap(fmt.Errorf("decode image: %w", err))
+			}
+			if ok {
+				src.first, src.exact = orient(half, orientation(data)), true
+				return src, nil
+			}
+		case formatJPEG:
+			// The inverse DCT of each block's low frequencies: the entropy decoding
+			// stays, the transform and the memory shrink to a quarter.
+			img, err := jpegscale.DecodeScaled(bytes.NewReader(data), 2)
+			if err != nil {
+				return nil, ErrImageCorrupt.Wrap(fmt.Errorf("decode image: %w", err))
+			}
+			src.first = orient(toGray(img), orientation(data))
 			return src, nil
 		}
 	}
@@ -284,9 +301,9 @@ func (s *scanner) scan(src *source) (Result, error) {
 	// Halved first: a screenshot's modules are many pixels wide, so a quarter of the
 	// pixels reads it at a quarter of the cost; halving also averages away noise,
 	// moiré and JPEG blocking. The detector finds the finder patterns in any
-	// orientation. A PNG arrives already halved (load).
-	if src.half != nil {
-		if text, ok := s.try(src.half, false, false); ok {
+	// orientation. A screenshot arrives already halved (load).
+	if src.first != nil {
+		if text, ok := s.try(src.first, false, false); ok {
 			return found(text, "half")
 		}
 	}
@@ -303,7 +320,10 @@ func (s *scanner) scan(src *source) (Result, error) {
 	// A mostly dark image may hold a light-on-dark code: the later, costlier stages
 	// try the inverted polarity only then (the early ones always do).
 	dark := meanLuma(work) < darkMean
-	half := src.half
+	var half *image.Gray
+	if src.exact {
+		half = src.first
+	}
 	halved := func() *image.Gray {
 		if half == nil {
 			half = s.made(shrink(work, 2), costShrink)
@@ -315,7 +335,7 @@ func (s *scanner) scan(src *source) (Result, error) {
 		run  func() (string, bool)
 	}{
 		{"half", func() (string, bool) {
-			if src.half != nil { // tried above
+			if src.exact { // tried above
 				return "", false
 			}
 			return s.try(halved(), false, false)

@@ -2,13 +2,11 @@ package httpapi
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"io"
 	"mime"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -17,33 +15,17 @@ import (
 	"github.com/gradphoto/gradphoto/internal/audit"
 	"github.com/gradphoto/gradphoto/internal/auth"
 	"github.com/gradphoto/gradphoto/internal/collection"
-	"github.com/gradphoto/gradphoto/internal/payment"
 	"github.com/gradphoto/gradphoto/internal/roster"
 	"github.com/gradphoto/gradphoto/internal/school"
 	"github.com/gradphoto/gradphoto/internal/usecase"
 )
 
-// What the staff API needs from payment, review and notify, declared here so that
-// tests and partial wirings can leave any of them out.
-
-// AdminRefunds refunds an order under the refund rule, audited (usecase.Refunds).
-type AdminRefunds interface {
-	Refund(ctx context.Context, who audit.Actor, outTradeNo, reason string) (*payment.Order, error)
-}
-
-// AdminReviews tells review state (review.Service).
-type AdminReviews interface {
-	OverdueCount(ctx context.Context, schoolID string) (int64, error)
-}
-
 // AdminDeps are the services behind the staff API's school, roster, export, look-up,
-// refund and audit endpoints. Refunds and Reviews may be nil.
+// and audit endpoints.
 type AdminDeps struct {
 	Staff    *collection.Staff
 	Importer *roster.Importer
 	Trail    *audit.Log
-	Refunds  AdminRefunds
-	Reviews  AdminReviews
 	// MaxRosterBytes bounds a roster upload (default 32 MB: 50 000 rows are ~3 MB).
 	MaxRosterBytes int64
 }
@@ -70,9 +52,7 @@ func (s *Server) mountAdmin(admin gin.IRouter) {
 	batch.POST("/submitted", s.batchSubmitted)
 	admin.GET("/lookup", s.requireStaff(auth.RoleSupport), s.lookup)
 	s.mountSeason(admin)
-	if a.Refunds != nil {
-		admin.POST("/orders/:out_trade_no/refund", s.requireStaff(auth.RoleSupport), s.staffRefund)
-	}
+	admin.POST("/orders/:out_trade_no/refund", s.requireStaff(auth.RoleSupport), s.staffRefund)
 	admin.GET("/audit", s.requireStaff(), s.auditList)
 }
 
@@ -206,23 +186,13 @@ func (s *Server) listStudents(c *gin.Context) {
 }
 
 func (s *Server) schoolStats(c *gin.Context) {
-	ctx := c.Request.Context()
-	st, err := s.d.Admin.Staff.Stats(ctx, actor(c), c.Param("id"))
+	st, err := s.d.Cases.SchoolAdmin.Stats(c.Request.Context(), actor(c), c.Param("id"))
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	var overdue any // null: the review capability is not wired
-	if s.d.Admin.Reviews != nil {
-		n, err := s.d.Admin.Reviews.OverdueCount(ctx, c.Param("id"))
-		if err != nil {
-			s.fail(c, err)
-			return
-		}
-		overdue = n
-	}
 	c.JSON(http.StatusOK, gin.H{"school_id": c.Param("id"), "roster_total": st.RosterTotal, "by_status": st.ByStatus,
-		"paid_total_fen": st.PaidTotalFen, "overdue_reviews": overdue})
+		"paid_total_fen": st.PaidTotalFen, "overdue_reviews": st.OverdueReviews})
 }
 
 // exportPhotos makes a new export batch and streams its ZIP.
@@ -322,7 +292,7 @@ func (s *Server) lookup(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"results": out})
 }
 
-// staffRefund refunds an order: a reason is required; the refund use case applies the
+// staffRefund refunds an order: the refund use case checks the reason, applies the
 // rule, audits every attempt and serialises the refund with review decisions.
 func (s *Server) staffRefund(c *gin.Context) {
 	var req struct {
@@ -332,16 +302,7 @@ func (s *Server) staffRefund(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	req.Reason = strings.TrimSpace(req.Reason)
-	if req.Reason == "" {
-		s.fail(c, apperr.Invalid("reason_required", "请填写退款原因").WithDetails(map[string]any{"field": "reason"}))
-		return
-	}
-	if err := maxLen("reason", req.Reason, 80); err != nil {
-		s.fail(c, err)
-		return
-	}
-	refunded, err := s.d.Admin.Refunds.Refund(c.Request.Context(), actor(c), c.Param("out_trade_no"), req.Reason)
+	refunded, err := s.d.Cases.Refunds.Refund(c.Request.Context(), actor(c), c.Param("out_trade_no"), req.Reason)
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -70,21 +70,10 @@ var instructions = []string{
 }
 
 func (s *Server) info(c *gin.Context) {
-	var price int64
-	if id := c.Query("school_id"); id != "" {
-		sc, err := s.d.Schools.Get(c.Request.Context(), id)
-		if err != nil {
-			s.fail(c, err)
-			return
-		}
-		price = sc.PriceFen
-	} else {
-		// Without a school: the lowest price of the listed schools ("from ... yuan").
-		for _, sc := range s.d.Schools.Search(c.Request.Context(), "", 50) {
-			if price == 0 || sc.PriceFen < price {
-				price = sc.PriceFen
-			}
-		}
+	price, err := s.d.Schools.Price(c.Request.Context(), c.Query("school_id"))
+	if err != nil {
+		s.fail(c, err)
+		return
 	}
 	rules := s.d.PhotoRules
 	if rules == nil {

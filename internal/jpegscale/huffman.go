@@ -80,9 +80,8 @@ func (d *decoder) receiveExtend(t uint8) (int32, error) {
 	d.bits.m >>= t
 	s := int32(1) << t
 	x := int32(d.bits.a>>uint8(d.bits.n)) & (s - 1)
-	if x < s>>1 {
-		x += ((-1) << t) + 1
-	}
+	// x < s/2 (a negative value): x += 1 - s, without a branch.
+	x += (x - s>>1) >> 31 & (1 - s)
 	return x, nil
 }
 
@@ -178,6 +177,18 @@ func (d *decoder) decodeHuffman(h *huffman) (uint8, error) {
 		return 0, FormatError("uninitialized Huffman table")
 	}
 
+	if d.bits.n < 8 && d.bytes.i+2 <= d.bytes.j && d.bytes.buf[d.bytes.i] != 0xff {
+		// ensureNBits(8) when the next byte is buffered and not stuffed, inline.
+		d.bits.a = d.bits.a<<8 | uint32(d.bytes.buf[d.bytes.i])
+		d.bytes.i++
+		d.bytes.nUnreadable = 1
+		d.bits.n += 8
+		if d.bits.m == 0 {
+			d.bits.m = 1 << 7
+		} else {
+			d.bits.m <<= 8
+		}
+	}
 	if d.bits.n < 8 {
 		if err := d.ensureNBits(8); err != nil {
 			if err != errMissingFF00 && err != errShortHuffmanData {

@@ -149,10 +149,14 @@ type decoder struct {
 	progCoeffs [maxComponents][]block // Saved state between progressive-mode scans.
 	huff       [maxTc + 1][maxTh + 1]huffman
 	quant      [maxTq + 1]block // Quantization tables, in zig-zag order.
+	quantNat   [maxTq + 1]block // The same in natural order, for dequantising.
 	tmp        [2 * blockSize]byte
 
 	// shift is the scale of the output: each 8×8 block becomes (8>>shift)² pixels.
 	shift uint
+	// clip, when not empty, is the part of the output (in its pixels) whose
+	// blocks are reconstructed; the others stay 0 (DecodeRegion).
+	clip image.Rectangle
 }
 
 // fill fills up the d.bytes.buf buffer from the underlying io.Reader. It
@@ -472,6 +476,11 @@ loop:
 	if n != 0 {
 		return FormatError("DQT has wrong length")
 	}
+	for tq := range d.quant {
+		for zig, nat := range unzig {
+			d.quantNat[tq][nat] = d.quant[tq][zig]
+		}
+	}
 	return nil
 }
 
@@ -781,12 +790,27 @@ func Decode(r io.Reader) (image.Image, error) {
 	return d.decode(r, false)
 }
 
+// DecodeRegion is DecodeScaled that reconstructs only the blocks that touch
+// region (in the output's pixels): the entropy-coded data is read in full, but the
+// inverse DCT of the rest of the picture is skipped and its pixels are 0. For a
+// crop of a large photo.
+func DecodeRegion(r io.Reader, denom int, region image.Rectangle) (image.Image, error) {
+	if region.Empty() {
+		return nil, UnsupportedError("empty region")
+	}
+	return decodeScaled(r, denom, region)
+}
+
 // DecodeScaled is Decode at 1/denom of the size (denom 1, 2, 4 or 8): an image of
 // ⌈width/denom⌉×⌈height/denom⌉ whose pixels are the inverse DCT of each block's
 // lowest 8/denom × 8/denom frequencies, i.e. close to the average of the
 // denom×denom pixels they stand for. Any other denom is an error.
 func DecodeScaled(r io.Reader, denom int) (image.Image, error) {
-	var d decoder
+	return decodeScaled(r, denom, image.Rectangle{})
+}
+
+func decodeScaled(r io.Reader, denom int, clip image.Rectangle) (image.Image, error) {
+	d := decoder{clip: clip}
 	switch denom {
 	case 1, 2, 4, 8:
 	default:

@@ -73,3 +73,20 @@ func level(v int64, shift uint) uint8 {
 	}
 	return uint8(c)
 }
+
+// flatBlock reports whether b has no AC coefficient and, if so, the level idct
+// gives every pixel of it (before the +128 shift): the dequantised DC / 8,
+// rounded, which idct computes exactly for |DC| < 16376 (beyond that its
+// fixed-point range wraps, and the block takes the full transform).
+func flatBlock(b *block, qt *block) (int32, bool) {
+	for _, v := range b[1:] {
+		if v != 0 {
+			return 0, false
+		}
+	}
+	dc := b[0] * qt[0]
+	if dc <= -16376 || dc >= 16376 {
+		return 0, false
+	}
+	return (dc + 4) >> 3, true
+}

@@ -169,3 +169,69 @@ func TestDecodeScaledRefusesOtherDenominators(t *testing.T) {
 		}
 	}
 }
+
+// flatBlock gives what idct gives for a block with only a DC coefficient, over
+// every DC it takes; outside that range it declines.
+func TestFlatBlockIsIDCT(t *testing.T) {
+	var qt block
+	qt[0] = 1
+	for dc := int32(-20000); dc <= 20000; dc++ {
+		var b block
+		b[0] = dc
+		got, ok := flatBlock(&b, &qt)
+		idct(&b)
+		if !ok {
+			if dc > -16376 && dc < 16376 {
+				t.Fatalf("dc %d declined", dc)
+			}
+			continue
+		}
+		for i, v := range b {
+			if v != got {
+				t.Fatalf("dc %d: pixel %d is %d, flatBlock %d", dc, i, v, got)
+			}
+		}
+	}
+	var b block
+	b[0], b[9] = 100, 1
+	if _, ok := flatBlock(&b, &qt); ok {
+		t.Error("a block with an AC coefficient taken as flat")
+	}
+}
+
+// DecodeRegion gives DecodeScaled's pixels inside the region.
+func TestDecodeRegionIsDecodeScaledInside(t *testing.T) {
+	for name, data := range testFiles(t) {
+		for _, denom := range []int{1, 2} {
+			full, err := DecodeScaled(bytes.NewReader(data), denom)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := full.Bounds()
+			region := image.Rect(b.Dx()/5, b.Dy()/3, b.Dx()*3/4, b.Dy()*5/6)
+			part, err := DecodeRegion(bytes.NewReader(data), denom, region)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if part.Bounds() != b {
+				t.Fatalf("%s: bounds %v, want %v", name, part.Bounds(), b)
+			}
+			outside := 0
+			for y := b.Min.Y; y < b.Max.Y; y++ {
+				for x := b.Min.X; x < b.Max.X; x++ {
+					in := image.Pt(x, y).In(region)
+					same := full.At(x, y) == part.At(x, y)
+					if in && !same {
+						t.Fatalf("%s 1/%d: pixel (%d, %d) differs inside the region", name, denom, x, y)
+					}
+					if !in && !same {
+						outside++
+					}
+				}
+			}
+			if outside == 0 && name == "colour 420" {
+				t.Errorf("%s 1/%d: nothing skipped outside the region", name, denom)
+			}
+		}
+	}
+}

@@ -467,6 +467,17 @@ func (d *decoder) reconstructProgressiveImage() error {
 // to the image.
 func (d *decoder) reconstructBlock(b *block, bx, by, compIndex int) error {
 	bs := 8 >> d.shift
+	if !d.clip.Empty() {
+		// The block's pixels, in the first component's (full-resolution) grid.
+		fh, fv := d.comp[0].h/d.comp[compIndex].h, d.comp[0].v/d.comp[compIndex].v
+		if d.nComp == 1 {
+			fh, fv = 1, 1
+		}
+		px := image.Rect(bx*bs*fh, by*bs*fv, (bx+1)*bs*fh, (by+1)*bs*fv)
+		if fh > 0 && fv > 0 && !px.Overlaps(d.clip) {
+			return nil
+		}
+	}
 	dst, stride := []byte(nil), 0
 	if d.nComp == 1 {
 		dst, stride = d.img1.Pix[bs*(by*d.img1.Stride+bx):], d.img1.Stride
@@ -489,24 +500,34 @@ func (d *decoder) reconstructBlock(b *block, bx, by, compIndex int) error {
 		reconstructScaled(b, qt, d.shift, dst, stride)
 		return nil
 	}
-	for zig := 0; zig < blockSize; zig++ {
-		b[unzig[zig]] *= qt[zig]
+	if dc, ok := flatBlock(b, qt); ok {
+		// A block of one level (no AC coefficient): what idct would give for
+		// it, without the transform (TestFlatBlockIsIDCT).
+		c := uint8(min(255, max(0, dc+128)))
+		for y := 0; y < 8; y++ {
+			row := dst[y*stride : y*stride+8]
+			for x := range row {
+				row[x] = c
+			}
+		}
+		return nil
+	}
+	// image/jpeg dequantises in zig-zag order through unzig; the same products
+	// in natural order.
+	qn := &d.quantNat[d.comp[compIndex].tq]
+	for i := range b {
+		b[i] *= qn[i]
 	}
 	idct(b)
 	// Level shift by +128, clip to [0, 255], and write to dst.
 	for y := 0; y < 8; y++ {
-		y8 := y * 8
-		yStride := y * stride
-		for x := 0; x < 8; x++ {
-			c := b[y8+x]
-			if c < -128 {
-				c = 0
-			} else if c > 127 {
-				c = 255
-			} else {
-				c += 128
+		row := dst[y*stride : y*stride+8 : y*stride+8]
+		for x, c := range b[y*8 : y*8+8] {
+			c += 128
+			if uint32(c) > 255 {
+				c = ^c >> 31 // 0 below, 255 (as a byte) above
 			}
-			dst[yStride+x] = uint8(c)
+			row[x] = uint8(c)
 		}
 	}
 	return nil

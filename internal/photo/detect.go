@@ -15,7 +15,7 @@ var cascadeFS embed.FS
 // detector holds the unpacked pigo cascades; they are read-only after unpacking, so
 // one detector serves every goroutine.
 type detector struct {
-	face  *pigo.Pigo
+	face  *faceCascade
 	pupil *locCascade
 	nose  *locCascade // lp93
 	upper *locCascade // lp81, upper lip centre
@@ -35,7 +35,7 @@ func newDetector() (*detector, error) {
 		return nil, err
 	}
 	d := &detector{}
-	if d.face, err = pigo.NewPigo().Unpack(ff); err != nil {
+	if d.face, err = unpackFace(ff); err != nil {
 		return nil, fmt.Errorf("unpack facefinder: %w", err)
 	}
 	unpack := func(name string) (*locCascade, error) {

@@ -222,6 +222,10 @@ func (c *Checker) Check(ctx context.Context, data []byte, p Profile) (*Report, e
 		hd := a.head()
 		if win, ok := chooseWindow(hd, dec.width, dec.height, p, relax{}); ok {
 			src, denom := dec.img, dec.denom
+			sw, sh := dec.width, dec.height // as stored
+			if dec.orientation >= 5 {
+				sw, sh = sh, sw
+			}
 			if need := renderDenom(win.h, denom); need < denom {
 				// The window is small in a large photo: decode again, finer. The
 				// reduced image goes first, so at most one decode is held.
@@ -229,15 +233,15 @@ func (c *Checker) Check(ctx context.Context, data []byte, p Profile) (*Report, e
 				if err := ctx.Err(); err != nil {
 					return nil, err
 				}
-				img, err := jpegscale.DecodeScaled(bytes.NewReader(data), need)
+				// Only the window's blocks (and a margin for the filter) are
+				// reconstructed: the rest of the picture is never looked at.
+				x, y, w, h := storedRect(dec.orientation, win, sw, sh)
+				region := image.Rect(x/need-16, y/need-16, (x+w)/need+16, (y+h)/need+16)
+				img, err := jpegscale.DecodeRegion(bytes.NewReader(data), need, region)
 				if err != nil {
 					return nil, fmt.Errorf("photo: decode at 1/%d: %w", need, err)
 				}
 				src, denom = img, need
-			}
-			sw, sh := dec.width, dec.height
-			if dec.orientation >= 5 {
-				sw, sh = sh, sw
 			}
 			img := src
 			if same = c.isStandardAlready(src, dec, win); !same {

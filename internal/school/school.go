@@ -151,6 +151,25 @@ func (s *Service) currentIndex(ctx context.Context) *index {
 	return idx
 }
 
+// Price is what a student pays, in fen: the school's price, or, without a school, the
+// lowest of the listed schools' (the guide's "from … yuan").
+func (s *Service) Price(ctx context.Context, schoolID string) (int64, error) {
+	if schoolID != "" {
+		sc, err := s.Get(ctx, schoolID)
+		if err != nil {
+			return 0, err
+		}
+		return sc.PriceFen, nil
+	}
+	var price int64
+	for _, sc := range s.Search(ctx, "", 50) {
+		if price == 0 || sc.PriceFen < price {
+			price = sc.PriceFen
+		}
+	}
+	return price, nil
+}
+
 // Search finds active schools for a query, best matches first. An empty query lists schools.
 func (s *Service) Search(ctx context.Context, q string, limit int) []School {
 	if limit <= 0 || limit > 50 {

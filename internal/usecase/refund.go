@@ -2,6 +2,8 @@ package usecase
 
 import (
 	"context"
+	"strings"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 
@@ -52,6 +54,10 @@ func NewRefunds(g *gorm.DB, rule RefundRule, orders Orders, trail Trail) *Refund
 // only if this call started the refund. Every attempt is in the trail: requested (with
 // the decision: no trail, no refund), done, or failed with its code.
 func (r *Refunds) Refund(ctx context.Context, who audit.Actor, outTradeNo, reason string) (*payment.Order, error) {
+	reason, err := refundReason(reason)
+	if err != nil {
+		return nil, err
+	}
 	o, err := r.orders.FindOrder(ctx, outTradeNo)
 	if err != nil {
 		return nil, err
@@ -87,4 +93,17 @@ func (r *Refunds) Refund(ctx context.Context, who audit.Actor, outTradeNo, reaso
 	detail["order_status"] = o.Status
 	r.trail.RecordBestEffort(ctx, who, audit.ActionRefund, outTradeNo, detail)
 	return o, nil
+}
+
+// refundReason checks the reason every refund must give (WeChat Pay keeps at most 80
+// characters of it).
+func refundReason(reason string) (string, error) {
+	reason = strings.TrimSpace(reason)
+	if reason == "" {
+		return "", apperr.Invalid("reason_required", "请填写退款原因").WithDetails(map[string]any{"field": "reason"})
+	}
+	if utf8.RuneCountInString(reason) > 80 {
+		return "", apperr.Invalid("field_too_long", "字段过长：reason").WithDetails(map[string]any{"field": "reason", "max": 80})
+	}
+	return reason, nil
 }

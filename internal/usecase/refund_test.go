@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -113,4 +114,22 @@ func TestRefundDecidesInOneTransaction(t *testing.T) {
 			t.Fatalf("audit of a refusal: %v", a)
 		}
 	})
+}
+
+// A refund says why, in at most 80 characters; without a reason nothing is looked up,
+// started or audited.
+func TestRefundNeedsAReason(t *testing.T) {
+	g := dbtest.SQLite(t)
+	trail := audit.NewLog(g, time.Now, dbtest.Discard())
+	rule, orders := &fakeRule{g: g}, &fakeOrders{g: g}
+	who := audit.Actor{Username: "support", Role: "support"}
+	for reason, code := range map[string]string{"": "reason_required", "   ": "reason_required", strings.Repeat("退", 81): "field_too_long"} {
+		_, err := NewRefunds(g, rule, orders, trail).Refund(context.Background(), who, "P1", reason)
+		if e := apperr.As(err); e.Code != code || e.Details["field"] != "reason" {
+			t.Fatalf("%q: %v", reason, err)
+		}
+	}
+	if len(rule.seen) != 0 || len(orders.started) != 0 || len(actions(t, trail)) != 0 {
+		t.Fatal("a refund without a reason went on")
+	}
 }

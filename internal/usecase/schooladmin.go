@@ -20,6 +20,26 @@ import (
 // students. Everything is scoped: another school's ids answer 404.
 type SchoolAdmin struct{ d Deps }
 
+// SchoolStats are a school's numbers: its students by status, what was paid, and the
+// reviews past their deadline.
+type SchoolStats struct {
+	collection.SchoolStats
+	OverdueReviews int64
+}
+
+// Stats counts the school's students by status and its overdue reviews.
+func (u *SchoolAdmin) Stats(ctx context.Context, who audit.Actor, schoolID string) (*SchoolStats, error) {
+	st, err := u.d.Staff.Stats(ctx, who, schoolID)
+	if err != nil {
+		return nil, err
+	}
+	n, err := u.d.Reviews.OverdueCount(ctx, schoolID)
+	if err != nil {
+		return nil, err
+	}
+	return &SchoolStats{SchoolStats: *st, OverdueReviews: n}, nil
+}
+
 // StudentInput adds or corrects one roster entry.
 type StudentInput struct {
 	Name         string

@@ -1,10 +1,13 @@
-// Package usecase holds the rules that cross domains — what support, school
-// administrators and admins do to a student's collection, order, review, messages and
-// the audit trail at once — between the HTTP handlers (which only translate) and the
+// Package usecase holds the rules that cross domains — what a student, support, school
+// administrators and admins do to a collection, its order, review, messages and the
+// audit trail at once — between the HTTP handlers (which only translate) and the
 // domain packages (which each own one thing). It takes such decisions in one
-// transaction, so that a rule is checked against the very state it changes. Every use
-// case checks the actor's role and school scope itself and records what it changed,
-// who, when and why.
+// transaction, so that a rule is checked against the very state it changes. Every staff
+// use case checks the actor's role and school scope itself and records what it changed,
+// who, when and why. It also implements what one domain asks of another where that
+// carries a rule (Settlement, PaymentAlerts, ReviewSubjects), so that app only wires.
+// Answers are domain values (CollectionView joins a collection with its order and
+// review); their JSON shapes are httpapi's.
 package usecase
 
 import (
@@ -44,6 +47,7 @@ type Deps struct {
 // UseCases are the use cases, by who calls them.
 type UseCases struct {
 	Student     *Student
+	Refunds     *Refunds
 	Schools     *Schools
 	Support     *Support
 	SchoolAdmin *SchoolAdmin
@@ -52,7 +56,7 @@ type UseCases struct {
 
 // New builds the use cases.
 func New(d Deps) *UseCases {
-	return &UseCases{Student: &Student{d: d}, Schools: &Schools{d: d}, Support: &Support{d: d}, SchoolAdmin: &SchoolAdmin{d: d}, StaffAdmin: &StaffAdmin{d: d}}
+	return &UseCases{Student: &Student{d: d}, Refunds: NewRefunds(d.DB, d.Staff, d.Payments, d.Trail), Schools: &Schools{d: d}, Support: &Support{d: d}, SchoolAdmin: &SchoolAdmin{d: d}, StaffAdmin: &StaffAdmin{d: d}}
 }
 
 // requireRole admits the actor when their role is one of roles (admins always).
