@@ -174,7 +174,6 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		Ready:      func(ctx context.Context) error { return db.Ping(ctx, a.DB) },
 		PhotoRules: photos.studentRules(),
 		Reviews:    a.Reviews,
-		Blobs:      a.Blobs,
 		Payments:   a.Payments,
 	}
 	if cfg.Sandbox() {
@@ -188,7 +187,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 	}
 	deps.Admin = a.wireAdmin(photos, codes.sealer)
 	deps.Cases = usecase.New(usecase.Deps{DB: a.DB, Auth: a.Auth, Schools: a.Schools, Roster: a.Roster, Collections: a.Collections,
-		Staff: a.Staff, Payments: a.Payments, Reviews: a.Reviews, Outbox: a.Outbox, Trail: a.Audit, Now: a.now})
+		Staff: a.Staff, Payments: a.Payments, Reviews: a.Reviews, Blobs: a.Blobs, Outbox: a.Outbox, Trail: a.Audit, Now: a.now})
 	a.Router, a.HTTP = httpapi.NewRouter(deps)
 
 	a.workers = append(a.workers, worker{"payment-reconcile", func(ctx context.Context) {

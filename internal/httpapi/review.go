@@ -3,7 +3,6 @@ package httpapi
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -13,22 +12,20 @@ import (
 	"github.com/gradphoto/gradphoto/internal/apperr"
 	"github.com/gradphoto/gradphoto/internal/auth"
 	"github.com/gradphoto/gradphoto/internal/review"
-	"github.com/gradphoto/gradphoto/internal/storage"
 )
 
 // reviewHandlers serve the reviewers' queue.
 type reviewHandlers struct {
 	s       *Server
 	reviews *review.Service
-	blobs   storage.Blobs // where the photos under review are
 }
 
 // mountReview adds the reviewers' queue: checklist, claim, photo, release, decision.
-func mountReview(admin gin.IRouter, s *Server, reviews *review.Service, blobs storage.Blobs) {
+func mountReview(admin gin.IRouter, s *Server, reviews *review.Service) {
 	if reviews == nil {
 		return
 	}
-	h := &reviewHandlers{s: s, reviews: reviews, blobs: blobs}
+	h := &reviewHandlers{s: s, reviews: reviews}
 	g := admin.Group("/reviews", s.requireStaff(auth.RoleReviewer))
 	g.GET("/reasons", h.reasons)
 	g.POST("/claim", h.claim)
@@ -97,28 +94,9 @@ func (h *reviewHandlers) photo(c *gin.Context) {
 		h.s.fail(c, err)
 		return
 	}
-	subj, err := h.reviews.PhotoSubject(c.Request.Context(), reviewer(c), id)
+	data, err := h.s.d.Cases.Reviewer.Photo(c.Request.Context(), reviewer(c), id, strings.HasSuffix(c.FullPath(), "/original"))
 	if err != nil {
 		h.s.fail(c, err)
-		return
-	}
-	key := subj.PhotoKey
-	if strings.HasSuffix(c.FullPath(), "/original") {
-		key = subj.OriginalKey
-	}
-	if h.blobs == nil || key == "" {
-		h.s.fail(c, apperr.ErrNotFound)
-		return
-	}
-	rc, err := h.blobs.Get(c.Request.Context(), key)
-	if err != nil {
-		h.s.fail(c, apperr.ErrUnavailable.Wrap(err))
-		return
-	}
-	defer rc.Close()
-	data, err := io.ReadAll(rc)
-	if err != nil {
-		h.s.fail(c, apperr.ErrUnavailable.Wrap(err))
 		return
 	}
 	c.Header("Cache-Control", "private, no-store")

@@ -21,7 +21,6 @@ import (
 	"github.com/gradphoto/gradphoto/internal/payment"
 	"github.com/gradphoto/gradphoto/internal/review"
 	"github.com/gradphoto/gradphoto/internal/school"
-	"github.com/gradphoto/gradphoto/internal/storage"
 	"github.com/gradphoto/gradphoto/internal/usecase"
 )
 
@@ -48,9 +47,8 @@ type Deps struct {
 	Admin *AdminDeps
 	// Payments serves orders, WeChat Pay's callbacks and refunds (routes absent when nil).
 	Payments *payment.Service
-	// Reviews serves the reviewers' queue (routes absent when nil); Blobs holds the photos.
+	// Reviews serves the reviewers' queue (routes absent when nil).
 	Reviews *review.Service
-	Blobs   storage.Blobs
 	// Cases are the use cases that cross domains (students' orders, support, school
 	// administrators, staff accounts).
 	Cases *usecase.UseCases
@@ -110,7 +108,7 @@ func NewRouter(d Deps) (*gin.Engine, *Server) {
 	admin.POST("/login", s.requireJSON, s.auditStaffLogin(), s.staffLogin)
 	s.mountPayment(r, student)
 	s.mountAdmin(admin)
-	mountReview(admin, s, d.Reviews, d.Blobs)
+	mountReview(admin, s, d.Reviews)
 	mountConsole(r, s)
 
 	if len(d.Sandbox) > 0 && d.Config.Sandbox() {

@@ -5,11 +5,39 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/gradphoto/gradphoto/internal/apperr"
+
 	"github.com/gradphoto/gradphoto/internal/auth"
 	"github.com/gradphoto/gradphoto/internal/collection"
 	"github.com/gradphoto/gradphoto/internal/review"
 	"github.com/gradphoto/gradphoto/internal/school"
+	"github.com/gradphoto/gradphoto/internal/storage"
 )
+
+// Reviewer is what a reviewer sees beyond the queue's own answers: the photo itself.
+type Reviewer struct{ d Deps }
+
+// Photo returns the photo of a task the reviewer holds (the review queue checks the
+// claim and audits the view): the standard photo they judge, or the upload byte for
+// byte when original.
+func (u *Reviewer) Photo(ctx context.Context, reviewer string, taskID int64, original bool) ([]byte, error) {
+	subj, err := u.d.Reviews.PhotoSubject(ctx, reviewer, taskID)
+	if err != nil {
+		return nil, err
+	}
+	key := subj.PhotoKey
+	if original {
+		key = subj.OriginalKey
+	}
+	if key == "" {
+		return nil, apperr.ErrNotFound
+	}
+	data, err := storage.ReadAll(ctx, u.d.Blobs, key)
+	if err != nil {
+		return nil, apperr.ErrUnavailable.Wrap(err)
+	}
+	return data, nil
+}
 
 // ReviewSubjects is what the review queue asks of a collection (review.Collections):
 // who the student is, which photo the reviewer judges, and the collection's side of a

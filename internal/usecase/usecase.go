@@ -27,6 +27,7 @@ import (
 	"github.com/gradphoto/gradphoto/internal/review"
 	"github.com/gradphoto/gradphoto/internal/roster"
 	"github.com/gradphoto/gradphoto/internal/school"
+	"github.com/gradphoto/gradphoto/internal/storage"
 )
 
 // Deps are the domain services the use cases combine; all of them are always there.
@@ -39,6 +40,7 @@ type Deps struct {
 	Staff       *collection.Staff
 	Payments    *payment.Service
 	Reviews     *review.Service
+	Blobs       storage.Blobs // the photos
 	Outbox      *notify.Outbox
 	Trail       *audit.Log
 	Now         func() time.Time
@@ -47,6 +49,7 @@ type Deps struct {
 // UseCases are the use cases, by who calls them.
 type UseCases struct {
 	Student     *Student
+	Reviewer    *Reviewer
 	Refunds     *Refunds
 	Schools     *Schools
 	Support     *Support
@@ -56,7 +59,7 @@ type UseCases struct {
 
 // New builds the use cases.
 func New(d Deps) *UseCases {
-	return &UseCases{Student: &Student{d: d}, Refunds: NewRefunds(d.DB, d.Staff, d.Payments, d.Trail), Schools: &Schools{d: d}, Support: &Support{d: d}, SchoolAdmin: &SchoolAdmin{d: d}, StaffAdmin: &StaffAdmin{d: d}}
+	return &UseCases{Student: &Student{d: d}, Reviewer: &Reviewer{d: d}, Refunds: NewRefunds(d.DB, d.Staff, d.Payments, d.Trail), Schools: &Schools{d: d}, Support: &Support{d: d}, SchoolAdmin: &SchoolAdmin{d: d}, StaffAdmin: &StaffAdmin{d: d}}
 }
 
 // requireRole admits the actor when their role is one of roles (admins always).
