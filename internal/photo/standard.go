@@ -258,6 +258,17 @@ func resamplePlane(src []byte, stride, sw, sh int, x, y, w, h float64, dst []byt
 	for sy := r0; sy < r1; sy++ {
 		line := src[sy*stride : sy*stride+sw]
 		t := tmp[(sy-r0)*ow : (sy-r0+1)*ow]
+		if cols.n == 2 {
+			// Enlarging (the usual standard crop): two taps, the generic loop's
+			// arithmetic unrolled, float32 rounding after each step kept.
+			for ox := range t {
+				s := cols.start[ox]
+				px := line[s : s+2 : s+2]
+				w := cols.w[2*ox : 2*ox+2 : 2*ox+2]
+				t[ox] = float32(w[0]*float32(px[0])) + float32(w[1]*float32(px[1]))
+			}
+			continue
+		}
 		for ox := range t {
 			ws := cols.w[ox*cols.n : (ox+1)*cols.n]
 			px := line[cols.start[ox] : cols.start[ox]+cols.n]
@@ -270,8 +281,21 @@ func resamplePlane(src []byte, stride, sw, sh int, x, y, w, h float64, dst []byt
 	}
 	acc := make([]float32, ow)
 	for oy := 0; oy < oh; oy++ {
-		clear(acc)
+		d := dst[oy*ow : oy*ow+ow]
 		ws := rows.w[oy*rows.n : (oy+1)*rows.n]
+		if rows.n == 2 {
+			// Same sums as below: a zero weight adds an exact zero.
+			a := tmp[(rows.start[oy]-r0)*ow : (rows.start[oy]-r0+1)*ow]
+			b := tmp[(rows.start[oy]+1-r0)*ow : (rows.start[oy]+2-r0)*ow]
+			w0, w1 := ws[0], ws[1]
+			a, b = a[:len(d)], b[:len(d)]
+			for ox := range d {
+				v := float32(w0*a[ox]) + float32(w1*b[ox])
+				d[ox] = uint8(min(255, max(0, v+0.5)))
+			}
+			continue
+		}
+		clear(acc)
 		for k, wt := range ws {
 			if wt == 0 {
 				continue
@@ -281,7 +305,6 @@ func resamplePlane(src []byte, stride, sw, sh int, x, y, w, h float64, dst []byt
 				acc[ox] += wt * v
 			}
 		}
-		d := dst[oy*ow : oy*ow+ow]
 		for ox, v := range acc {
 			d[ox] = uint8(min(255, max(0, v+0.5)))
 		}
