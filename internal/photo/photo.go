@@ -274,7 +274,7 @@ func (c *Checker) Check(ctx context.Context, data []byte, p Profile) (*Report, e
 		if !same || a.quick {
 			r2 := c.pool.Get().(*raster)
 			defer c.pool.Put(r2)
-			r2.load(std, 1)
+			r2.loadStandard(std)
 			a = c.locateOn(r2, a.onStandard(rep.Standard.Crop), a.faceCount, c.reusableLandmarks(a, rep.Standard.Crop))
 		}
 		rep.add(verdict(CheckAspectRatio, true, float64(StandardWidth)/StandardHeight, fmt.Sprintf("%.2f ± %.2f", p.Aspect, p.AspectTol), "").

@@ -62,13 +62,29 @@ func (r *raster) load(img image.Image, o int) {
 	if o >= 2 && o <= 8 {
 		r.orient(o)
 	}
-	r.grey = grow(r.grey, r.w*r.h)
-	for i := 0; i < r.w*r.h; i++ {
-		p := r.rgb[i*3 : i*3+3]
-		r.grey[i] = uint8((299*int(p[0]) + 587*int(p[1]) + 114*int(p[2]) + 500) / 1000)
-	}
+	r.buildGrey()
 	r.buildHalf()
 	r.buildGrid()
+}
+
+// loadStandard fills the raster from the standard photo (480×640, upright) for
+// the checks judged on it: no half-size copy, as no face is searched for on it.
+func (r *raster) loadStandard(img image.Image) {
+	r.loadStored(img)
+	r.buildGrey()
+	r.half, r.hw, r.hh, r.halfFactor = r.half[:0], 0, 0, 0
+	r.buildGrid()
+}
+
+func (r *raster) buildGrey() {
+	n := r.w * r.h
+	r.grey = grow(r.grey, n)
+	grey, rgb := r.grey[:n], r.rgb[:3*n]
+	for i := range grey {
+		p := rgb[3*i : 3*i+3 : 3*i+3]
+		// Unsigned: the same quotient, a cheaper division.
+		grey[i] = uint8((299*uint32(p[0]) + 587*uint32(p[1]) + 114*uint32(p[2]) + 500) / 1000)
+	}
 }
 
 // orient turns the (small) raster upright: cheaper than turning the decoded photo.
@@ -171,14 +187,19 @@ func (r *raster) loadYCbCr(src *image.YCbCr) {
 			yrow := src.Y[y*src.YStride : y*src.YStride+W]
 			crow := (y / 2) * src.CStride
 			out := r.rgb[y*r.w*3 : (y+1)*r.w*3]
+			cbrow := src.Cb[crow : crow+(W+1)/2]
+			crrow := src.Cr[crow : crow+(W+1)/2]
 			for x := 0; x < W; x += 2 {
-				cb1 := int32(src.Cb[crow+x/2]) - 128
-				cr1 := int32(src.Cr[crow+x/2]) - 128
+				cb1 := int32(cbrow[x/2]) - 128
+				cr1 := int32(crrow[x/2]) - 128
 				tr, tg, tb := 91881*cr1, -22554*cb1-46802*cr1, 116130*cb1
-				for dx := 0; dx < 2 && x+dx < W; dx++ {
-					yy1 := int32(yrow[x+dx]) * 0x10101
-					i := (x + dx) * 3
-					out[i], out[i+1], out[i+2] = clip16(yy1+tr), clip16(yy1+tg), clip16(yy1+tb)
+				yy1 := int32(yrow[x]) * 0x10101
+				o := out[3*x : 3*x+3 : 3*x+3]
+				o[0], o[1], o[2] = clip16(yy1+tr), clip16(yy1+tg), clip16(yy1+tb)
+				if x+1 < W {
+					yy1 = int32(yrow[x+1]) * 0x10101
+					o = out[3*x+3 : 3*x+6 : 3*x+6]
+					o[0], o[1], o[2] = clip16(yy1+tr), clip16(yy1+tg), clip16(yy1+tb)
 				}
 			}
 		}
