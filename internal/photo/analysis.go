@@ -200,7 +200,8 @@ func (a *analysis) backgroundModel() {
 	r := a.r
 	top := max(1, r.gh*3/100)
 	side := max(1, r.gw*6/100)
-	var ls, as, bs []float32
+	n := top*r.gw + max(0, r.gh*40/100-top)*2*side
+	ls, as, bs := make([]float32, 0, n), make([]float32, 0, n), make([]float32, 0, n)
 	add := func(x, y int) {
 		l, aa, b := r.labAt(x, y)
 		ls, as, bs = append(ls, l), append(as, aa), append(bs, b)
@@ -507,7 +508,8 @@ func (a *analysis) clothing() {
 		return
 	}
 	x0, x1 := r.gw/4, r.gw*3/4
-	var ls, as, bs []float32
+	n := (r.gh - y0) * (x1 - x0)
+	ls, as, bs := make([]float32, 0, n), make([]float32, 0, n), make([]float32, 0, n)
 	for y := y0; y < r.gh; y++ {
 		for x := x0; x < x1; x++ {
 			l, aa, b := r.labAt(x, y)

@@ -246,7 +246,7 @@ func (c *Checker) Check(ctx context.Context, data []byte, p Profile) (*Report, e
 			img := src
 			if same = c.isStandardAlready(src, dec, win); !same {
 				var err error
-				if img, err = render(src, dec.orientation, win, sw, sh, denom); err != nil {
+				if img, err = render(src, dec.orientation, win, sw, sh, denom, &r.resample); err != nil {
 					return nil, err
 				}
 			}

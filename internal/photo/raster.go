@@ -32,7 +32,8 @@ type raster struct {
 	hw, hh     int
 	halfFactor int // work pixels per half pixel: 2, or 1 for small images
 
-	tmp []uint8 // scratch for orient
+	tmp      []uint8   // scratch for orient
+	resample []float32 // scratch for render's horizontal pass
 }
 
 func grow[T any](s []T, n int) []T {

@@ -169,7 +169,7 @@ func diagnose(hd head, W, H int, p Profile) cropProblem {
 // photo, from img, the fullW×fullH original (as stored) decoded at 1/denom of its
 // size. Only a crop and a resize: no colour change, no smoothing beyond the
 // resampling filter, nothing painted.
-func render(img image.Image, o int, win window, fullW, fullH, denom int) (image.Image, error) {
+func render(img image.Image, o int, win window, fullW, fullH, denom int, scratch *[]float32) (image.Image, error) {
 	// Resample in stored orientation (the window mapped back), then turn the
 	// small result upright.
 	sw, sh := img.Bounds().Dx(), img.Bounds().Dy()
@@ -188,18 +188,18 @@ func render(img image.Image, o int, win window, fullW, fullH, denom int) (image.
 		dst := image.NewYCbCr(image.Rect(0, 0, ow, oh), image.YCbCrSubsampleRatio420)
 		b := src.Bounds()
 		cw, ch := chromaFactor(src.SubsampleRatio)
-		resamplePlane(src.Y[src.YOffset(b.Min.X, b.Min.Y):], src.YStride, sw, sh, sx, sy, sWw, sWh, dst.Y, ow, oh)
+		resamplePlane(src.Y[src.YOffset(b.Min.X, b.Min.Y):], src.YStride, sw, sh, sx, sy, sWw, sWh, dst.Y, ow, oh, scratch)
 		cOff := src.COffset(b.Min.X, b.Min.Y)
 		csw, csh := (sw+cw-1)/cw, (sh+ch-1)/ch
 		fx, fy := sx/float64(cw), sy/float64(ch)
 		fw, fh := sWw/float64(cw), sWh/float64(ch)
-		resamplePlane(src.Cb[cOff:], src.CStride, csw, csh, fx, fy, fw, fh, dst.Cb, ow/2, oh/2)
-		resamplePlane(src.Cr[cOff:], src.CStride, csw, csh, fx, fy, fw, fh, dst.Cr, ow/2, oh/2)
+		resamplePlane(src.Cb[cOff:], src.CStride, csw, csh, fx, fy, fw, fh, dst.Cb, ow/2, oh/2, scratch)
+		resamplePlane(src.Cr[cOff:], src.CStride, csw, csh, fx, fy, fw, fh, dst.Cr, ow/2, oh/2, scratch)
 		out = uprightYCbCr(dst, o)
 	case *image.Gray:
 		dst := image.NewGray(image.Rect(0, 0, ow, oh))
 		b := src.Bounds()
-		resamplePlane(src.Pix[src.PixOffset(b.Min.X, b.Min.Y):], src.Stride, sw, sh, sx, sy, sWw, sWh, dst.Pix, ow, oh)
+		resamplePlane(src.Pix[src.PixOffset(b.Min.X, b.Min.Y):], src.Stride, sw, sh, sx, sy, sWw, sWh, dst.Pix, ow, oh, scratch)
 		out = uprightGray(dst, o)
 	default:
 		return nil, fmt.Errorf("photo: standard from %T", img)
@@ -249,12 +249,14 @@ func abs(v int) int {
 // resamplePlane resizes the region (x, y, w, h) of an 8-bit plane (sw×sh samples,
 // row stride) to ow×oh into dst (stride ow), separably: each output sample is the
 // area average of the source it covers when shrinking (what a camera sensor of
-// that resolution would have seen), bilinear when enlarging.
-func resamplePlane(src []byte, stride, sw, sh int, x, y, w, h float64, dst []byte, ow, oh int) {
+// that resolution would have seen), bilinear when enlarging. scratch holds the
+// horizontal pass (kept between calls: every sample of it is written before read).
+func resamplePlane(src []byte, stride, sw, sh int, x, y, w, h float64, dst []byte, ow, oh int, scratch *[]float32) {
 	cols := areaWeights(x, w, sw, ow)
 	rows := areaWeights(y, h, sh, oh)
 	r0, r1 := rows.span()
-	tmp := make([]float32, (r1-r0)*ow)
+	*scratch = grow(*scratch, (r1-r0)*ow)
+	tmp := *scratch
 	for sy := r0; sy < r1; sy++ {
 		line := src[sy*stride : sy*stride+sw]
 		t := tmp[(sy-r0)*ow : (sy-r0+1)*ow]
