@@ -34,6 +34,7 @@ type raster struct {
 
 	tmp      []uint8   // scratch for orient
 	resample []float32 // scratch for render's horizontal pass
+	labCache [labCacheSize]labEntry
 }
 
 func grow[T any](s []T, n int) []T {
@@ -387,6 +388,13 @@ func (r *raster) buildGrid() {
 	r.lab = grow(r.lab, n*3)
 	r.grgb = grow(r.grgb, n*3)
 	r.bg = grow(r.bg, n)
+	// Neighbouring grid pixels of a plain background or of skin often have the
+	// same colour: a small cache of converted colours skips most conversions
+	// (exact: the cached value is what toLab returned for that colour).
+	cache := &r.labCache
+	for i := range cache {
+		cache[i].key = noLabKey
+	}
 	for gy := 0; gy < r.gh; gy++ {
 		// The 2×2 block at (2gx, 2gy), its last row and column repeated at an
 		// odd edge.
@@ -402,10 +410,26 @@ func (r *raster) buildGrid() {
 			G := uint8((int(row0[i0+1]) + int(row0[i1+1]) + int(row1[i0+1]) + int(row1[i1+1])) / 4)
 			B := uint8((int(row0[i0+2]) + int(row0[i1+2]) + int(row1[i0+2]) + int(row1[i1+2])) / 4)
 			j := gx * 3
-			lab[j], lab[j+1], lab[j+2] = toLab(R, G, B)
+			key := uint32(R)<<16 | uint32(G)<<8 | uint32(B)
+			e := &cache[(key^key>>11^key>>17)&(labCacheSize-1)]
+			if e.key != key {
+				e.key = key
+				e.l, e.a, e.b = toLab(R, G, B)
+			}
+			lab[j], lab[j+1], lab[j+2] = e.l, e.a, e.b
 			grgb[j], grgb[j+1], grgb[j+2] = R, G, B
 		}
 	}
+}
+
+const labCacheSize = 4096
+
+// noLabKey marks an empty cache entry: no 24-bit colour has it.
+const noLabKey = 1 << 31
+
+type labEntry struct {
+	key     uint32
+	l, a, b float32
 }
 
 // labAt returns the L*a*b* of grid pixel (x, y).
