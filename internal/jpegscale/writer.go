@@ -214,7 +214,7 @@ type encoder struct {
 	err error
 	// buf is a scratch buffer.
 	buf [16]byte
-	// acc holds nAcc (< 8 between emits) bits not yet in out, the scan's bytes
+	// acc holds nAcc (< 32 between emits) bits not yet in out, the scan's bytes
 	// not yet written to w.
 	acc  uint64
 	nAcc uint32
@@ -268,9 +268,33 @@ func (e *encoder) writeByte(b byte) {
 // stuffed, into the scan buffer out (written to w a block at a time, see
 // writeBlock; image/jpeg writes each byte to w).
 // The precondition is bits < 1<<nBits && nBits <= 32.
+//
+// Bits go out four bytes at a time (fewer appends), so up to 31 stay in acc
+// between emits; drain writes the whole bytes among them.
 func (e *encoder) emit(bits, nBits uint32) {
 	e.acc = e.acc<<nBits | uint64(bits)
 	e.nAcc += nBits
+	if e.nAcc < 32 {
+		return
+	}
+	e.nAcc -= 32
+	w := uint32(e.acc >> e.nAcc)
+	if v := ^w; (v-0x01010101)&^v&0x80808080 == 0 {
+		// No 0xff byte: nothing to stuff.
+		e.out = append(e.out, uint8(w>>24), uint8(w>>16), uint8(w>>8), uint8(w))
+		return
+	}
+	for sh := 24; sh >= 0; sh -= 8 {
+		b := uint8(w >> sh)
+		e.out = append(e.out, b)
+		if b == 0xff {
+			e.out = append(e.out, 0x00)
+		}
+	}
+}
+
+// drain moves the whole bytes held in acc to out, byte stuffed.
+func (e *encoder) drain() {
 	for e.nAcc >= 8 {
 		e.nAcc -= 8
 		b := uint8(e.acc >> e.nAcc)
@@ -561,7 +585,9 @@ func (e *encoder) writeSOS(m image.Image) {
 		e.writeMCUs(m, rgba, nil)
 	}
 	// Pad the last byte with 1's.
+	e.drain()
 	e.emit(0x7f, 7)
+	e.drain()
 	e.flushScan()
 }
 
