@@ -231,12 +231,18 @@ type encoder struct {
 // about 2.1 million) ⌊n·⌈2³²/d⌉/2³²⌋ = ⌊n/d⌋ exactly; a forward DCT coefficient of
 // 8-bit samples stays far below 2²⁰, and anything larger divides as before.
 func (e *encoder) quantize(a int32, q quantIndex, zig int) int32 {
-	d := 8 * int32(e.quant[q][zig])
+	return quantizeBy(a, e.quant[q][zig], e.recip[q][zig])
+}
+
+// quantizeBy is quantize with the table entries given (the block loop reads
+// them from its own table once).
+func quantizeBy(a int32, quant byte, recip uint64) int32 {
+	d := 8 * int32(quant)
 	sign := a >> 31 // 0 or -1: |a| is (a^sign)-sign, and back the same way
 	n := (a ^ sign - sign) + d>>1
 	var r int32
 	if n < 1<<20 {
-		r = int32(uint64(n) * e.recip[q][zig] >> 32)
+		r = int32(uint64(n) * recip >> 32)
 	} else {
 		r = n / d
 	}
@@ -412,8 +418,9 @@ func (e *encoder) writeBlock(b *block, q quantIndex, prevDC int32) int32 {
 	e.emitHuffRLE(huffIndex(2*q+0), 0, dc-prevDC)
 	// Emit the AC components.
 	h, runLength := huffIndex(2*q+1), int32(0)
+	qt, rc := &e.quant[q], &e.recip[q]
 	for zig := 1; zig < blockSize; zig++ {
-		ac := e.quantize(b[unzig[zig]], q, zig)
+		ac := quantizeBy(b[unzig[zig]], qt[zig], rc[zig])
 		if ac == 0 {
 			runLength++
 		} else {
