@@ -343,7 +343,10 @@ func (ws weights) span() (int, int) {
 func areaWeights(off, length float64, n, out int) weights {
 	step := length / float64(out)
 	taps := make([][2]float64, 0, 16) // (source index, weight) of one output
-	per := make([][][2]float64, out)
+	// Every output's normalised taps in one slice (one allocation, not one per
+	// output): output i's are flat[at[i]:at[i+1]].
+	flat := make([][2]float64, 0, out*(int(step)+2))
+	at := make([]int, out+1)
 	maxN := 1
 	for i := 0; i < out; i++ {
 		taps = taps[:0]
@@ -365,16 +368,17 @@ func areaWeights(off, length float64, n, out int) weights {
 		for _, t := range taps {
 			sum += t[1]
 		}
-		p := make([][2]float64, len(taps))
-		for k, t := range taps {
-			p[k] = [2]float64{t[0], t[1] / sum}
+		for _, t := range taps {
+			flat = append(flat, [2]float64{t[0], t[1] / sum})
 		}
-		per[i] = p
+		at[i+1] = len(flat)
+		p := flat[at[i]:at[i+1]]
 		maxN = max(maxN, int(p[len(p)-1][0]-p[0][0])+1)
 	}
 	maxN = min(maxN, n)
 	ws := weights{start: make([]int, out), n: maxN, w: make([]float32, out*maxN)}
-	for i, p := range per {
+	for i := range out {
+		p := flat[at[i]:at[i+1]]
 		start := min(int(p[0][0]), n-maxN)
 		ws.start[i] = start
 		for _, t := range p {
