@@ -240,7 +240,7 @@ func Default() Config {
 		Capture: Capture{MinLength: 16, MaxLength: 1024},
 		Review:  Review{Lease: 10 * time.Minute, SLA: 48 * time.Hour},
 		Notify:  Notify{Provider: "log", MaxAttempts: 5, PollInterval: 2 * time.Second},
-		Memory:  Memory{ImageBudgetMB: 512, LimitMB: 640},
+		Memory:  Memory{ImageBudgetMB: 512, LimitMB: 600},
 	}
 }
 
