@@ -2,8 +2,6 @@ package usecase
 
 import (
 	"context"
-	"strings"
-	"unicode/utf8"
 
 	"gorm.io/gorm"
 
@@ -98,12 +96,5 @@ func (r *Refunds) Refund(ctx context.Context, who audit.Actor, outTradeNo, reaso
 // refundReason checks the reason every refund must give (WeChat Pay keeps at most 80
 // characters of it).
 func refundReason(reason string) (string, error) {
-	reason = strings.TrimSpace(reason)
-	if reason == "" {
-		return "", apperr.Invalid("reason_required", "请填写退款原因").WithDetails(map[string]any{"field": "reason"})
-	}
-	if utf8.RuneCountInString(reason) > 80 {
-		return "", apperr.Invalid("field_too_long", "字段过长：reason").WithDetails(map[string]any{"field": "reason", "max": 80})
-	}
-	return reason, nil
+	return givenReason(reason, "请填写退款原因", 80)
 }

@@ -12,6 +12,7 @@ package usecase
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -86,12 +87,18 @@ func requireSchool(ctx context.Context, d Deps, who audit.Actor, schoolID string
 
 // requireReason checks the reason every sensitive support action must give.
 func requireReason(reason string) (string, error) {
+	return givenReason(reason, "请填写操作原因", 200)
+}
+
+// givenReason trims a reason the audit trail (or WeChat Pay) keeps and checks it is there
+// and at most max characters long.
+func givenReason(reason, missing string, max int) (string, error) {
 	reason = strings.TrimSpace(reason)
 	if reason == "" {
-		return "", apperr.Invalid("reason_required", "请填写操作原因").WithDetails(map[string]any{"field": "reason"})
+		return "", apperr.Invalid("reason_required", missing).WithDetails(map[string]any{"field": "reason"})
 	}
-	if utf8.RuneCountInString(reason) > 200 {
-		return "", apperr.Invalid("field_too_long", "原因不超过200个字").WithDetails(map[string]any{"field": "reason", "max": 200})
+	if utf8.RuneCountInString(reason) > max {
+		return "", apperr.Invalid("field_too_long", fmt.Sprintf("原因不超过%d个字", max)).WithDetails(map[string]any{"field": "reason", "max": max})
 	}
 	return reason, nil
 }
