@@ -15,6 +15,8 @@ type analysis struct {
 	main      face
 	hasFace   bool
 	lm        landmarks
+	corners   [4]pt // eye corners (frontal.go), looked for only when the nose reads as turned
+	cornersOK bool
 
 	ipd      float64 // inter-pupil distance
 	eyeY     float64

@@ -222,9 +222,16 @@ func (a *analysis) report(rep *Report, p Profile) {
 			// Measured along the pupil line, so a tilted head (a roll, judged by
 			// eyes_level) does not read as a turned one.
 			yaw := a.yaw()
-			rep.add(verdict(CheckFaceFrontal, yaw <= p.MaxYaw, yaw, limit,
-				"脸没有正对镜头（侧脸）：请正对镜头重新拍摄").
-				with("偏转 %.2f（鼻尖偏离两眼中点的距离 / 瞳距）；要求 %s", yaw, limit))
+			detail := fmt.Sprintf("偏转 %.2f（鼻尖偏离两眼中点的距离 / 瞳距）；要求 %s", yaw, limit)
+			ok := yaw <= p.MaxYaw
+			if !ok && a.cornersOK {
+				// The pupils move with the gaze; the eye corners do not.
+				cy := a.cornerYaw()
+				ok = cy <= gazeOnlyYaw
+				detail += fmt.Sprintf("；鼻尖偏离两眼眼角中点 %.2f（≤ %.2f 为视线偏向一侧而非侧脸）", cy, gazeOnlyYaw)
+			}
+			rep.add(verdict(CheckFaceFrontal, ok, yaw, limit,
+				"脸没有正对镜头（侧脸）：请正对镜头重新拍摄").with("%s", detail))
 		} else {
 			rep.add(noFace(CheckFaceFrontal, limit))
 		}

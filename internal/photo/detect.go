@@ -9,7 +9,7 @@ import (
 	pigo "github.com/esimov/pigo/core"
 )
 
-//go:embed cascade/facefinder cascade/puploc cascade/lps/lp93 cascade/lps/lp82 cascade/lps/lp81
+//go:embed cascade/facefinder cascade/puploc cascade/lps/lp93 cascade/lps/lp82 cascade/lps/lp81 cascade/lps/lp38 cascade/lps/lp312
 var cascadeFS embed.FS
 
 // detector holds the unpacked pigo cascades; they are read-only after unpacking, so
@@ -20,6 +20,8 @@ type detector struct {
 	nose  *locCascade // lp93
 	upper *locCascade // lp81, upper lip centre
 	lower *locCascade // lp82, lower lip centre
+	inner *locCascade // lp38, inner corner of the eye on the image's left (flipped: right)
+	outer *locCascade // lp312, outer corner of the eye on the image's left (flipped: right)
 }
 
 func newDetector() (*detector, error) {
@@ -52,7 +54,7 @@ func newDetector() (*detector, error) {
 	for _, x := range []struct {
 		dst  **locCascade
 		name string
-	}{{&d.pupil, "puploc"}, {&d.nose, "lps/lp93"}, {&d.upper, "lps/lp81"}, {&d.lower, "lps/lp82"}} {
+	}{{&d.pupil, "puploc"}, {&d.nose, "lps/lp93"}, {&d.upper, "lps/lp81"}, {&d.lower, "lps/lp82"}, {&d.inner, "lps/lp38"}, {&d.outer, "lps/lp312"}} {
 		if *x.dst, err = unpack(x.name); err != nil {
 			return nil, err
 		}

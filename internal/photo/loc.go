@@ -94,21 +94,34 @@ var perturbs = func() (p [locPerturbs][3]float32) {
 // exactly what classify does, in the same order, so the result is the same, but a
 // tree's nodes are read once for all the runs instead of once per run.
 func (c *locCascade) locate(row, col, s float64, img grey, n int) (float64, float64) {
+	return c.locateFlip(row, col, s, img, n, false)
+}
+
+// locateFlip is locate with the trees mirrored left to right when flip (pigo's
+// flipV: a cascade trained on one side of the face run on the other).
+func (c *locCascade) locateFlip(row, col, s float64, img grey, n int, flip bool) (float64, float64) {
 	var rows, cols, scales [locPerturbs]float32
 	for i, p := range perturbs[:n] {
 		rows[i] = float32(row) + float32(s)*0.15*p[0]
 		cols[i] = float32(col) + float32(s)*0.15*p[1]
 		scales[i] = float32(s) * (0.925 + 0.15*p[2])
 	}
-	c.classifyAll(rows[:n], cols[:n], scales[:n], img)
+	c.classifyAll(rows[:n], cols[:n], scales[:n], img, flip)
 	slices.Sort(rows[:n])
 	slices.Sort(cols[:n])
 	return float64(rows[n/2]), float64(cols[n/2])
 }
 
-// classifyAll is classify (without flip) of every run (rs[k], cs[k], ss[k]),
+// classifyAll is classify (mirrored when flip) of every run (rs[k], cs[k], ss[k]),
 // in place: stage by stage, tree by tree, run by run.
-func (c *locCascade) classifyAll(rs, cs, ss []float32, img grey) {
+func (c *locCascade) classifyAll(rs, cs, ss []float32, img grey, flip bool) {
+	// pigo's flipV negates the column codes (as int8, as pigo does) and the
+	// column votes.
+	var neg int8 = 1
+	sign := float32(1)
+	if flip {
+		neg, sign = -1, -1
+	}
 	n := len(rs)
 	leaves := 1 << c.depth
 	nodes := 4*leaves - 4
@@ -132,8 +145,8 @@ func (c *locCascade) classifyAll(rs, cs, ss []float32, img grey) {
 					code := codes[4*idx : 4*idx+4 : 4*idx+4]
 					r1 := min(img.h-1, max(0, (r0+int(code[0])*s)>>8))
 					r2 := min(img.h-1, max(0, (r0+int(code[2])*s)>>8))
-					x1 := min(img.w-1, max(0, (c0+int(code[1])*s)>>8))
-					x2 := min(img.w-1, max(0, (c0+int(code[3])*s)>>8))
+					x1 := min(img.w-1, max(0, (c0+int(neg*code[1])*s)>>8))
+					x2 := min(img.w-1, max(0, (c0+int(neg*code[3])*s)>>8))
 					idx = 2*idx + 1
 					if img.pix[r1*img.w+x1] > img.pix[r2*img.w+x2] {
 						idx++
@@ -141,7 +154,7 @@ func (c *locCascade) classifyAll(rs, cs, ss []float32, img grey) {
 				}
 				lut := 2 * (idx - (leaves - 1))
 				dr[k] += preds[lut]
-				dc[k] += preds[lut+1]
+				dc[k] += sign * preds[lut+1]
 			}
 			root += nodes
 		}

@@ -20,7 +20,8 @@ func (c *locCascade) classify(r, col, s float32, img grey, flip bool) (float32, 
 				code := c.codes[root+4*idx : root+4*idx+4]
 				c1, c2 := int(code[1]), int(code[3])
 				if flip {
-					c1, c2 = -c1, -c2
+					// pigo: int(-plc.treeCodes[...]), negated as int8
+					c1, c2 = int(-code[1]), int(-code[3])
 				}
 				r1 := min(img.h-1, max(0, (256*int(r)+int(code[0])*si)>>8))
 				r2 := min(img.h-1, max(0, (256*int(r)+int(code[2])*si)>>8))
@@ -54,7 +55,11 @@ func TestClassifyAllIsClassifyRegion(t *testing.T) {
 	r.load(loadTestImage(t, "frontal_plain_01.jpg"), 1)
 	img := grey{pix: r.grey, w: r.w, h: r.h}
 	d := testChecker(t).det
-	for ci, c := range []*locCascade{d.pupil, d.nose, d.upper, d.lower} {
+	for ci, x := range []struct {
+		c    *locCascade
+		flip bool
+	}{{d.pupil, false}, {d.nose, false}, {d.upper, false}, {d.lower, false}, {d.inner, false}, {d.outer, true}, {d.inner, true}} {
+		c := x.c
 		var rs, cs, ss []float32
 		for i := 0; i < 40; i++ {
 			rs = append(rs, float32(r.h)*float32(i%7)/7+3.3*float32(i))
@@ -63,11 +68,11 @@ func TestClassifyAllIsClassifyRegion(t *testing.T) {
 		}
 		want := make([][2]float32, len(rs))
 		for k := range rs {
-			want[k][0], want[k][1] = c.classify(rs[k], cs[k], ss[k], img, false)
+			want[k][0], want[k][1] = c.classify(rs[k], cs[k], ss[k], img, x.flip)
 		}
 		for start := 0; start < len(rs); start += locPerturbs {
 			end := min(len(rs), start+locPerturbs)
-			c.classifyAll(rs[start:end], cs[start:end], ss[start:end], img)
+			c.classifyAll(rs[start:end], cs[start:end], ss[start:end], img, x.flip)
 		}
 		for k := range rs {
 			if rs[k] != want[k][0] || cs[k] != want[k][1] {

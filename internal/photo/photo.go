@@ -285,6 +285,10 @@ func (c *Checker) Check(ctx context.Context, data []byte, p Profile) (*Report, e
 			c.findLandmarks(a, false) // judged on the original: the full landmarks
 		}
 	}
+	if a.lm.pupilsOK && a.lm.noseOK && a.yaw() > p.MaxYaw {
+		// The nose reads as turned: ask the eye corners whether it is only the gaze.
+		a.corners, a.cornersOK = c.det.eyeCorners(a.r, a.lm)
+	}
 	a.measure(p)
 	a.report(rep, p)
 	if problem != nil {
