@@ -67,6 +67,10 @@ func croppedJPEG(b testing.TB) []byte {
 // are kept as they are).
 func BenchmarkCheck480Crop(b *testing.B) { benchCheck(b, croppedJPEG(b)) }
 
+// BenchmarkDecodeOnly480Crop is the plain image/jpeg decode of BenchmarkCheck480Crop's
+// file: the target compares a check with the decode of the same file.
+func BenchmarkDecodeOnly480Crop(b *testing.B) { benchDecode(b, croppedJPEG(b)) }
+
 // BenchmarkCheckPhone is a 3024×4032 phone photo (target ≤ 250 ms).
 func BenchmarkCheckPhone(b *testing.B) { benchCheck(b, phonePhoto(b)) }
 
