@@ -32,6 +32,10 @@ type raster struct {
 	hw, hh     int
 	halfFactor int // work pixels per half pixel: 2, or 1 for small images
 
+	// greyDone: loadYCbCr's common path wrote grey along with rgb (one pass over
+	// the pixels instead of two); orient clears it, as it turns rgb only.
+	greyDone bool
+
 	tmp      []uint8   // scratch for orient
 	resample []float32 // scratch for render's horizontal pass
 	labCache [labCacheSize]labEntry
@@ -79,18 +83,27 @@ func (r *raster) loadStandard(img image.Image) {
 }
 
 func (r *raster) buildGrey() {
+	if r.greyDone {
+		return
+	}
 	n := r.w * r.h
 	r.grey = grow(r.grey, n)
 	grey, rgb := r.grey[:n], r.rgb[:3*n]
 	for i := range grey {
 		p := rgb[3*i : 3*i+3 : 3*i+3]
-		// Unsigned: the same quotient, a cheaper division.
-		grey[i] = uint8((299*uint32(p[0]) + 587*uint32(p[1]) + 114*uint32(p[2]) + 500) / 1000)
+		grey[i] = lumaOf(p[0], p[1], p[2])
 	}
+}
+
+// lumaOf is the grey value of an sRGB pixel (Rec. 601 weights, rounded). Unsigned:
+// the same quotient, a cheaper division.
+func lumaOf(R, G, B uint8) uint8 {
+	return uint8((299*uint32(R) + 587*uint32(G) + 114*uint32(B) + 500) / 1000)
 }
 
 // orient turns the (small) raster upright: cheaper than turning the decoded photo.
 func (r *raster) orient(o int) {
+	r.greyDone = false
 	w, h := r.w, r.h
 	src := append(r.tmp[:0], r.rgb...)
 	r.tmp = src
@@ -135,7 +148,7 @@ func (r *raster) loadStored(img image.Image) {
 	W, H := b.Dx(), b.Dy()
 	r.w, r.h, r.scale = workSize(W, H)
 	r.rgb = grow(r.rgb, r.w*r.h*3)
-	r.isGreySrc = false
+	r.isGreySrc, r.greyDone = false, false
 	switch src := img.(type) {
 	case *image.YCbCr:
 		r.loadYCbCr(src)
@@ -184,11 +197,14 @@ func (r *raster) loadYCbCr(src *image.YCbCr) {
 	W, H := b.Dx(), b.Dy()
 	if W == r.w && H == r.h && src.SubsampleRatio == image.YCbCrSubsampleRatio420 && b.Min == (image.Point{}) {
 		// The common upload: 4:2:0 at work size. Convert only, with the chroma
-		// terms computed once per pair of pixels (color.YCbCrToRGB's arithmetic).
+		// terms computed once per pair of pixels (color.YCbCrToRGB's arithmetic),
+		// and buildGrey's luma of the converted pixel in the same pass.
+		r.grey = grow(r.grey, W*H)
 		for y := 0; y < H; y++ {
 			yrow := src.Y[y*src.YStride : y*src.YStride+W]
 			crow := (y / 2) * src.CStride
 			out := r.rgb[y*r.w*3 : (y+1)*r.w*3]
+			grey := r.grey[y*W : (y+1)*W]
 			cbrow := src.Cb[crow : crow+(W+1)/2]
 			crrow := src.Cr[crow : crow+(W+1)/2]
 			for x := 0; x < W; x += 2 {
@@ -198,13 +214,16 @@ func (r *raster) loadYCbCr(src *image.YCbCr) {
 				yy1 := int32(yrow[x]) * 0x10101
 				o := out[3*x : 3*x+3 : 3*x+3]
 				o[0], o[1], o[2] = clip16(yy1+tr), clip16(yy1+tg), clip16(yy1+tb)
+				grey[x] = lumaOf(o[0], o[1], o[2])
 				if x+1 < W {
 					yy1 = int32(yrow[x+1]) * 0x10101
 					o = out[3*x+3 : 3*x+6 : 3*x+6]
 					o[0], o[1], o[2] = clip16(yy1+tr), clip16(yy1+tg), clip16(yy1+tb)
+					grey[x+1] = lumaOf(o[0], o[1], o[2])
 				}
 			}
 		}
+		r.greyDone = true
 		return
 	}
 	if W == r.w && H == r.h {
