@@ -135,8 +135,10 @@ type PhotoUpload struct {
 	SizeBytes    int64  `gorm:"not null"`
 	Passed       bool   `gorm:"not null"`
 	Checks       string `gorm:"column:verdict_json;type:mediumtext;not null"`
-	CreatedAt    time.Time
-	PurgedAt     *time.Time
+	// StandardSHA256 names the standard photo cut from an accepted upload.
+	StandardSHA256 *string `gorm:"column:standard_sha256;size:64"`
+	CreatedAt      time.Time
+	PurgedAt       *time.Time
 }
 
 func (PhotoUpload) TableName() string { return "photo_uploads" }

@@ -107,9 +107,37 @@ func (s *Service) purgeUpload(ctx context.Context, u PhotoUpload) error {
 			return apperr.ErrUnavailable.Wrap(err)
 		}
 	}
+	if u.StandardSHA256 != nil {
+		if err := s.purgeStandard(ctx, u); err != nil {
+			return err
+		}
+	}
 	now := s.d.Now()
 	if err := db.Conn(ctx, s.d.DB).Model(&PhotoUpload{}).Where("id = ?", u.ID).Update("purged_at", &now).Error; err != nil {
 		return apperr.Internal(err)
+	}
+	return nil
+}
+
+// purgeStandard deletes the standard photo cut from an upload being purged, unless a
+// collection's current standard photo or another upload still kept is the same bytes.
+func (s *Service) purgeStandard(ctx context.Context, u PhotoUpload) error {
+	std := *u.StandardSHA256
+	var inUse int64
+	if err := db.Conn(ctx, s.d.DB).Model(&Collection{}).Where("photo_standard_sha256 = ?", std).Count(&inUse).Error; err != nil {
+		return apperr.Internal(err)
+	}
+	if inUse == 0 {
+		if err := db.Conn(ctx, s.d.DB).Model(&PhotoUpload{}).
+			Where("standard_sha256 = ? AND id <> ? AND purged_at IS NULL", std, u.ID).Count(&inUse).Error; err != nil {
+			return apperr.Internal(err)
+		}
+	}
+	if inUse > 0 {
+		return nil
+	}
+	if err := s.d.Blobs.Delete(ctx, StandardPhotoKey(std)); err != nil {
+		return apperr.ErrUnavailable.Wrap(err)
 	}
 	return nil
 }

@@ -107,6 +107,51 @@ func TestReplacedPhotosPurgedAfterRetention(t *testing.T) {
 	})
 }
 
+func storedStandard(t *testing.T, s *Service, original []byte) bool {
+	t.Helper()
+	sum := sha256.Sum256(append([]byte("std:"), original...))
+	_, err := storage.ReadAll(context.Background(), s.d.Blobs, StandardPhotoKey(hex.EncodeToString(sum[:])))
+	return err == nil
+}
+
+// The standard photo cut from a replaced upload goes with it (a face photo is personal
+// data); the current one's stays, and so does a standard another kept upload shares.
+func TestReplacedStandardPhotosPurgedWithTheirOriginals(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, g *gorm.DB) {
+		s, photos, _ := setup(t, g)
+		photos.standard = true
+		ctx := context.Background()
+		id := photoReady(t, s)
+		first, second, third := []byte("accepted photo one"), []byte("accepted photo two"), []byte("accepted photo one")
+		for _, p := range [][]byte{first, second} {
+			if _, err := upload(ctx, s, nil, "u1", id, p); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if !storedStandard(t, s, first) || !storedStandard(t, s, second) {
+			t.Fatal("the standard photos were not stored")
+		}
+		if n, err := s.PurgeReplacedPhotos(ctx, -time.Minute); err != nil || n != 1 {
+			t.Fatalf("after the retention: purged %d, %v", n, err)
+		}
+		if storedStandard(t, s, first) || !storedStandard(t, s, second) {
+			t.Fatalf("after the purge: first standard stored=%v (want false), current stored=%v (want true)",
+				storedStandard(t, s, first), storedStandard(t, s, second))
+		}
+		// The first bytes again, now current: its standard is stored anew and kept.
+		if _, err := upload(ctx, s, nil, "u1", id, third); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := s.PurgeReplacedPhotos(ctx, -time.Minute); err != nil || n != 1 {
+			t.Fatalf("second purge: purged %d, %v", n, err)
+		}
+		if !storedStandard(t, s, third) || storedStandard(t, s, second) {
+			t.Fatalf("after the second purge: current standard stored=%v (want true), replaced stored=%v (want false)",
+				storedStandard(t, s, third), storedStandard(t, s, second))
+		}
+	})
+}
+
 // A student's photo bytes over 24 hours are capped; the refused upload is not stored.
 func TestDailyUploadBytesCapped(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, g *gorm.DB) {

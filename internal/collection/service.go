@@ -495,6 +495,7 @@ func (s *Service) CheckPhoto(ctx context.Context, userID, id string, data []byte
 		}
 		stdSHA = &h
 	}
+	upload.StandardSHA256 = stdSHA
 	std := verdict.Standard
 	if len(std) == 0 {
 		std = json.RawMessage(`{"standardized":false,"crop":[0,0,0,0],"scale":0}`)

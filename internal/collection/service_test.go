@@ -28,10 +28,16 @@ func (fakeCodes) Read(ctx context.Context, image []byte) (CapturedCode, error) {
 	return CapturedCode{Fingerprint: string(image), Masked: "ma**ed", Sealed: "sealed:" + string(image)}, nil
 }
 
-type fakePhotos struct{ pass bool }
+// fakePhotos passes or rejects every photo; with standard set, a passed photo comes
+// with a standard photo of its own ("std:" and the bytes).
+type fakePhotos struct{ pass, standard bool }
 
 func (f *fakePhotos) Check(ctx context.Context, data []byte, profile string) (PhotoVerdict, error) {
-	return PhotoVerdict{Passed: f.pass, Checks: json.RawMessage(`[{"id":"format_jpeg","passed":true}]`)}, nil
+	v := PhotoVerdict{Passed: f.pass, Checks: json.RawMessage(`[{"id":"format_jpeg","passed":true}]`)}
+	if f.pass && f.standard {
+		v.StandardJPEG = append([]byte("std:"), data...)
+	}
+	return v, nil
 }
 
 type fakeReviews struct {
