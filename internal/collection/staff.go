@@ -194,16 +194,26 @@ func (st *Staff) AllStudents(ctx context.Context, who audit.Actor, schoolID, sta
 	if err := checkListStatus(status); err != nil {
 		return nil, err
 	}
-	var rows []studentRow
-	if err := st.studentsQuery(ctx, schoolID, status, "").Select(studentColumns).Order("r.student_no").
-		Limit(MaxStudentList).Scan(&rows).Error; err != nil {
-		return nil, apperr.Internal(fmt.Errorf("collection: all students: %w", err))
+	rows, err := st.everyStudent(ctx, schoolID, status)
+	if err != nil {
+		return nil, err
 	}
 	out := make([]StudentRow, len(rows))
 	for i := range rows {
 		out[i] = rows[i].toRow()
 	}
 	return out, nil
+}
+
+// everyStudent is a school's whole list of a status (all when empty), by student
+// number, up to MaxStudentList: the Excel lists and the reminders read the same rows.
+func (st *Staff) everyStudent(ctx context.Context, schoolID, status string) ([]studentRow, error) {
+	var rows []studentRow
+	if err := st.studentsQuery(ctx, schoolID, status, "").Select(studentColumns).Order("r.student_no").
+		Limit(MaxStudentList).Scan(&rows).Error; err != nil {
+		return nil, apperr.Internal(fmt.Errorf("collection: students of %s (%q): %w", schoolID, status, err))
+	}
+	return rows, nil
 }
 
 // Recipient is a student to send a message to.
@@ -227,10 +237,9 @@ func (st *Staff) Recipients(ctx context.Context, who audit.Actor, schoolID, stat
 	if err := checkListStatus(status); err != nil {
 		return nil, err
 	}
-	var rows []studentRow
-	if err := st.studentsQuery(ctx, schoolID, status, "").Select(studentColumns).Order("r.student_no").
-		Limit(MaxStudentList).Scan(&rows).Error; err != nil {
-		return nil, apperr.Internal(fmt.Errorf("collection: recipients: %w", err))
+	rows, err := st.everyStudent(ctx, schoolID, status)
+	if err != nil {
+		return nil, err
 	}
 	out := make([]Recipient, len(rows))
 	for i, r := range rows {
