@@ -32,10 +32,25 @@ func photoReady(t *testing.T, s *Service) string {
 	return v.ID
 }
 
+// stored tells whether the upload of these bytes is in the blob store.
 func stored(t *testing.T, s *Service, data []byte) bool {
 	t.Helper()
+	return blobStored(s, PhotoKey(sha256Hex(data)))
+}
+
+// storedStandard tells whether the standard photo fakePhotos cuts from these bytes is.
+func storedStandard(t *testing.T, s *Service, original []byte) bool {
+	t.Helper()
+	return blobStored(s, StandardPhotoKey(sha256Hex(append([]byte("std:"), original...))))
+}
+
+func sha256Hex(data []byte) string {
 	sum := sha256.Sum256(data)
-	_, err := storage.ReadAll(context.Background(), s.d.Blobs, PhotoKey(hex.EncodeToString(sum[:])))
+	return hex.EncodeToString(sum[:])
+}
+
+func blobStored(s *Service, key string) bool {
+	_, err := storage.ReadAll(context.Background(), s.d.Blobs, key)
 	return err == nil
 }
 
@@ -105,13 +120,6 @@ func TestReplacedPhotosPurgedAfterRetention(t *testing.T) {
 			t.Fatalf("a second purge: %d, %v", n, err)
 		}
 	})
-}
-
-func storedStandard(t *testing.T, s *Service, original []byte) bool {
-	t.Helper()
-	sum := sha256.Sum256(append([]byte("std:"), original...))
-	_, err := storage.ReadAll(context.Background(), s.d.Blobs, StandardPhotoKey(hex.EncodeToString(sum[:])))
-	return err == nil
 }
 
 // The standard photo cut from a replaced upload goes with it (a face photo is personal
