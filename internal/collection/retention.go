@@ -89,26 +89,15 @@ func (s *Service) PurgeReplacedPhotos(ctx context.Context, retention time.Durati
 	return len(ups), nil
 }
 
-// purgeUpload deletes an upload's bytes, unless a collection's current photo or another
-// upload still kept has the same bytes, and marks it purged.
+// purgeUpload deletes an upload's bytes and its standard photo's, each unless a
+// collection's current photo or another upload still kept has the same bytes, and
+// marks it purged.
 func (s *Service) purgeUpload(ctx context.Context, u PhotoUpload) error {
-	var inUse int64
-	if err := db.Conn(ctx, s.d.DB).Model(&Collection{}).Where("photo_sha256 = ?", u.SHA256).Count(&inUse).Error; err != nil {
-		return apperr.Internal(err)
+	if err := s.deleteUnlessShared(ctx, u.ID, "photo_sha256", "sha256", u.SHA256, PhotoKey(u.SHA256)); err != nil {
+		return err
 	}
-	if inUse == 0 {
-		if err := db.Conn(ctx, s.d.DB).Model(&PhotoUpload{}).
-			Where("sha256 = ? AND id <> ? AND purged_at IS NULL", u.SHA256, u.ID).Count(&inUse).Error; err != nil {
-			return apperr.Internal(err)
-		}
-	}
-	if inUse == 0 {
-		if err := s.d.Blobs.Delete(ctx, PhotoKey(u.SHA256)); err != nil {
-			return apperr.ErrUnavailable.Wrap(err)
-		}
-	}
-	if u.StandardSHA256 != nil {
-		if err := s.purgeStandard(ctx, u); err != nil {
+	if std := u.StandardSHA256; std != nil {
+		if err := s.deleteUnlessShared(ctx, u.ID, "photo_standard_sha256", "standard_sha256", *std, StandardPhotoKey(*std)); err != nil {
 			return err
 		}
 	}
@@ -119,24 +108,24 @@ func (s *Service) purgeUpload(ctx context.Context, u PhotoUpload) error {
 	return nil
 }
 
-// purgeStandard deletes the standard photo cut from an upload being purged, unless a
-// collection's current standard photo or another upload still kept is the same bytes.
-func (s *Service) purgeStandard(ctx context.Context, u PhotoUpload) error {
-	std := *u.StandardSHA256
+// deleteUnlessShared deletes the blob key of bytes sha, which upload id names in its
+// uploadColumn, unless a collection names the same bytes in collectionColumn or another
+// upload still kept does in uploadColumn. The columns are this file's constants.
+func (s *Service) deleteUnlessShared(ctx context.Context, id int64, collectionColumn, uploadColumn, sha, key string) error {
 	var inUse int64
-	if err := db.Conn(ctx, s.d.DB).Model(&Collection{}).Where("photo_standard_sha256 = ?", std).Count(&inUse).Error; err != nil {
+	if err := db.Conn(ctx, s.d.DB).Model(&Collection{}).Where(collectionColumn+" = ?", sha).Count(&inUse).Error; err != nil {
 		return apperr.Internal(err)
 	}
 	if inUse == 0 {
 		if err := db.Conn(ctx, s.d.DB).Model(&PhotoUpload{}).
-			Where("standard_sha256 = ? AND id <> ? AND purged_at IS NULL", std, u.ID).Count(&inUse).Error; err != nil {
+			Where(uploadColumn+" = ? AND id <> ? AND purged_at IS NULL", sha, id).Count(&inUse).Error; err != nil {
 			return apperr.Internal(err)
 		}
 	}
 	if inUse > 0 {
 		return nil
 	}
-	if err := s.d.Blobs.Delete(ctx, StandardPhotoKey(std)); err != nil {
+	if err := s.d.Blobs.Delete(ctx, key); err != nil {
 		return apperr.ErrUnavailable.Wrap(err)
 	}
 	return nil
