@@ -48,7 +48,7 @@ func (p *photoChecker) Check(ctx context.Context, data []byte, profile string) (
 	if !ok {
 		prof = p.profiles[p.fallback]
 	}
-	release, err := admit(ctx, p.memory, p.limit, photoNeed(imagebudget.Of(data), prof.MaxMegapixels))
+	release, err := p.admit(ctx, data, prof)
 	if err != nil {
 		return collection.PhotoVerdict{}, err
 	}
@@ -76,12 +76,17 @@ func (p *photoChecker) Check(ctx context.Context, data []byte, profile string) (
 // standard photo existed). It decodes like an upload, so it takes its turn in the same
 // memory and CPU budget: an export of many large originals cannot outgrow it.
 func (p *photoChecker) ExportCrop(ctx context.Context, data []byte) ([]byte, error) {
-	release, err := admit(ctx, p.memory, p.limit, photoNeed(imagebudget.Of(data), p.profiles[p.fallback].MaxMegapixels))
+	release, err := p.admit(ctx, data, p.profiles[p.fallback])
 	if err != nil {
 		return nil, err
 	}
 	defer release()
 	return p.checker.ExportCrop(ctx, data)
+}
+
+// admit waits for the memory and CPU a photo's decode needs under profile prof.
+func (p *photoChecker) admit(ctx context.Context, data []byte, prof photo.Profile) (func(), error) {
+	return admit(ctx, p.memory, p.limit, photoNeed(imagebudget.Of(data), prof.MaxMegapixels))
 }
 
 // codeReader adapts internal/capturecode to collection.CodeReader: decode, validate, seal.
