@@ -73,16 +73,20 @@ var (
 func (c *faceCascade) RunCascade(cp pigo.CascadeParams, angle float64) []pigo.Detection {
 	var dets []pigo.Detection
 	angle = min(angle, 1)
+	offs := new(scaleOffsets)
 	for scale := cp.MinSize; scale <= cp.MaxSize; scale = int(float64(scale) + math.Max(2, float64(scale)*cp.ScaleFactor-float64(scale))) {
 		step := int(math.Max(cp.ShiftFactor*float64(scale), 1))
 		offset := scale/2 + 1
+		if angle <= 0 {
+			offs.reset(c, scale, cp.Dim)
+		}
 		for row := offset; row <= cp.Rows-offset; row += step {
 			for col := offset; col <= cp.Cols-offset; col += step {
 				var q float32
 				if angle > 0 {
 					q = c.classifyRotated(row, col, scale, angle, cp.Rows, cp.Pixels, cp.Dim)
 				} else {
-					q = c.classify(row, col, scale, cp.Pixels, cp.Dim)
+					q = c.classifyAt(row, col, offs, cp.Pixels)
 				}
 				if q > 0 {
 					dets = append(dets, pigo.Detection{Row: row, Col: col, Scale: scale, Q: q})
@@ -93,27 +97,70 @@ func (c *faceCascade) RunCascade(cp pigo.CascadeParams, angle float64) []pigo.De
 	return dets
 }
 
-// classify is pigo's classifyRegion.
-func (c *faceCascade) classify(r, col, s int, pix []uint8, dim int) float32 {
-	r *= 256
-	col *= 256
+// scaleOffsets holds, for one window size, the first trees' node offsets from
+// the window centre: pigo computes ((256·row + code·s) >> 8)·dim + (256·col +
+// code'·s) >> 8 per node and window, which is exactly (row·dim + col) plus
+// ((code·s) >> 8)·dim + (code'·s) >> 8, the same for every window of the size.
+// Most windows are refused by the first few trees; the few that go deeper (about
+// 1 in 40 past tree 8) compute their offsets as pigo does rather than pay for a
+// table of all 468 trees at every size.
+type scaleOffsets struct {
+	s, dim int
+	offs   []int32 // per tree 2·leaves: two unused, then the nodes from index 1
+}
+
+// offsetTrees is how many trees get a table.
+const offsetTrees = 8
+
+func (o *scaleOffsets) reset(c *faceCascade, s, dim int) {
+	o.s, o.dim = s, dim
+	if n := offsetTrees * 2 * c.leaves; len(o.offs) < n {
+		o.offs = make([]int32, n)
+	}
+	for t := 0; t < min(offsetTrees, c.trees); t++ {
+		codes := c.codes[4*c.leaves*t : 4*c.leaves*(t+1)]
+		offs := o.offs[2*c.leaves*t : 2*c.leaves*(t+1)]
+		for idx := 1; idx < c.leaves; idx++ {
+			code := codes[4*idx : 4*idx+4]
+			offs[2*idx] = int32(((int(code[0])*s)>>8)*dim + (int(code[1])*s)>>8)
+			offs[2*idx+1] = int32(((int(code[2])*s)>>8)*dim + (int(code[3])*s)>>8)
+		}
+	}
+}
+
+// classifyAt is pigo's classifyRegion of the window centred at (row, col), pixel
+// index row·dim + col, with the offsets of its size.
+func (c *faceCascade) classifyAt(row, col int, o *scaleOffsets, pix []uint8) float32 {
+	at := row*o.dim + col
 	var out float32
-	root := 0
-	for i := 0; i < c.trees; i++ {
-		codes := c.codes[root : root+4*c.leaves]
+	i := 0
+	for ; i < min(offsetTrees, c.trees); i++ {
+		offs := o.offs[2*c.leaves*i : 2*c.leaves*(i+1)]
+		idx := 1
+		for j := 0; j < c.depth; j++ {
+			off := offs[2*idx : 2*idx+2 : 2*idx+2]
+			// idx·2, +1 when pix[x1] ≤ pix[x2], without a branch to mispredict.
+			idx = 2*idx + 1 + (int(pix[at+int(off[1])])-int(pix[at+int(off[0])]))>>63
+		}
+		out += c.preds[c.leaves*i+idx-c.leaves]
+		if out <= c.threshold[i] {
+			return -1
+		}
+	}
+	r, cl, s, dim := row*256, col*256, o.s, o.dim
+	for ; i < c.trees; i++ {
+		codes := c.codes[4*c.leaves*i : 4*c.leaves*(i+1)]
 		idx := 1
 		for j := 0; j < c.depth; j++ {
 			code := codes[4*idx : 4*idx+4 : 4*idx+4]
-			x1 := ((r+int(code[0])*s)>>8)*dim + (col+int(code[1])*s)>>8
-			x2 := ((r+int(code[2])*s)>>8)*dim + (col+int(code[3])*s)>>8
-			// idx·2, +1 when pix[x1] ≤ pix[x2], without a branch to mispredict.
+			x1 := ((r+int(code[0])*s)>>8)*dim + (cl+int(code[1])*s)>>8
+			x2 := ((r+int(code[2])*s)>>8)*dim + (cl+int(code[3])*s)>>8
 			idx = 2*idx + 1 + (int(pix[x2])-int(pix[x1]))>>63
 		}
 		out += c.preds[c.leaves*i+idx-c.leaves]
 		if out <= c.threshold[i] {
 			return -1
 		}
-		root += 4 * c.leaves
 	}
 	return out - c.threshold[c.trees-1]
 }
