@@ -127,6 +127,7 @@ func (c *locCascade) classifyAll(rs, cs, ss []float32, img grey, flip bool) {
 	nodes := 4*leaves - 4
 	var dr, dc [locPerturbs]float32
 	var si, r256, c256 [locPerturbs]int
+	var inside [locPerturbs]bool
 	root := 0
 	for i := 0; i < c.stages; i++ {
 		for k := 0; k < n; k++ {
@@ -134,6 +135,11 @@ func (c *locCascade) classifyAll(rs, cs, ss []float32, img grey, flip bool) {
 			si[k] = int(math.Round(float64(ss[k])))
 			r256[k] = 256 * int(rs[k])
 			c256[k] = 256 * int(cs[k])
+			// A code moves at most 128/256 of the scale: when every point the
+			// trees can reach lies in the image, no coordinate needs clamping.
+			reach := si[k]/2 + 1
+			row, col := int(rs[k]), int(cs[k])
+			inside[k] = row-reach >= 0 && row+reach < img.h && col-reach >= 0 && col+reach < img.w
 		}
 		for j := 0; j < c.trees; j++ {
 			codes := c.codes[root : root+nodes]
@@ -141,15 +147,27 @@ func (c *locCascade) classifyAll(rs, cs, ss []float32, img grey, flip bool) {
 			for k := 0; k < n; k++ {
 				idx := 0
 				s, r0, c0 := si[k], r256[k], c256[k]
-				for d := 0; d < c.depth; d++ {
-					code := codes[4*idx : 4*idx+4 : 4*idx+4]
-					r1 := min(img.h-1, max(0, (r0+int(code[0])*s)>>8))
-					r2 := min(img.h-1, max(0, (r0+int(code[2])*s)>>8))
-					x1 := min(img.w-1, max(0, (c0+int(neg*code[1])*s)>>8))
-					x2 := min(img.w-1, max(0, (c0+int(neg*code[3])*s)>>8))
-					// idx·2 + 1, +1 more when the first pixel is the brighter,
-					// without a branch to mispredict.
-					idx = 2*idx + 1 - (int(img.pix[r2*img.w+x2])-int(img.pix[r1*img.w+x1]))>>63
+				if inside[k] {
+					// (256·row + v) >> 8 is row + v >> 8: the clamped walk below
+					// without the clamps.
+					at := (r0>>8)*img.w + c0>>8
+					for d := 0; d < c.depth; d++ {
+						code := codes[4*idx : 4*idx+4 : 4*idx+4]
+						p1 := at + ((int(code[0])*s)>>8)*img.w + (int(neg*code[1])*s)>>8
+						p2 := at + ((int(code[2])*s)>>8)*img.w + (int(neg*code[3])*s)>>8
+						idx = 2*idx + 1 - (int(img.pix[p2])-int(img.pix[p1]))>>63
+					}
+				} else {
+					for d := 0; d < c.depth; d++ {
+						code := codes[4*idx : 4*idx+4 : 4*idx+4]
+						r1 := min(img.h-1, max(0, (r0+int(code[0])*s)>>8))
+						r2 := min(img.h-1, max(0, (r0+int(code[2])*s)>>8))
+						x1 := min(img.w-1, max(0, (c0+int(neg*code[1])*s)>>8))
+						x2 := min(img.w-1, max(0, (c0+int(neg*code[3])*s)>>8))
+						// idx·2 + 1, +1 more when the first pixel is the brighter,
+						// without a branch to mispredict.
+						idx = 2*idx + 1 - (int(img.pix[r2*img.w+x2])-int(img.pix[r1*img.w+x1]))>>63
+					}
 				}
 				lut := 2 * (idx - (leaves - 1))
 				dr[k] += preds[lut]
