@@ -2,9 +2,13 @@ package photo
 
 import (
 	"context"
+	"image"
 	"os"
 	"sort"
+	"sync"
 	"testing"
+
+	"github.com/disintegration/imaging"
 )
 
 // calCase is one real photograph of testdata/cal (SOURCES.md) with what a person
@@ -133,4 +137,92 @@ func TestCalibrationSet(t *testing.T) {
 		}
 	}
 	t.Logf("false rejects %v, false passes %v over %d photos", falseReject, falsePass, len(calCases))
+}
+
+// A face is found wherever it falls on the detector's grid: these two photos,
+// cropped by 0–4 pixels at the top left, lost their face entirely at 3 pixels
+// on the coarse grid alone (scores 2.0 and nothing, against 17–23 otherwise).
+func TestFaceFoundWhereverTheGridFalls(t *testing.T) {
+	c := testChecker(t)
+	for _, name := range []string{"cal/teen-6.jpg", "cal/person-nicole.jpg"} {
+		img := loadTestImage(t, name)
+		b := img.Bounds()
+		for d := 0; d <= 4; d++ {
+			data := encodeJPEG(t, imaging.Crop(img, image.Rect(b.Min.X+d, b.Min.Y+d, b.Max.X, b.Max.Y)), 95)
+			rep, err := c.Check(context.Background(), data, DefaultProfile())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ch, _ := rep.Find(CheckSingleFace); !ch.Passed || ch.Value != 1 {
+				t.Errorf("%s cropped by %d px: single_face %v (value %v), want one face", name, d, ch.Passed, ch.Value)
+			}
+		}
+	}
+}
+
+// robustnessWrong is, per check, how many of the calibration judgements go wrong
+// over each photo and four copies a student could as well have sent — re-saved
+// at quality 90, 5 % smaller, 5 % larger, cropped by 3 pixels — 5 × 48 photos
+// (CALIBRATION.md, "Same photo, other bytes"). The test fails when a change makes
+// any of them worse; lower them when a change makes them better.
+var robustnessWrong = map[string]int{single: 9, frontal: 10, eyes: 20, mouth: 5}
+
+func TestCalibrationRobustness(t *testing.T) {
+	if testing.Short() {
+		t.Skip("checks 240 photos")
+	}
+	c := testChecker(t)
+	var mu sync.Mutex
+	wrong, flips := map[string]int{}, map[string]int{}
+	t.Run("copies", func(t *testing.T) {
+		for _, tc := range calCases {
+			t.Run(tc.file, func(t *testing.T) {
+				t.Parallel()
+				img := loadTestImage(t, "cal/"+tc.file)
+				b := img.Bounds()
+				orig, err := os.ReadFile("testdata/cal/" + tc.file)
+				if err != nil {
+					t.Fatal(err)
+				}
+				copies := [][]byte{orig,
+					encodeJPEG(t, img, 90),
+					encodeJPEG(t, imaging.Resize(img, b.Dx()*95/100, 0, imaging.Lanczos), 95),
+					encodeJPEG(t, imaging.Resize(img, b.Dx()*105/100, 0, imaging.Lanczos), 95),
+					encodeJPEG(t, imaging.Crop(img, image.Rect(b.Min.X+3, b.Min.Y+3, b.Max.X, b.Max.Y)), 95),
+				}
+				var first *Report
+				for i, data := range copies {
+					rep, err := c.Check(context.Background(), data, DefaultProfile())
+					if err != nil {
+						t.Fatal(err)
+					}
+					if i == 0 {
+						first = rep
+					}
+					mu.Lock()
+					for id, want := range tc.truth {
+						ch, _ := rep.Find(id)
+						if ch.Passed != want {
+							wrong[id]++
+						}
+						if f, _ := first.Find(id); f.Passed != ch.Passed {
+							flips[id]++
+						}
+					}
+					mu.Unlock()
+				}
+			})
+		}
+	})
+	t.Logf("wrong %v, verdicts that differ from the original's %v", wrong, flips)
+	for id, n := range wrong {
+		if n > robustnessWrong[id] {
+			t.Errorf("%s: %d wrong judgements over the copies, was %d", id, n, robustnessWrong[id])
+		}
+	}
+	for id, n := range robustnessWrong {
+		if wrong[id] < n {
+			t.Errorf("%s: %d wrong judgements over the copies, better than the recorded %d: lower robustnessWrong and update CALIBRATION.md", id, wrong[id], n)
+		}
+	}
 }
