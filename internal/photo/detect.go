@@ -81,9 +81,10 @@ type landmarks struct {
 
 type pt struct{ x, y float64 }
 
-// faces runs the detector and returns clusters with a score of at least minScore,
-// best first; detections centred inside a better one are dropped (pigo sometimes
-// fires on a part of the same face at a smaller scale).
+// faces runs the detector and returns clusters with a score of at least
+// weakShare·minScore (weak ones included: see sideBySide), best first;
+// detections centred inside a better one are dropped (pigo sometimes fires on a
+// part of the same face at a smaller scale).
 func (d *detector) faces(r *raster, minScore float64) []face {
 	// A face smaller than 1/8 of the short side is not looked for at first: the
 	// smallest windows cost the most. locate looks again when the subject is small.
@@ -92,6 +93,7 @@ func (d *detector) faces(r *raster, minScore float64) []face {
 
 // facesFrom is faces with windows from minSize (half-raster pixels) up.
 func (d *detector) facesFrom(r *raster, minScore float64, minSize int) []face {
+	floor := weakShare * minScore
 	minDim := min(r.hw, r.hh)
 	params := pigo.CascadeParams{
 		MinSize:     minSize,
@@ -121,7 +123,7 @@ func (d *detector) facesFrom(r *raster, minScore float64, minSize int) []face {
 	}
 	out := make([]face, 0, len(dets))
 	for _, c := range dets {
-		if float64(c.Q) >= minScore {
+		if float64(c.Q) >= floor {
 			k := float64(r.halfFactor)
 			out = append(out, face{row: float64(c.Row) * k, col: float64(c.Col) * k, size: float64(c.Scale) * k, score: float64(c.Q)})
 		}
@@ -154,6 +156,10 @@ const (
 	fineScale   = 1.05
 	fineDensity = 8
 )
+
+// weakShare of the face score floor is what a face beside the subject needs to
+// count (sideBySide).
+const weakShare = 0.2
 
 func anyAtLeast(dets []pigo.Detection, minScore float64) bool {
 	for _, c := range dets {
