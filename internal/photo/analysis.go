@@ -70,7 +70,7 @@ func (c *Checker) locate(r *raster, W, H int, p Profile) *analysis {
 		// faces down to a third of its size, which the first search skipped.
 		first := max(20, min(r.hw, r.hh)/8)
 		if want := int(a.main.size / 3 / float64(r.halfFactor)); want < first {
-			found = c.det.facesFrom(r, p.MinFaceScore, max(12, want))
+			found = c.det.facesFrom(r, p.MinFaceScore, max(12, want), false)
 			if strong = atLeast(found, p.MinFaceScore); len(strong) == 0 {
 				strong = []face{a.main}
 			}

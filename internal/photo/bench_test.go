@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/disintegration/imaging"
 )
 
 var (
@@ -148,4 +150,10 @@ func BenchmarkExportCropPhone(b *testing.B) {
 		n++
 	}
 	b.ReportMetric(float64(processCPU()-start)/float64(n)/1e6, "cpu-ms/op")
+}
+
+// BenchmarkCheckNoFace is a 480×640 photo without a face (a cat): the coarse
+// detector grid finds none, so the fine grid is searched too (detect.go).
+func BenchmarkCheckNoFace(b *testing.B) {
+	benchCheck(b, encodeJPEG(b, imaging.Resize(loadTestImage(b, "noface_03_cat.png"), StandardWidth, StandardHeight, imaging.Lanczos), 95))
 }

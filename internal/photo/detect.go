@@ -88,11 +88,14 @@ type pt struct{ x, y float64 }
 func (d *detector) faces(r *raster, minScore float64) []face {
 	// A face smaller than 1/8 of the short side is not looked for at first: the
 	// smallest windows cost the most. locate looks again when the subject is small.
-	return d.facesFrom(r, minScore, max(20, min(r.hw, r.hh)/8))
+	return d.facesFrom(r, minScore, max(20, min(r.hw, r.hh)/8), true)
 }
 
-// facesFrom is faces with windows from minSize (half-raster pixels) up.
-func (d *detector) facesFrom(r *raster, minScore float64, minSize int) []face {
+// facesFrom is faces with windows from minSize (half-raster pixels) up; fallback
+// says whether to search the fine grid when the coarse one finds no face (not
+// when the subject is known already: its cost grows fast below the usual
+// smallest window).
+func (d *detector) facesFrom(r *raster, minScore float64, minSize int, fallback bool) []face {
 	floor := weakShare * minScore
 	minDim := min(r.hw, r.hh)
 	params := pigo.CascadeParams{
@@ -106,7 +109,7 @@ func (d *detector) facesFrom(r *raster, minScore float64, minSize int) []face {
 		return nil
 	}
 	dets := d.face.ClusterDetections(d.face.RunCascade(params, 0), 0.2)
-	if !anyAtLeast(dets, minScore) {
+	if fallback && !anyAtLeast(dets, minScore) {
 		// pigo's score for a face is the sum over the windows of its grid that
 		// fire on it, and which windows those are depends on where the face
 		// falls between the grid's steps and sizes: cropping a photo by a pixel
