@@ -293,6 +293,7 @@ func (c *Checker) Check(ctx context.Context, data []byte, p Profile) (*Report, e
 	a.report(rep, p)
 	if problem != nil {
 		rep.override(*problem, p)
+		rep.explainAspect()
 	}
 	rep.add(checkNotEdited(data))
 	rep.finish()
@@ -380,6 +381,17 @@ func (r *Report) override(pr cropProblem, p Profile) {
 			} else {
 				r.Checks[i].Detail = "无标准裁剪；" + c.Detail
 			}
+		}
+	}
+}
+
+// explainAspect rewords a failed aspect_ratio when a face was found but no
+// standard photo could be cut from around it: the reason is the other check
+// override failed, not a missing face.
+func (r *Report) explainAspect() {
+	for i, c := range r.Checks {
+		if c.ID == CheckAspectRatio && !c.Passed {
+			r.Checks[i].Message = "照片的宽高比例不是3:4，也无法从中裁出标准照（原因见其他未通过的项目）：请按提示重新拍摄，或上传留有更多背景的原图"
 		}
 	}
 }

@@ -45,14 +45,23 @@ type cropProblem struct {
 
 // bandMargin keeps the chosen window this share of each band's width away from
 // its edges, so the measurements on the standard photo, taken afresh, land inside.
-const bandMargin = 0.12
+// When no window keeps that margin, one keeping edgeMargin is taken: a 2寸 file
+// whose head fills 0.60 of its full-width window is inside the standard's
+// 0.42–0.62, and refusing it for a margin would be the wrong answer; the smaller
+// margin still keeps a window off the very edge of a band, where a measurement
+// taken afresh could fall either side.
+const (
+	bandMargin = 0.12
+	edgeMargin = 0.04
+)
 
 type band struct{ lo, hi float64 }
 
-func shrink(lo, hi float64) band {
-	m := (hi - lo) * bandMargin
+func shrinkBy(lo, hi, margin float64) band {
+	m := (hi - lo) * margin
 	return band{lo + m, hi - m}
 }
+
 
 // window is a crop in upright original pixels; h is a multiple of 4 so w = 3h/4 exactly.
 type window struct{ x, y, w, h int }
@@ -66,12 +75,20 @@ type relax struct{ upscale, top, bottom, sides bool }
 // eye line, face width and centring all lie inside their bands, inside the W×H
 // original and scaled up by at most max_upscale. ok is false when none exists.
 func chooseWindow(hd head, W, H int, p Profile, rx relax) (window, bool) {
+	if w, ok := chooseWindowWithin(hd, W, H, p, rx, bandMargin); ok {
+		return w, true
+	}
+	return chooseWindowWithin(hd, W, H, p, rx, edgeMargin)
+}
+
+// chooseWindowWithin is chooseWindow with the bands shrunk by margin of their width.
+func chooseWindowWithin(hd head, W, H int, p Profile, rx relax, margin float64) (window, bool) {
 	aspect := float64(StandardWidth) / StandardHeight
-	hh := shrink(p.MinHeadHeight, p.MaxHeadHeight)
-	ht := shrink(p.MinHeadTop, p.MaxHeadTop)
-	el := shrink(p.MinEyeLine, p.MaxEyeLine)
-	fw := shrink(p.MinFaceWidth, p.MaxFaceWidth)
-	co := p.MaxCenterOffset * (1 - 2*bandMargin)
+	hh := shrinkBy(p.MinHeadHeight, p.MaxHeadHeight, margin)
+	ht := shrinkBy(p.MinHeadTop, p.MaxHeadTop, margin)
+	el := shrinkBy(p.MinEyeLine, p.MaxEyeLine, margin)
+	fw := shrinkBy(p.MinFaceWidth, p.MaxFaceWidth, margin)
+	co := p.MaxCenterOffset * (1 - 2*margin)
 	headH := hd.chin - hd.top
 	if headH <= 0 || hd.faceWidth <= 0 {
 		return window{}, false
@@ -146,7 +163,7 @@ func diagnose(hd head, W, H int, p Profile) cropProblem {
 	headH := hd.chin - hd.top
 	if _, ok := chooseWindow(hd, W, H, p, relax{upscale: true}); ok {
 		// The smallest head the resolution allows: half of the smallest window.
-		need := int(math.Ceil(StandardHeight / p.MaxUpscale * shrink(p.MinHeadHeight, p.MaxHeadHeight).lo))
+		need := int(math.Ceil(StandardHeight / p.MaxUpscale * shrinkBy(p.MinHeadHeight, p.MaxHeadHeight, edgeMargin).lo))
 		return cropProblem{check: CheckFaceWidth, minHead: need,
 			msg: fmt.Sprintf("人像在照片中太小（头部约%d像素高，至少需要%d像素），无法生成清晰的标准照：请靠近一些重新拍摄，或上传手机拍摄的原图", int(headH), need)}
 	}
@@ -157,6 +174,11 @@ func diagnose(hd head, W, H int, p Profile) cropProblem {
 		return cropProblem{check: CheckHeadHeight, msg: "照片下方截得太多，下巴或肩膀被截掉了：请重新拍摄，拍到双肩"}
 	}
 	if _, ok := chooseWindow(hd, W, H, p, relax{sides: true}); ok {
+		if math.Abs(hd.centre-float64(W)/2) <= p.MaxCenterOffset*float64(W) {
+			// Centred, yet the window needs more width than the photo has: the
+			// head is too big for a photo this narrow (a 2寸 file cut close).
+			return cropProblem{check: CheckHeadHeight, msg: "头部在照片中占得太大，左右留的背景太少，无法裁出3:4的标准照：请上传头部周围留有更多背景的照片（例如手机拍摄的原图）"}
+		}
 		return cropProblem{check: CheckFaceCentered, msg: "头部太靠近照片左右边缘，无法裁出居中的标准照：请重新拍摄，人站在画面正中"}
 	}
 	if _, ok := chooseWindow(hd, W, H, p, relax{upscale: true, top: true, bottom: true, sides: true}); ok {

@@ -78,6 +78,17 @@ func TestStandardFrom2CunStudioFile(t *testing.T) {
 	}
 }
 
+// A 2寸 file whose head fills 0.60 of its widest window is inside the standard's
+// head-height band (0.42–0.62), though not inside it with the usual margin: it gets
+// a standard photo (chooseWindow's second try, edgeMargin), judged like any other.
+func TestStandard2CunFileWithALargeHead(t *testing.T) {
+	img := place(getFixtures(t).blueSrc, placement{headHeight: 0.57, headTop: 0.09, centreX: 0.5, aspect: 413.0 / 579}, 579)
+	rep := standardised(t, encodeJPEG(t, img, 95))
+	if hh, _ := rep.Find(CheckHeadHeight); hh.Value < 0.59 {
+		t.Errorf("head height %v on the standard photo: the fixture no longer needs the second try", hh.Value)
+	}
+}
+
 func TestStandardFromPhonePhotoWithMargin(t *testing.T) {
 	// A phone photo: the person small and off to one side, lots of background.
 	img := place(getFixtures(t).blueSrc, placement{headHeight: 0.24, headTop: 0.3, centreX: 0.4, aspect: 0.75}, 2000)
