@@ -62,7 +62,6 @@ func shrinkBy(lo, hi, margin float64) band {
 	return band{lo + m, hi - m}
 }
 
-
 // window is a crop in upright original pixels; h is a multiple of 4 so w = 3h/4 exactly.
 type window struct{ x, y, w, h int }
 
