@@ -81,3 +81,60 @@ func winking(l, r eyeLook) bool {
 	lo, hi := min(l.height, r.height), max(l.height, r.height)
 	return hi > 0 && lo < winkHeight && lo < winkRatio*hi
 }
+
+// A pupil landmark can land on the white of a wide-open or turned eye, beside the
+// iris (the eye then reads as shut: the spot is brighter than its surround, and
+// its band is short). Such a landmark sits on something lighter than its ring
+// (pupilContrast < 0) and colourless: the white has under whiteChroma of the
+// cheek's chroma. On the calibration set the two such landmarks measured 0.16
+// and 0.28 of the cheek; skin painted over a pupil (the closed-eye fixture)
+// 1.23–1.36, every landmark on an iris was darker than its ring
+// (CALIBRATION.md). The iris is then the spot within irisReach × irisReachV
+// IPD of the landmark that is darkest against its ring.
+const (
+	whiteChroma = 0.6
+	irisReach   = 0.2
+	irisReachV  = 0.06
+)
+
+// pupilOrIris is where eye e is measured, and its pupilContrast there: the
+// pupil landmark, or the iris beside it when the landmark sits on the white (see
+// whiteChroma).
+func (a *analysis) pupilOrIris(m ringMask, e pt) (pt, float64) {
+	c := a.pupilContrast(m, e)
+	if c >= 0 || !a.onWhite(e) {
+		return e, c
+	}
+	step := max(1, int(0.03*a.ipd))
+	rx, ry := int(irisReach*a.ipd), int(irisReachV*a.ipd)
+	best, at := math.Inf(-1), e
+	for dy := -ry; dy <= ry; dy += step {
+		for dx := -rx; dx <= rx; dx += step {
+			p := pt{e.x + float64(dx), e.y + float64(dy)}
+			if v := a.pupilContrast(m, p); v > best {
+				best, at = v, p
+			}
+		}
+	}
+	return at, best
+}
+
+// onWhite reports whether the pupil-sized spot at e is colourless against the
+// cheek below the eye (median chroma under whiteChroma of the cheek's).
+func (a *analysis) onWhite(e pt) bool {
+	r := a.r
+	chroma := func(cx, cy, k int) float64 {
+		cs := make([]float32, 0, (2*k+1)*(2*k+1))
+		for y := max(0, cy-k); y <= min(r.h-1, cy+k); y++ {
+			for x := max(0, cx-k); x <= min(r.w-1, cx+k); x++ {
+				i := (y*r.w + x) * 3
+				_, aa, b := toLab(r.rgb[i], r.rgb[i+1], r.rgb[i+2])
+				cs = append(cs, float32(math.Hypot(float64(aa), float64(b))))
+			}
+		}
+		return median(cs)
+	}
+	spot := chroma(int(e.x), int(e.y), max(1, int(0.03*a.ipd)))
+	cheek := chroma(int(e.x), int(e.y+0.3*a.ipd), max(1, int(0.05*a.ipd)))
+	return spot < whiteChroma*cheek
+}
