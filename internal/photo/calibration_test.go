@@ -72,6 +72,16 @@ var calCases = []calCase{
 	{"obama-speech.jpg", map[string]bool{single: true, frontal: true, eyes: true, mouth: false}, "speaking, mouth open"},
 	{"obama-biden-office.jpg", map[string]bool{single: false}, "two men standing"},
 	{"obama-biden-rally.jpg", map[string]bool{single: false}, "two men waving, a crowd"},
+	// Third batch: head-and-shoulders crops of larger photos (SOURCES.md).
+	{"person-celeste.jpg", map[string]bool{single: true, frontal: true, eyes: true, mouth: true}, "frontal, neutral, long hair, earrings"},
+	{"person-linda.jpg", map[string]bool{single: true, frontal: true, eyes: true, mouth: true}, "closed smile with red lipstick, head tilted, eyes narrowed by the smile"},
+	{"person-tetiana.jpg", map[string]bool{single: true, frontal: true, eyes: true, mouth: false}, "smile with teeth, small face"},
+	{"stock-group-1.jpg", map[string]bool{single: true, frontal: true, mouth: false}, "laughing with teeth, eyes narrowed by the laugh, others' shoulders behind"},
+	{"models-1.jpg", map[string]bool{single: true, frontal: true, eyes: true, mouth: true}, "frontal, arms raised over the head, small face"},
+	{"models-10.jpg", map[string]bool{single: true, frontal: true, mouth: true}, "slight turn, hair across one eye"},
+	{"models-11.jpg", map[string]bool{single: true, frontal: false, eyes: true, mouth: true}, "head turned about 30°, eyes to the side"},
+	{"models-13.jpg", map[string]bool{single: true, frontal: true, eyes: true, mouth: true}, "frontal, heavy eye make-up, wet hair"},
+	{"models-16.jpg", map[string]bool{single: true, frontal: false, eyes: true, mouth: true}, "head turned about 25° and tilted, before a fence"},
 }
 
 // calibrationMisses are the cases the checks get wrong today (CALIBRATION.md):
@@ -81,6 +91,9 @@ var calibrationMisses = map[string]string{
 	"faceapijs-happy.jpg/" + frontal:  "false reject: slight turn reads 0.15 (limit 0.12)",
 	"faceapijs-disgusted.jpg/" + eyes: "false pass: eyes squeezed shut on dark skin measure 0.085 (limit 0.08; the composite standard face's open eyes measure 0.09)",
 	"teen-7.jpg/" + frontal:           "false pass: the nose landmark stays near the middle of a face turned about 25° (0.10)",
+	"models-13.jpg/" + eyes:           "false reject: the iris search lands on the eyeliner of one eye, whose band then reads as a wink",
+	"person-linda.jpg/" + mouth:       "false reject: closed lips with red lipstick read as 19 % teeth or open mouth (limit 12 %)",
+	"person-tetiana.jpg/" + mouth:     "false pass: teeth of a smile on a small face (IPD 34 px) read 0.019 (limit 0.033)",
 }
 
 func TestCalibrationSet(t *testing.T) {
