@@ -5,13 +5,17 @@ import "math"
 // A wink: one eye much less open than the other. Judged on the height of the dark
 // band through each iris (eyeLook.height): an eye counts as closed when it is under
 // winkHeight and under winkRatio of the other eye. On the calibration set a shut
-// eye beside an open one measured 0.13 and 0.50 of its open partner; open pairs of
-// frontal faces 0.63 or more, and open eyes this low (0.11–0.15) were 0.67–1.0 of
-// their partner (CALIBRATION.md).
+// eye beside an open one measured 0.13 and 0.50 of its open partner; open pairs
+// 0.67 or more, and open eyes under winkHeight (0.107–0.155) 0.75–1.0 of their
+// partner (CALIBRATION.md).
 const (
 	winkRatio  = 0.56
 	winkHeight = 0.16
 )
+
+// irisBox is the half-width of the box, / IPD, whose darkest position is taken as
+// the iris centre in look: 0.12 IPD across, inside an iris (about 0.2 IPD).
+const irisBox = 0.06
 
 // eyeLook is what one eye shows around its pupil landmark.
 type eyeLook struct {
@@ -21,13 +25,14 @@ type eyeLook struct {
 
 // look measures one eye of a face whose pupils are ipd apart. The landmark can sit
 // on a lid or a corner of the eye (a wide-open or turned eye), so the iris is taken
-// as the darkest spot, about a pupil wide, within a small window around it; the
-// band is what is darker than halfway between that spot and the cheek below.
+// as the darkest iris-sized spot (irisBox) within a small window around it; the
+// band is what is darker than halfway between the pupil-sized spot there and the
+// cheek below.
 func (a *analysis) look(e pt) eyeLook {
 	r := a.r
 	ipd := a.ipd
 	k := max(1, int(0.03*ipd))
-	mean := func(x, y int) float64 {
+	box := func(x, y, k int) float64 {
 		var s, n float64
 		for yy := max(0, y-k); yy <= min(r.h-1, y+k); yy++ {
 			for xx := max(0, x-k); xx <= min(r.w-1, x+k); xx++ {
@@ -37,18 +42,24 @@ func (a *analysis) look(e pt) eyeLook {
 		}
 		return s / max(n, 1)
 	}
+	mean := func(x, y int) float64 { return box(x, y, k) }
 	out := eyeLook{iris: e}
 	rx, ry := int(0.10*ipd), int(0.06*ipd)
-	best := math.Inf(1)
 	cx, cy := int(e.x), int(e.y)
+	// The iris is looked for with an iris-sized box: a pupil-sized one lands on
+	// eyeliner, lashes or a lid crease (thin dark lines) as readily as on the
+	// iris, and the band through a line is short (an open eye read as a wink).
+	ks := max(1, int(irisBox*ipd))
+	darkest := math.Inf(1)
 	for y := cy - ry; y <= cy+ry; y += k {
 		for x := cx - rx; x <= cx+rx; x += k {
-			if v := mean(x, y); v < best {
-				best, out.iris = v, pt{float64(x), float64(y)}
+			if v := box(x, y, ks); v < darkest {
+				darkest, out.iris = v, pt{float64(x), float64(y)}
 			}
 		}
 	}
 	ix, iy := int(out.iris.x), int(out.iris.y)
+	best := mean(ix, iy)
 	var skin []float32
 	for y := iy + int(0.25*ipd); y <= iy+int(0.35*ipd); y++ {
 		if y >= 0 && y < r.h {
