@@ -110,10 +110,15 @@ const (
 
 // pupilOrIris is where eye e is measured, and its pupilContrast there: the
 // pupil landmark, or the iris beside it when the landmark sits on the white (see
-// whiteChroma).
+// whiteChroma) and the way from it to that iris crosses only the white and the
+// iris (whitePath).
 func (a *analysis) pupilOrIris(m ringMask, e pt) (pt, float64) {
 	c := a.pupilContrast(m, e)
-	if c >= 0 || !a.onWhite(e) {
+	if c >= 0 {
+		return e, c
+	}
+	cheek, white := a.onWhite(e)
+	if !white {
 		return e, c
 	}
 	step := max(1, int(0.03*a.ipd))
@@ -127,12 +132,16 @@ func (a *analysis) pupilOrIris(m ringMask, e pt) (pt, float64) {
 			}
 		}
 	}
+	if !a.whitePath(e, at, cheek) {
+		return e, c
+	}
 	return at, best
 }
 
 // onWhite reports whether the pupil-sized spot at e is colourless against the
-// cheek below the eye (median chroma under whiteChroma of the cheek's).
-func (a *analysis) onWhite(e pt) bool {
+// cheek below the eye (median chroma under whiteChroma of the cheek's), and the
+// cheek's chroma.
+func (a *analysis) onWhite(e pt) (float64, bool) {
 	r := a.r
 	chroma := func(cx, cy, k int) float64 {
 		cs := make([]float32, 0, (2*k+1)*(2*k+1))
@@ -147,5 +156,42 @@ func (a *analysis) onWhite(e pt) bool {
 	}
 	spot := chroma(int(e.x), int(e.y), max(1, int(0.03*a.ipd)))
 	cheek := chroma(int(e.x), int(e.y+0.3*a.ipd), max(1, int(0.05*a.ipd)))
-	return spot < whiteChroma*cheek
+	return cheek, spot < whiteChroma*cheek
+}
+
+// whitePath reports whether every pixel on the way from the landmark e to the
+// iris found beside it is white (colourless against the cheek's chroma) or
+// iris (darker than halfway from the landmark's grey to the iris's): the
+// landmark then sat on the white next to that iris. Skin painted over a closed
+// eye in grey or white passes onWhite, but the dark spot the search finds
+// beside it (a brow, a lash line) lies beyond the lid's coloured skin.
+func (a *analysis) whitePath(e, iris pt, cheek float64) bool {
+	r := a.r
+	grey := func(p pt) float64 { return float64(r.grey[int(p.y)*r.w+int(p.x)]) }
+	var skin []float32
+	k := max(1, int(0.05*a.ipd))
+	for y := max(0, int(e.y+0.3*a.ipd)-k); y <= min(r.h-1, int(e.y+0.3*a.ipd)+k); y++ {
+		for x := max(0, int(e.x)-k); x <= min(r.w-1, int(e.x)+k); x++ {
+			skin = append(skin, float32(r.grey[y*r.w+x]))
+		}
+	}
+	dark := (median(skin) + grey(iris)) / 2
+	n := int(math.Ceil(math.Hypot(iris.x-e.x, iris.y-e.y)))
+	for i := 0; i <= n; i++ {
+		t := float64(i) / float64(max(n, 1))
+		p := pt{e.x + t*(iris.x-e.x), e.y + t*(iris.y-e.y)}
+		x, y := int(p.x), int(p.y)
+		if x < 0 || y < 0 || x >= r.w || y >= r.h {
+			return false
+		}
+		if grey(p) <= dark {
+			continue
+		}
+		j := (y*r.w + x) * 3
+		_, aa, b := toLab(r.rgb[j], r.rgb[j+1], r.rgb[j+2])
+		if math.Hypot(float64(aa), float64(b)) >= whiteChroma*cheek {
+			return false
+		}
+	}
+	return true
 }
