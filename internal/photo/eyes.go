@@ -161,12 +161,15 @@ func (a *analysis) onWhite(e pt) (float64, bool) {
 
 // whitePath reports whether every pixel on the way from the landmark e to the
 // iris found beside it is white (colourless against the cheek's chroma) or
-// iris (darker than halfway from the landmark's grey to the iris's): the
-// landmark then sat on the white next to that iris. Skin painted over a closed
-// eye in grey or white passes onWhite, but the dark spot the search finds
-// beside it (a brow, a lash line) lies beyond the lid's coloured skin.
+// iris (darker than halfway from the iris's grey to the cheek's): the landmark
+// then sat on the white next to that iris. A grey or white patch over a closed
+// eye passes onWhite; the dark spot the search then finds (a brow, a lash line)
+// usually lies beyond the lid's coloured skin (CALIBRATION.md: its limit).
 func (a *analysis) whitePath(e, iris pt, cheek float64) bool {
 	r := a.r
+	if iris.x < 0 || iris.y < 0 || int(iris.x) >= r.w || int(iris.y) >= r.h {
+		return false
+	}
 	grey := func(p pt) float64 { return float64(r.grey[int(p.y)*r.w+int(p.x)]) }
 	var skin []float32
 	k := max(1, int(0.05*a.ipd))
