@@ -38,7 +38,8 @@ type analysis struct {
 	eyeContrast            float64
 	eyeOpen                float64 // the less open eye: height of its dark iris band / IPD
 	eyeHeights             [2]float64
-	wink                   bool // one eye shut, the other open (eyes.go)
+	wink                   bool    // one eye shut, the other open (eyes.go)
+	irisMoved              [2]bool // the eye was measured at the iris beside its landmark (eyes.go)
 	glare                  float64
 	shoulderDeg            float64
 	shouldersFound         bool
@@ -585,59 +586,102 @@ func (a *analysis) shoulders() {
 // eyes measures how dark each pupil is against its surround (open eyes) and how
 // much clipped white surrounds it (glare on glasses).
 func (a *analysis) eyes() {
-	r := a.r
-	contrast := math.Inf(1)
-	glare := 0.0
-	left, right := a.look(a.lm.left), a.look(a.lm.right)
+	a.glare = max(a.glareAt(a.lm.left), a.glareAt(a.lm.right))
+	m := a.ringMask()
+	le, cl := a.pupilOrIris(m, a.lm.left)
+	re, cr := a.pupilOrIris(m, a.lm.right)
+	a.irisMoved = [2]bool{le != a.lm.left, re != a.lm.right}
+	left, right := a.look(le), a.look(re)
 	a.eyeHeights = [2]float64{left.height, right.height}
 	a.wink = winking(left, right)
-	for _, e := range []pt{a.lm.left, a.lm.right} {
-		rp := max(1, 0.08*a.ipd)
-		r0, r1 := 0.2*a.ipd, 0.3*a.ipd
-		rg := 0.35 * a.ipd
-		var ps, pn, ss, sn, gn, gt float64
-		R := int(math.Ceil(max(r1, rg)))
-		for dy := -R; dy <= R; dy++ {
-			y := int(e.y) + dy
-			if y < 0 || y >= r.h {
-				continue
+	a.eyeContrast = min(cl, cr)
+	a.eyeOpen = min(a.openness(le), a.openness(re))
+}
+
+// ringMask lists, in scan order, the offsets of the pupil-sized disc (0.08 IPD)
+// and of the ring around it (0.2–0.3 IPD, its lower three quarters: not the
+// brow) that pupilContrast compares.
+func (a *analysis) ringMask() ringMask {
+	rp := max(1, 0.08*a.ipd)
+	r0, r1 := 0.2*a.ipd, 0.3*a.ipd
+	R := int(math.Ceil(r1))
+	var m ringMask
+	for dy := -R; dy <= R; dy++ {
+		for dx := -R; dx <= R; dx++ {
+			d := math.Hypot(float64(dx), float64(dy))
+			switch {
+			case d <= rp:
+				m.offs = append(m.offs, ringOff{dx, dy, true})
+			case d >= r0 && d <= r1 && float64(dy) >= -0.15*a.ipd:
+				m.offs = append(m.offs, ringOff{dx, dy, false})
 			}
-			for dx := -R; dx <= R; dx++ {
-				x := int(e.x) + dx
-				if x < 0 || x >= r.w {
-					continue
-				}
-				d := math.Hypot(float64(dx), float64(dy))
-				g := float64(r.grey[y*r.w+x])
-				switch {
-				case d <= rp:
-					ps += g
-					pn++
-				case d >= r0 && d <= r1 && float64(dy) >= -0.15*a.ipd:
-					ss += g
-					sn++
-				}
-				if d <= rg {
-					gt++
-					i := (y*r.w + x) * 3
-					if min(r.rgb[i], r.rgb[i+1], r.rgb[i+2]) >= 240 {
-						gn++
-					}
-				}
-			}
-		}
-		if pn > 0 && sn > 0 {
-			contrast = min(contrast, ss/sn-ps/pn)
-		} else {
-			contrast = 0
-		}
-		if gt > 0 {
-			glare = max(glare, gn/gt)
 		}
 	}
-	a.eyeContrast = contrast
-	a.glare = glare
-	a.eyeOpen = min(a.openness(a.lm.left), a.openness(a.lm.right))
+	return m
+}
+
+type ringOff struct {
+	dx, dy int
+	disc   bool
+}
+
+type ringMask struct{ offs []ringOff }
+
+// pupilContrast is how much darker the disc of m at e is than its ring: an open
+// eye's pupil is dark, a lid or skin painted over it is not.
+func (a *analysis) pupilContrast(m ringMask, e pt) float64 {
+	r := a.r
+	var ps, pn, ss, sn float64
+	ex, ey := int(e.x), int(e.y)
+	for _, o := range m.offs {
+		x, y := ex+o.dx, ey+o.dy
+		if y < 0 || y >= r.h || x < 0 || x >= r.w {
+			continue
+		}
+		g := float64(r.grey[y*r.w+x])
+		if o.disc {
+			ps += g
+			pn++
+		} else {
+			ss += g
+			sn++
+		}
+	}
+	if pn > 0 && sn > 0 {
+		return ss/sn - ps/pn
+	}
+	return 0
+}
+
+// glareAt is the share of clipped near-white pixels within 0.35 IPD of e.
+func (a *analysis) glareAt(e pt) float64 {
+	r := a.r
+	rg := 0.35 * a.ipd
+	var gn, gt float64
+	R := int(math.Ceil(rg))
+	for dy := -R; dy <= R; dy++ {
+		y := int(e.y) + dy
+		if y < 0 || y >= r.h {
+			continue
+		}
+		for dx := -R; dx <= R; dx++ {
+			x := int(e.x) + dx
+			if x < 0 || x >= r.w {
+				continue
+			}
+			if math.Hypot(float64(dx), float64(dy)) <= rg {
+				gt++
+				i := (y*r.w + x) * 3
+				if min(r.rgb[i], r.rgb[i+1], r.rgb[i+2]) >= 240 {
+					gn++
+				}
+			}
+		}
+	}
+	if gt > 0 {
+		return gn / gt
+	}
+	return 0
 }
 
 // openness measures how far an eye is open: the height of the dark band through

@@ -329,9 +329,12 @@ func (a *analysis) report(rep *Report, p Profile) {
 			case a.wink && a.eyeOpen >= p.MinEyeOpen:
 				msg = "有一只眼睛闭上了：请双眼自然睁开，平视镜头"
 			}
-			rep.add(verdict(CheckEyesOpen, ok, a.eyeOpen, limit, msg).
-				with("睁眼程度 %.3f（较小一只眼的虹膜可见高度 / 瞳距），要求 %s；瞳孔比周围暗 %.0f 灰度级，要求 ≥ %.0f；两眼虹膜带高度 %.3f / %.3f 瞳距（一眼低于 %.2f 且不到另一眼的 %.0f%% 视为闭了一只眼）",
-					a.eyeOpen, limit, a.eyeContrast, p.MinEyeContrast, a.eyeHeights[0], a.eyeHeights[1], winkHeight, winkRatio*100))
+			detail := fmt.Sprintf("睁眼程度 %.3f（较小一只眼的虹膜可见高度 / 瞳距），要求 %s；瞳孔比周围暗 %.0f 灰度级，要求 ≥ %.0f；两眼虹膜带高度 %.3f / %.3f 瞳距（一眼低于 %.2f 且不到另一眼的 %.0f%% 视为闭了一只眼）",
+				a.eyeOpen, limit, a.eyeContrast, p.MinEyeContrast, a.eyeHeights[0], a.eyeHeights[1], winkHeight, winkRatio*100)
+			if a.irisMoved[0] || a.irisMoved[1] {
+				detail += "；瞳孔定位点落在眼白上，已改在旁边的虹膜处测量"
+			}
+			rep.add(verdict(CheckEyesOpen, ok, a.eyeOpen, limit, msg).with("%s", detail))
 		} else {
 			rep.add(noFace(CheckEyesOpen, limit))
 		}
