@@ -86,6 +86,11 @@ var calCases = []calCase{
 	{"models-11.jpg", map[string]bool{single: true, frontal: false, eyes: true, mouth: true}, "head turned about 30°, eyes to the side"},
 	{"models-13.jpg", map[string]bool{single: true, frontal: true, eyes: true, mouth: true}, "frontal, heavy eye make-up, wet hair"},
 	{"models-16.jpg", map[string]bool{single: true, frontal: false, eyes: true, mouth: true}, "head turned about 25° and tilted, before a fence"},
+	{"hivision-id-1.jpg", map[string]bool{single: true, frontal: true, eyes: true, mouth: true}, "ID photo: boy before red, eyes open, mouth closed"},
+	{"hivision-id-2.jpg", map[string]bool{single: true, frontal: true, eyes: true, mouth: true}, "ID photo: girl with bangs before a blue gradient, closed smile"},
+	{"hivision-id-3.jpg", map[string]bool{single: true, frontal: true, eyes: true, mouth: true}, "ID photo: young man before white"},
+	{"hivision-id-4.jpg", map[string]bool{single: true, frontal: true, eyes: true, mouth: true}, "ID photo: woman with long hair before grey (pupil landmark on the iris's edge)"},
+	{"hivision-portrait.jpg", map[string]bool{single: true, frontal: true, eyes: true, mouth: true}, "portrait of the same woman, closed smile"},
 }
 
 // calibrationMisses are the cases the checks get wrong today (CALIBRATION.md):
@@ -93,7 +98,6 @@ var calCases = []calCase{
 // (so the table and the document are brought up to date).
 var calibrationMisses = map[string]string{
 	"faceapijs-happy.jpg/" + frontal: "false reject: slight turn reads 0.15 (limit 0.12)",
-	"person-linda.jpg/" + mouth:      "false reject: closed lips with red lipstick read as 19 % teeth or open mouth (limit 12 %)",
 	"person-tetiana.jpg/" + mouth:    "false pass: teeth of a smile on a small face (IPD 34 px) read 0.019 (limit 0.033)",
 }
 
@@ -173,7 +177,7 @@ func TestFaceFoundWhereverTheGridFalls(t *testing.T) {
 // at quality 90, 5 % smaller, 5 % larger, cropped by 3 pixels — 5 × 48 photos
 // (CALIBRATION.md, "Same photo, other bytes"). The test fails when a change makes
 // any of them worse; lower them when a change makes them better.
-var robustnessWrong = map[string]int{single: 4, frontal: 7, eyes: 9, mouth: 12}
+var robustnessWrong = map[string]int{single: 4, frontal: 7, eyes: 7, mouth: 8}
 
 func TestCalibrationRobustness(t *testing.T) {
 	if testing.Short() {
