@@ -227,7 +227,14 @@ func (d *decoder) processSOS(n int) error {
 						if err := d.refine(&b, &d.huff[acTable][scan[i].ta], zigStart, zigEnd, 1<<al); err != nil {
 							return err
 						}
-					} else {
+					} else if !d.decodeBlockFast(&b, &d.huff[dcTable][scan[i].td], &d.huff[acTable][scan[i].ta], &dc[compIndex], zigStart, zigEnd, al) {
+						// The slow way, from the same state: decodeBlockFast
+						// changed nothing but b.
+						if d.progressive {
+							b = d.progCoeffs[compIndex][by*mxx*hi+bx]
+						} else {
+							b = block{}
+						}
 						zig := zigStart
 						if zig == 0 {
 							zig++
