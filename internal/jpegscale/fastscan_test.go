@@ -1,0 +1,80 @@
+package jpegscale
+
+import (
+	"bytes"
+	"image"
+	"image/jpeg"
+	"io"
+	"math/rand/v2"
+	"testing"
+)
+
+// chunkReader hands out its bytes in chunks of random sizes, so the decoder's
+// buffer ends (where decodeBlockFast gives way to the slow path) fall
+// anywhere in the scan.
+type chunkReader struct {
+	data []byte
+	rng  *rand.Rand
+	max  int
+}
+
+func (r *chunkReader) Read(p []byte) (int, error) {
+	if len(r.data) == 0 {
+		return 0, io.EOF
+	}
+	n := min(len(p), len(r.data), 1+r.rng.IntN(r.max))
+	copy(p, r.data[:n])
+	r.data = r.data[n:]
+	return n, nil
+}
+
+// On damaged files (cut short, bytes changed, markers dropped in) and read in
+// chunks of any size, the fork at scale 1 answers as image/jpeg does: an error
+// for the same files, the same pixels for the others. The block decode's fast
+// path and its hand-over to the slow one are where they could part.
+func TestDecodeDamagedIsImageJPEG(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 11))
+	files := testFiles(t)
+	noise := image.NewRGBA(image.Rect(0, 0, 96, 80))
+	for i := range noise.Pix {
+		noise.Pix[i] = uint8(rng.Uint32())
+	}
+	files["noise q100"] = encodeStd(t, noise, 100) // many 0xff 0x00 stuffed bytes, long codes
+	files["noise q95"] = encodeStd(t, noise, 95)
+	n := 60
+	if testing.Short() {
+		n = 10
+	}
+	for name, data := range files {
+		for k := range n {
+			d := bytes.Clone(data)
+			switch k % 4 {
+			case 0: // cut short
+				d = d[:len(d)/2+rng.IntN(len(d)/2)]
+			case 1: // a byte changed
+				d[len(d)/8+rng.IntN(len(d)*7/8)] = uint8(rng.Uint32())
+			case 2: // a marker dropped in
+				p := len(d)/4 + rng.IntN(len(d)*3/4-2)
+				d[p], d[p+1] = 0xff, []byte{0xd0, 0xd1, 0xd9, 0x00, 0xff, 0xc4}[rng.IntN(6)]
+			case 3: // intact, read in small chunks
+			}
+			want, werr := jpeg.Decode(bytes.NewReader(d))
+			got, gerr := DecodeScaled(&chunkReader{d, rng, 1 + rng.IntN(1000)}, 1)
+			if (werr == nil) != (gerr == nil) {
+				t.Fatalf("%s, case %d: image/jpeg error %v, fork error %v", name, k, werr, gerr)
+			}
+			if werr != nil {
+				continue
+			}
+			gs, ws := samples(got), samples(want)
+			if len(gs) != len(ws) || got.Bounds() != want.Bounds() {
+				t.Fatalf("%s, case %d: %T %v, image/jpeg %T %v", name, k, got, got.Bounds(), want, want.Bounds())
+			}
+			for i := range gs {
+				if !bytes.Equal(gs[i], ws[i]) {
+					t.Fatalf("%s, case %d: plane %d differs", name, k, i)
+				}
+			}
+		}
+	}
+}
