@@ -353,14 +353,19 @@ func fdctRows(b *block) {
 // Inputs are UQ8.0; outputs are Q10.3.
 func idct(b *block) {
 	// A 2D IDCT is a 1D IDCT on rows followed by columns.
-	idctRows(b)
+	idctRows(b, 0xff)
 	idctCols(b)
 }
 
 // idctRows applies the 1D IDCT to the rows of b.
 // Inputs are UQ8.0; outputs are Q9.20.
-func idctRows(b *block) {
+// Only the rows with their bit set in rows are transformed: the others must
+// be zero, which the transform leaves them.
+func idctRows(b *block, rows uint8) {
 	for i := range 8 {
+		if rows>>i&1 == 0 {
+			continue
+		}
 		x := b[8*i : 8*i+8 : 8*i+8]
 		x0 := x[0]
 		x7 := x[1]

@@ -11,7 +11,9 @@ import "encoding/binary"
 // decodeHuffman and receiveExtend decode them: the same lookup table, the same
 // code-by-code search past it, the same bits consumed.
 //
-// It returns false, having changed nothing but b (not even *dc), when the block needs a byte
+// nz has a bit set for each natural position written in b (a superset of its
+// non-zero coefficients, for reconstructBlock). ok is false, having changed
+// nothing but b (not even *dc), when the block needs a byte
 // not yet buffered or past a marker, or anything else out of the ordinary
 // (an end-of-band run, a bad code, an excessive DC): the caller then decodes
 // the block the slow way from the same state, so errors and the ends of
@@ -22,9 +24,9 @@ import "encoding/binary"
 // image/jpeg's reader may hold up to 14: the next reads take the same bytes,
 // and at a marker image/jpeg gives its extra byte back too (readFull), so the
 // stream is read the same.
-func (d *decoder) decodeBlockFast(b *block, dcHuff, acHuff *huffman, dc *int32, zigStart, zigEnd int32, al uint32) bool {
+func (d *decoder) decodeBlockFast(b *block, dcHuff, acHuff *huffman, dc *int32, zigStart, zigEnd int32, al uint32) (nz uint64, ok bool) {
 	if d.eobRun != 0 || acHuff.nCodes == 0 || (zigStart == 0 && dcHuff.nCodes == 0) {
-		return false
+		return 0, false
 	}
 	buf := &d.bytes.buf
 	i, j := d.bytes.i, d.bytes.j
@@ -34,12 +36,12 @@ func (d *decoder) decodeBlockFast(b *block, dcHuff, acHuff *huffman, dc *int32, 
 	if zig == 0 {
 		if n < 32 {
 			if i, acc, n = refill(buf, i, j, acc, n); n < 32 {
-				return false
+				return 0, false
 			}
 		}
 		value, l := huffLookup(dcHuff, uint32(acc>>(n-16))&0xffff)
 		if l == 0 || value > 16 {
-			return false
+			return 0, false
 		}
 		n -= l
 		t := uint(value)
@@ -49,17 +51,18 @@ func (d *decoder) decodeBlockFast(b *block, dcHuff, acHuff *huffman, dc *int32, 
 		n -= t
 		newDC += x
 		b[0] = newDC << al
+		nz = 1
 		zig++
 	}
 	for ; zig <= zigEnd; zig++ {
 		if n < 32 {
 			if i, acc, n = refill(buf, i, j, acc, n); n < 32 {
-				return false
+				return 0, false
 			}
 		}
 		value, l := huffLookup(acHuff, uint32(acc>>(n-16))&0xffff)
 		if l == 0 {
-			return false
+			return 0, false
 		}
 		n -= l
 		val0, val1 := int32(value>>4), uint(value&0x0f)
@@ -72,12 +75,14 @@ func (d *decoder) decodeBlockFast(b *block, dcHuff, acHuff *huffman, dc *int32, 
 			x := int32(acc>>((n-val1)&63)) & (s - 1)
 			x += (x - s>>1) >> 31 & (1 - s)
 			n -= val1
-			b[unzig[zig&(blockSize-1)]&(blockSize-1)] = x << al
+			nat := unzig[zig&(blockSize-1)] & (blockSize - 1)
+			b[nat] = x << al
+			nz |= 1 << nat
 			continue
 		}
 		if val0 != 0x0f {
 			if val0 != 0 {
-				return false // an end-of-band run: rare, the slow way
+				return 0, false // an end-of-band run: rare, the slow way
 			}
 			break // end of block: image/jpeg's eobRun goes 1, then 0
 		}
@@ -100,7 +105,7 @@ func (d *decoder) decodeBlockFast(b *block, dcHuff, acHuff *huffman, dc *int32, 
 	d.bytes.i = i
 	d.bytes.nUnreadable = 0
 	*dc = newDC
-	return true
+	return nz, true
 }
 
 // huffLookup decodes the code at the top of the 16 bits peek as decodeHuffman
