@@ -540,18 +540,8 @@ func (d *decoder) reconstructBlock(b *block, nz uint64, bx, by, compIndex int) e
 		}
 	}
 	idctRows(b, rows)
-	idctCols(b)
 	// Level shift by +128, clip to [0, 255], and write to dst.
-	for y := 0; y < 8; y++ {
-		row := dst[y*stride : y*stride+8 : y*stride+8]
-		for x, c := range b[y*8 : y*8+8] {
-			c += 128
-			if uint32(c) > 255 {
-				c = ^c >> 31 // 0 below, 255 (as a byte) above
-			}
-			row[x] = uint8(c)
-		}
-	}
+	idctColsTo(b, dst, stride)
 	return nil
 }
 
