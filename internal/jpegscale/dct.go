@@ -148,26 +148,36 @@ func c(x uint64, bits int) int32 {
 	return int32((x + (1 << (59 - bits))) >> (60 - bits))
 }
 
-// fdct implements the forward DCT.
+// fdct implements the forward DCT of the 8×8 samples at src, whose rows are
+// stride apart, into b. (The samples are read where they are: the encoder's
+// image planes, no copy into a block first.)
 // Inputs are UQ8.0; outputs are Q13.0.
-func fdct(b *block) {
-	fdctCols(b)
+func fdct(b *block, src []byte, stride int) {
+	fdctCols(b, src, stride)
 	fdctRows(b)
 }
 
-// fdctCols applies the 1D DCT to the columns of b.
+// fdctCols applies the 1D DCT to the columns of the samples at src into b.
 // Inputs are UQ8.0 in [0,255] but interpreted as [-128,127].
 // Outputs are Q10.18.
-func fdctCols(b *block) {
+func fdctCols(b *block, src []byte, stride int) {
+	s0 := src[0*stride : 0*stride+8 : 0*stride+8]
+	s1 := src[1*stride : 1*stride+8 : 1*stride+8]
+	s2 := src[2*stride : 2*stride+8 : 2*stride+8]
+	s3 := src[3*stride : 3*stride+8 : 3*stride+8]
+	s4 := src[4*stride : 4*stride+8 : 4*stride+8]
+	s5 := src[5*stride : 5*stride+8 : 5*stride+8]
+	s6 := src[6*stride : 6*stride+8 : 6*stride+8]
+	s7 := src[7*stride : 7*stride+8 : 7*stride+8]
 	for i := range 8 {
-		x0 := b[0*8+i]
-		x1 := b[1*8+i]
-		x2 := b[2*8+i]
-		x3 := b[3*8+i]
-		x4 := b[4*8+i]
-		x5 := b[5*8+i]
-		x6 := b[6*8+i]
-		x7 := b[7*8+i]
+		x0 := int32(s0[i])
+		x1 := int32(s1[i])
+		x2 := int32(s2[i])
+		x3 := int32(s3[i])
+		x4 := int32(s4[i])
+		x5 := int32(s5[i])
+		x6 := int32(s6[i])
+		x7 := int32(s7[i])
 
 		// x[01234567] are UQ8.0 in [0,255].
 

@@ -358,18 +358,22 @@ var zigNat = func() (z [blockSize]uint8) {
 	return z
 }()
 
+// pixBlock is an 8×8 block of samples, in natural order.
+type pixBlock [blockSize]uint8
+
 // writeBlock writes a block of pixel data using the given quantization table,
-// returning the post-quantized DC value of the DCT-transformed block. b is in
-// natural (not zig-zag) order, its samples in [0, 255].
+// returning the post-quantized DC value of the DCT-transformed block. The
+// block's samples are at src, its rows stride apart.
 //
 // The bytes are image/jpeg's. The coefficients are quantised first, with a
 // mask of the non-zero ones, and the loop visits only those (the zero runs are
 // the distances between them), with the scan state in registers.
-func (e *encoder) writeBlock(b *block, q quantIndex, prevDC int32) int32 {
+func (e *encoder) writeBlock(src []byte, stride int, q quantIndex, prevDC int32) int32 {
 	if e.nScan >= scanFlush {
 		e.flushScan()
 	}
-	fdct(b)
+	var b block
+	fdct(&b, src, stride)
 	var z block // quantised, in zig-zag order
 	var nz uint64
 	qt, rc := &e.quant[q], &e.recip[q]
@@ -417,7 +421,7 @@ func (e *encoder) writeBlock(b *block, q quantIndex, prevDC int32) int32 {
 
 // toYCbCr converts the 8x8 region of m whose top-left corner is p to its
 // YCbCr values.
-func toYCbCr(m image.Image, p image.Point, yBlock, cbBlock, crBlock *block) {
+func toYCbCr(m image.Image, p image.Point, yBlock *pixBlock, cbBlock, crBlock *block) {
 	b := m.Bounds()
 	xmax := b.Max.X - 1
 	ymax := b.Max.Y - 1
@@ -425,7 +429,7 @@ func toYCbCr(m image.Image, p image.Point, yBlock, cbBlock, crBlock *block) {
 		for i := 0; i < 8; i++ {
 			r, g, b, _ := m.At(min(p.X+i, xmax), min(p.Y+j, ymax)).RGBA()
 			yy, cb, cr := color.RGBToYCbCr(uint8(r>>8), uint8(g>>8), uint8(b>>8))
-			yBlock[8*j+i] = int32(yy)
+			yBlock[8*j+i] = yy
 			cbBlock[8*j+i] = int32(cb)
 			crBlock[8*j+i] = int32(cr)
 		}
@@ -433,7 +437,7 @@ func toYCbCr(m image.Image, p image.Point, yBlock, cbBlock, crBlock *block) {
 }
 
 // grayToY stores the 8x8 region of m whose top-left corner is p in yBlock.
-func grayToY(m *image.Gray, p image.Point, yBlock *block) {
+func grayToY(m *image.Gray, p image.Point, yBlock *pixBlock) {
 	b := m.Bounds()
 	xmax := b.Max.X - 1
 	ymax := b.Max.Y - 1
@@ -441,13 +445,13 @@ func grayToY(m *image.Gray, p image.Point, yBlock *block) {
 	for j := 0; j < 8; j++ {
 		for i := 0; i < 8; i++ {
 			idx := m.PixOffset(min(p.X+i, xmax), min(p.Y+j, ymax))
-			yBlock[8*j+i] = int32(pix[idx])
+			yBlock[8*j+i] = pix[idx]
 		}
 	}
 }
 
 // rgbaToYCbCr is a specialized version of toYCbCr for image.RGBA images.
-func rgbaToYCbCr(m *image.RGBA, p image.Point, yBlock, cbBlock, crBlock *block) {
+func rgbaToYCbCr(m *image.RGBA, p image.Point, yBlock *pixBlock, cbBlock, crBlock *block) {
 	b := m.Bounds()
 	xmax := b.Max.X - 1
 	ymax := b.Max.Y - 1
@@ -464,7 +468,7 @@ func rgbaToYCbCr(m *image.RGBA, p image.Point, yBlock, cbBlock, crBlock *block) 
 			}
 			pix := m.Pix[offset+sx*4:]
 			yy, cb, cr := color.RGBToYCbCr(pix[0], pix[1], pix[2])
-			yBlock[8*j+i] = int32(yy)
+			yBlock[8*j+i] = yy
 			cbBlock[8*j+i] = int32(cb)
 			crBlock[8*j+i] = int32(cr)
 		}
@@ -472,7 +476,7 @@ func rgbaToYCbCr(m *image.RGBA, p image.Point, yBlock, cbBlock, crBlock *block) 
 }
 
 // yCbCrToYCbCr is a specialized version of toYCbCr for image.YCbCr images.
-func yCbCrToYCbCr(m *image.YCbCr, p image.Point, yBlock, cbBlock, crBlock *block) {
+func yCbCrToYCbCr(m *image.YCbCr, p image.Point, yBlock *pixBlock, cbBlock, crBlock *block) {
 	b := m.Bounds()
 	xmax := b.Max.X - 1
 	ymax := b.Max.Y - 1
@@ -488,7 +492,7 @@ func yCbCrToYCbCr(m *image.YCbCr, p image.Point, yBlock, cbBlock, crBlock *block
 			}
 			yi := m.YOffset(sx, sy)
 			ci := m.COffset(sx, sy)
-			yBlock[8*j+i] = int32(m.Y[yi])
+			yBlock[8*j+i] = m.Y[yi]
 			cbBlock[8*j+i] = int32(m.Cb[ci])
 			crBlock[8*j+i] = int32(m.Cr[ci])
 		}
@@ -497,14 +501,14 @@ func yCbCrToYCbCr(m *image.YCbCr, p image.Point, yBlock, cbBlock, crBlock *block
 
 // scale scales the 16x16 region represented by the 4 src blocks to the 8x8
 // dst block.
-func scale(dst *block, src *[4]block) {
+func scale(dst *pixBlock, src *[4]block) {
 	for i := 0; i < 4; i++ {
 		dstOff := (i&2)<<4 | (i&1)<<2
 		for y := 0; y < 4; y++ {
 			for x := 0; x < 4; x++ {
 				j := 16*y + 2*x
 				sum := src[i][j] + src[i][j+1] + src[i][j+8] + src[i][j+9]
-				dst[8*y+x+dstOff] = (sum + 2) >> 2
+				dst[8*y+x+dstOff] = uint8((sum + 2) >> 2)
 			}
 		}
 	}
@@ -548,13 +552,13 @@ func (e *encoder) writeSOS(m image.Image) {
 	// TODO(wathiede): switch on m.ColorModel() instead of type.
 	case *image.Gray:
 		// Scratch buffer, in natural (not zig-zag) order; DC components are delta-encoded.
-		var b block
+		var b pixBlock
 		var prevDCY int32
 		for y := bounds.Min.Y; y < bounds.Max.Y; y += 8 {
 			for x := bounds.Min.X; x < bounds.Max.X; x += 8 {
 				p := image.Pt(x, y)
 				grayToY(m, p, &b)
-				prevDCY = e.writeBlock(&b, 0, prevDCY)
+				prevDCY = e.writeBlock(b[:], 8, 0, prevDCY)
 			}
 		}
 	case *image.YCbCr:
@@ -574,34 +578,20 @@ func (e *encoder) writeSOS(m image.Image) {
 }
 
 // writeYCbCr420 writes a 4:2:0 image whose sides are whole MCUs: the blocks are
-// copied from the planes, the chroma ones as they are (writeMCUs would spread
+// transformed where they are in the planes, the chroma ones as they are (writeMCUs would spread
 // each chroma sample over 2×2 pixels and average them back to the same value).
 // The output is byte for byte that of writeMCUs.
 func (e *encoder) writeYCbCr420(m *image.YCbCr) {
-	var (
-		b                           block
-		prevDCY, prevDCCb, prevDCCr int32
-	)
+	var prevDCY, prevDCCb, prevDCCr int32
 	bounds := m.Bounds()
-	load := func(plane []byte, off, stride int) {
-		for j := 0; j < 8; j++ {
-			row := plane[off+j*stride : off+j*stride+8]
-			for i, v := range row {
-				b[8*j+i] = int32(v)
-			}
-		}
-	}
 	for y := bounds.Min.Y; y < bounds.Max.Y; y += 16 {
 		for x := bounds.Min.X; x < bounds.Max.X; x += 16 {
 			for i := 0; i < 4; i++ {
-				load(m.Y, m.YOffset(x+(i&1)*8, y+(i&2)*4), m.YStride)
-				prevDCY = e.writeBlock(&b, 0, prevDCY)
+				prevDCY = e.writeBlock(m.Y[m.YOffset(x+(i&1)*8, y+(i&2)*4):], m.YStride, 0, prevDCY)
 			}
 			c := m.COffset(x, y)
-			load(m.Cb, c, m.CStride)
-			prevDCCb = e.writeBlock(&b, 1, prevDCCb)
-			load(m.Cr, c, m.CStride)
-			prevDCCr = e.writeBlock(&b, 1, prevDCCr)
+			prevDCCb = e.writeBlock(m.Cb[c:], m.CStride, 1, prevDCCb)
+			prevDCCr = e.writeBlock(m.Cr[c:], m.CStride, 1, prevDCCr)
 		}
 	}
 }
@@ -610,7 +600,7 @@ func (e *encoder) writeYCbCr420(m *image.YCbCr) {
 // pixel, the chroma averaged down to 8×8.
 func (e *encoder) writeMCUs(m image.Image, rgba *image.RGBA, ycbcr *image.YCbCr) {
 	var (
-		b                           block
+		b                           pixBlock
 		cb, cr                      [4]block
 		prevDCY, prevDCCb, prevDCCr int32
 	)
@@ -628,12 +618,12 @@ func (e *encoder) writeMCUs(m image.Image, rgba *image.RGBA, ycbcr *image.YCbCr)
 				} else {
 					toYCbCr(m, p, &b, &cb[i], &cr[i])
 				}
-				prevDCY = e.writeBlock(&b, 0, prevDCY)
+				prevDCY = e.writeBlock(b[:], 8, 0, prevDCY)
 			}
 			scale(&b, &cb)
-			prevDCCb = e.writeBlock(&b, 1, prevDCCb)
+			prevDCCb = e.writeBlock(b[:], 8, 1, prevDCCb)
 			scale(&b, &cr)
-			prevDCCr = e.writeBlock(&b, 1, prevDCCr)
+			prevDCCr = e.writeBlock(b[:], 8, 1, prevDCCr)
 		}
 	}
 }

@@ -171,8 +171,9 @@ func TestEncodeRandomIsImageJPEG(t *testing.T) {
 // row and column basis function, at 0 and 255) and random ones.
 func TestFDCTRange(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	check := func(b block) {
-		fdct(&b)
+	check := func(p pixBlock) {
+		var b block
+		fdct(&b, p[:], 8)
 		for i, c := range b {
 			if c < -1<<14 || c > 1<<14 {
 				t.Fatalf("coefficient %d is %d", i, c)
@@ -181,20 +182,20 @@ func TestFDCTRange(t *testing.T) {
 	}
 	for rows := range 256 {
 		for cols := range 256 {
-			var b block
-			for i := range b {
+			var p pixBlock
+			for i := range p {
 				if (rows>>(i/8)^cols>>(i%8))&1 != 0 {
-					b[i] = 255
+					p[i] = 255
 				}
 			}
-			check(b)
+			check(p)
 		}
 	}
 	for range 100000 {
-		var b block
-		for i := range b {
-			b[i] = int32(rng.IntN(256))
+		var p pixBlock
+		for i := range p {
+			p[i] = uint8(rng.IntN(256))
 		}
-		check(b)
+		check(p)
 	}
 }
