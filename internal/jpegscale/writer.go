@@ -232,7 +232,7 @@ func (e *encoder) writeByte(b byte) {
 // left-aligned acc are stored at i and i moves past the whole ones, so the
 // only branch is the rare 0xff one; scan has room (see writeBlock).
 func put(scan []byte, i int, acc uint64, nAcc uint, bits uint64, n uint) (uint64, uint, int) {
-	acc = acc<<n | bits
+	acc = acc<<(n&63) | bits
 	nAcc += n
 	w := acc << ((64 - nAcc) & 63)
 	binary.BigEndian.PutUint64(scan[i:], w)
@@ -399,7 +399,9 @@ func (e *encoder) writeBlock(src []byte, stride int, q quantIndex, prevDC int32)
 		size := uint(mbits.Len32(uint32(v ^ sign - sign)))
 		x := h[uint8(run<<4|int(size))]
 		n := uint(x&0xff) + size
-		acc = acc<<n | uint64(x>>8)<<size | uint64(uint32(v+sign))&(1<<(size&63)-1)
+		// (The shifts are masked to 6 bits, which they are: no code for
+		// wider ones.)
+		acc = acc<<(n&63) | uint64(x>>8)<<(size&63) | uint64(uint32(v+sign))&(1<<(size&63)-1)
 		nAcc += n
 		w := acc << ((64 - nAcc) & 63)
 		binary.BigEndian.PutUint64(scan[i:], w)
