@@ -112,8 +112,8 @@ func (d *decoder) decodeBlockFast(b *block, dcHuff, acHuff *huffman, dc *int32, 
 // does with 16 bits at hand, returning the value and the code's length, 0 for
 // a bad code.
 func huffLookup(h *huffman, peek uint32) (uint8, uint) {
-	if v := h.lut[peek>>8]; v != 0 {
-		return uint8(v >> 8), uint(v&0xff) - 1
+	if v := h.lut11[(peek>>5)&(1<<11-1)]; v != 0 {
+		return uint8(v >> 8), uint(v & 0xff)
 	}
 	return huffLookupLong(h, peek)
 }
