@@ -113,3 +113,48 @@ func TestIDCTColsToIsIDCTCols(t *testing.T) {
 		}
 	}
 }
+
+// lut11 decodes as image/jpeg's 8-bit table and code search do, on every 16
+// bits, for the standard tables and random ones, over-subscribed included.
+func TestLUT11IsDecodeHuffman(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 8))
+	var specs [][]byte
+	for _, s := range theHuffmanSpec {
+		specs = append(specs, append(s.count[:], s.value...))
+	}
+	for range 200 {
+		var counts [16]byte
+		total := 0
+		for i := range counts {
+			if rng.IntN(3) == 0 {
+				counts[i] = uint8(rng.IntN(1 << min(i+1, 5)))
+			}
+			total += int(counts[i])
+		}
+		if total == 0 || total > 256 {
+			continue
+		}
+		spec := counts[:]
+		for range total {
+			spec = append(spec, uint8(rng.Uint32()))
+		}
+		specs = append(specs, spec)
+	}
+	for k, spec := range specs {
+		var d decoder
+		d.r = bytes.NewReader(append([]byte{0x00}, spec...))
+		if err := d.processDHT(1 + len(spec)); err != nil {
+			t.Fatalf("table %d: %v", k, err)
+		}
+		h := &d.huff[0][0]
+		for peek := range uint32(1 << 16) {
+			wv, wl := huffLookupLong(h, peek)
+			if v := h.lut[peek>>8]; v != 0 {
+				wv, wl = uint8(v>>8), uint(v&0xff)-1
+			}
+			if gv, gl := huffLookup(h, peek); gv != wv || gl != wl {
+				t.Fatalf("table %d, bits %016b: value %d length %d, want %d %d", k, peek, gv, gl, wv, wl)
+			}
+		}
+	}
+}
