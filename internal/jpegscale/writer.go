@@ -350,6 +350,33 @@ const (
 	scanSlack = 1 << 10
 )
 
+// writeFlatBlock is writeBlock for a block of one level v: the transform's
+// only non-zero coefficient is the DC, 64·(v-128) (TestFlatFDCT), so a DC
+// code and an end of block.
+func (e *encoder) writeFlatBlock(v uint8, q quantIndex, prevDC int32) int32 {
+	dc := quantize(64*(int32(v)-128), e.quant[q][0], e.recip[q][0])
+	e.acc, e.nAcc, e.nScan = putValue(e.scan, e.nScan, e.acc, e.nAcc, &huffCode[2*q], 0, dc-prevDC)
+	x := huffCode[2*q+1][0x00]
+	e.acc, e.nAcc, e.nScan = put(e.scan, e.nScan, e.acc, e.nAcc, uint64(x>>8), uint(x&0xff))
+	return dc
+}
+
+// flatSamples reports whether the 8×8 samples at src (rows stride apart) are
+// all one value, and which: a uniform background's blocks are.
+func flatSamples(src []byte, stride int) (uint8, bool) {
+	r0 := binary.LittleEndian.Uint64(src[:8])
+	v := uint8(r0)
+	if r0 != uint64(v)*0x0101010101010101 {
+		return 0, false
+	}
+	for y := 1; y < 8; y++ {
+		if binary.LittleEndian.Uint64(src[y*stride:y*stride+8]) != r0 {
+			return 0, false
+		}
+	}
+	return v, true
+}
+
 // zigNat is unzig as bytes (masked, they index a block without a bounds check).
 var zigNat = func() (z [blockSize]uint8) {
 	for i, n := range unzig {
@@ -372,11 +399,14 @@ func (e *encoder) writeBlock(src []byte, stride int, q quantIndex, prevDC int32)
 	if e.nScan >= scanFlush {
 		e.flushScan()
 	}
+	if v, ok := flatSamples(src, stride); ok {
+		return e.writeFlatBlock(v, q, prevDC)
+	}
+	qt, rc := &e.quant[q], &e.recip[q]
 	var b block
 	fdct(&b, src, stride)
 	var z block // quantised, in zig-zag order
 	var nz uint64
-	qt, rc := &e.quant[q], &e.recip[q]
 	for zig := range blockSize {
 		r := quantize(b[zigNat[zig]&(blockSize-1)], qt[zig], rc[zig])
 		z[zig] = r

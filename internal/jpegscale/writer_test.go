@@ -199,3 +199,28 @@ func TestFDCTRange(t *testing.T) {
 		check(p)
 	}
 }
+
+// The forward DCT of a block of one level v is 64·(v-128) at DC and zero
+// elsewhere, which writeBlock writes for such a block without the transform.
+func TestFlatFDCT(t *testing.T) {
+	for v := range 256 {
+		var p pixBlock
+		for i := range p {
+			p[i] = uint8(v)
+		}
+		if got, ok := flatSamples(p[:], 8); !ok || got != uint8(v) {
+			t.Fatalf("level %d: flatSamples %d %v", v, got, ok)
+		}
+		var b block
+		fdct(&b, p[:], 8)
+		want := block{0: 64 * (int32(v) - 128)}
+		if b != want {
+			t.Fatalf("level %d: %v", v, b)
+		}
+	}
+	var p pixBlock
+	p[63] = 1
+	if _, ok := flatSamples(p[:], 8); ok {
+		t.Error("a block with one sample apart taken as flat")
+	}
+}
