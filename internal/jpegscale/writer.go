@@ -200,7 +200,7 @@ type encoder struct {
 // of 8-bit samples stays within ±2¹⁴ (TestFDCTRange).
 func quantize(a int32, quant byte, recip uint64) int32 {
 	sign := a >> 31 // 0 or -1: |a| is (a^sign)-sign, and back the same way
-	r := int32(uint64(a^sign-sign+int32(quant)<<2) * recip >> 32)
+	r := int32(uint64(uint32(a^sign-sign+int32(quant)<<2)) * recip >> 32)
 	return r ^ sign - sign
 }
 
