@@ -34,7 +34,7 @@ func BenchmarkDecode480Half(b *testing.B) {
 
 // photo480 is a real 480×640 photo (the photo package's accepted standard photo)
 // as the 4:2:0 planes the photo check encodes its standard photo from.
-func photo480(b *testing.B) *image.YCbCr {
+func photo480(b testing.TB) *image.YCbCr {
 	data, err := os.ReadFile("../photo/testdata/standard_480x640.jpg")
 	if err != nil {
 		b.Skip(err)

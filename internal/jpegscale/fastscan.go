@@ -5,6 +5,10 @@ package jpegscale
 
 import "encoding/binary"
 
+// fastBlocks turns decodeBlockFast on; the tests turn it off to compare with
+// the slow path alone, image/jpeg's own block decode.
+var fastBlocks = true
+
 // decodeBlockFast is processSOS's block decode (not a refinement: ah == 0)
 // with the bits taken 64 at a time straight from d.bytes.buf, the Huffman
 // codes and the extra bits decoded from them in registers, as image/jpeg's
@@ -106,6 +110,14 @@ func (d *decoder) decodeBlockFast(b *block, dcHuff, acHuff *huffman, dc *int32, 
 	d.bytes.nUnreadable = 0
 	*dc = newDC
 	return nz, true
+}
+
+// decodeBlockFastIf is decodeBlockFast when fastBlocks is on.
+func (d *decoder) decodeBlockFastIf(b *block, dcHuff, acHuff *huffman, dc *int32, zigStart, zigEnd int32, al uint32) (nz uint64, ok bool) {
+	if !fastBlocks {
+		return 0, false
+	}
+	return d.decodeBlockFast(b, dcHuff, acHuff, dc, zigStart, zigEnd, al)
 }
 
 // huffLookup decodes the code at the top of the 16 bits peek as decodeHuffman

@@ -158,3 +158,45 @@ func TestLUT11IsDecodeHuffman(t *testing.T) {
 		}
 	}
 }
+
+// The fast block decode changes no pixel at any scale, nor in a region: every
+// test file, noise, and a real photo, decoded with it and with the slow path
+// alone (the block decode the fork had before it, image/jpeg's).
+func TestFastBlocksChangeNoPixel(t *testing.T) {
+	files := testFiles(t)
+	rng := rand.New(rand.NewPCG(9, 9))
+	noise := image.NewGray(image.Rect(0, 0, 120, 72))
+	for i := range noise.Pix {
+		noise.Pix[i] = uint8(rng.Uint32())
+	}
+	files["noise q100"] = encodeStd(t, noise, 100)
+	files["photo q95"] = encodeStd(t, photo480(t), 95)
+	decode := func(data []byte, denom int, region image.Rectangle, fast bool) (image.Image, error) {
+		defer func(f bool) { fastBlocks = f }(fastBlocks)
+		fastBlocks = fast
+		if region.Empty() {
+			return DecodeScaled(bytes.NewReader(data), denom)
+		}
+		return DecodeRegion(bytes.NewReader(data), denom, region)
+	}
+	for name, data := range files {
+		for _, denom := range []int{1, 2, 4, 8} {
+			for _, region := range []image.Rectangle{{}, image.Rect(3, 5, 40, 33)} {
+				want, werr := decode(data, denom, region, false)
+				got, gerr := decode(data, denom, region, true)
+				if werr != nil || gerr != nil {
+					t.Fatalf("%s 1/%d %v: errors %v, %v", name, denom, region, werr, gerr)
+				}
+				gs, ws := samples(got), samples(want)
+				if len(gs) == 0 || len(gs) != len(ws) || got.Bounds() != want.Bounds() {
+					t.Fatalf("%s 1/%d %v: %T %v vs %T %v", name, denom, region, got, got.Bounds(), want, want.Bounds())
+				}
+				for i := range gs {
+					if !bytes.Equal(gs[i], ws[i]) {
+						t.Fatalf("%s 1/%d %v: plane %d differs", name, denom, region, i)
+					}
+				}
+			}
+		}
+	}
+}

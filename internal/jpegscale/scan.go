@@ -228,7 +228,7 @@ func (d *decoder) processSOS(n int) error {
 						if err := d.refine(&b, &d.huff[acTable][scan[i].ta], zigStart, zigEnd, 1<<al); err != nil {
 							return err
 						}
-					} else if m, ok := d.decodeBlockFast(&b, &d.huff[dcTable][scan[i].td], &d.huff[acTable][scan[i].ta], &dc[compIndex], zigStart, zigEnd, al); ok {
+					} else if m, ok := d.decodeBlockFastIf(&b, &d.huff[dcTable][scan[i].td], &d.huff[acTable][scan[i].ta], &dc[compIndex], zigStart, zigEnd, al); ok {
 						nz = m
 					} else {
 						// The slow way, from the same state: decodeBlockFast
