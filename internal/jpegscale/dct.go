@@ -148,26 +148,36 @@ func c(x uint64, bits int) int32 {
 	return int32((x + (1 << (59 - bits))) >> (60 - bits))
 }
 
-// fdct implements the forward DCT.
+// fdct implements the forward DCT of the 8×8 samples at src, whose rows are
+// stride apart, into b. (The samples are read where they are: the encoder's
+// image planes, no copy into a block first.)
 // Inputs are UQ8.0; outputs are Q13.0.
-func fdct(b *block) {
-	fdctCols(b)
+func fdct(b *block, src []byte, stride int) {
+	fdctCols(b, src, stride)
 	fdctRows(b)
 }
 
-// fdctCols applies the 1D DCT to the columns of b.
+// fdctCols applies the 1D DCT to the columns of the samples at src into b.
 // Inputs are UQ8.0 in [0,255] but interpreted as [-128,127].
 // Outputs are Q10.18.
-func fdctCols(b *block) {
+func fdctCols(b *block, src []byte, stride int) {
+	s0 := src[0*stride : 0*stride+8 : 0*stride+8]
+	s1 := src[1*stride : 1*stride+8 : 1*stride+8]
+	s2 := src[2*stride : 2*stride+8 : 2*stride+8]
+	s3 := src[3*stride : 3*stride+8 : 3*stride+8]
+	s4 := src[4*stride : 4*stride+8 : 4*stride+8]
+	s5 := src[5*stride : 5*stride+8 : 5*stride+8]
+	s6 := src[6*stride : 6*stride+8 : 6*stride+8]
+	s7 := src[7*stride : 7*stride+8 : 7*stride+8]
 	for i := range 8 {
-		x0 := b[0*8+i]
-		x1 := b[1*8+i]
-		x2 := b[2*8+i]
-		x3 := b[3*8+i]
-		x4 := b[4*8+i]
-		x5 := b[5*8+i]
-		x6 := b[6*8+i]
-		x7 := b[7*8+i]
+		x0 := int32(s0[i])
+		x1 := int32(s1[i])
+		x2 := int32(s2[i])
+		x3 := int32(s3[i])
+		x4 := int32(s4[i])
+		x5 := int32(s5[i])
+		x6 := int32(s6[i])
+		x7 := int32(s7[i])
 
 		// x[01234567] are UQ8.0 in [0,255].
 
@@ -353,14 +363,19 @@ func fdctRows(b *block) {
 // Inputs are UQ8.0; outputs are Q10.3.
 func idct(b *block) {
 	// A 2D IDCT is a 1D IDCT on rows followed by columns.
-	idctRows(b)
+	idctRows(b, 0xff)
 	idctCols(b)
 }
 
 // idctRows applies the 1D IDCT to the rows of b.
 // Inputs are UQ8.0; outputs are Q9.20.
-func idctRows(b *block) {
+// Only the rows with their bit set in rows are transformed: the others must
+// be zero, which the transform leaves them.
+func idctRows(b *block, rows uint8) {
 	for i := range 8 {
+		if rows>>i&1 == 0 {
+			continue
+		}
 		x := b[8*i : 8*i+8 : 8*i+8]
 		x0 := x[0]
 		x7 := x[1]
@@ -518,4 +533,98 @@ func idctCols(b *block) {
 		b[6*8+i] = x6
 		b[7*8+i] = x7
 	}
+}
+
+// idctColsTo is idctCols followed by the decoder's level shift by +128 and
+// clip to [0, 255], the pixels written to the 8×8 block of dst with the given
+// stride instead of to b (one pass over the block less).
+func idctColsTo(b *block, dst []byte, stride int) {
+	d0 := dst[0*stride : 0*stride+8 : 0*stride+8]
+	d1 := dst[1*stride : 1*stride+8 : 1*stride+8]
+	d2 := dst[2*stride : 2*stride+8 : 2*stride+8]
+	d3 := dst[3*stride : 3*stride+8 : 3*stride+8]
+	d4 := dst[4*stride : 4*stride+8 : 4*stride+8]
+	d5 := dst[5*stride : 5*stride+8 : 5*stride+8]
+	d6 := dst[6*stride : 6*stride+8 : 6*stride+8]
+	d7 := dst[7*stride : 7*stride+8 : 7*stride+8]
+	for i := range 8 {
+		x0 := b[0*8+i]
+		x7 := b[1*8+i]
+		x2 := b[2*8+i]
+		x5 := b[3*8+i]
+		x1 := b[4*8+i]
+		x6 := b[5*8+i]
+		x3 := b[6*8+i]
+		x4 := b[7*8+i]
+
+		// x[012345678] are Q9.20.
+
+		// Start by adding 0.5 to x0 (the incoming DC signal).
+		// The butterflies will add it to all the other values,
+		// and then the final shifts will round properly.
+		x0 += 1 << 19
+
+		// Stages 4, 3, 2: x0, x1, x2, x3.
+
+		x0, x1 = (x0+x1)>>2, (x0-x1)>>2
+		// x[01] now Q9.19.
+		// Note: (1/sqrt 2)*((cos 6*pi/16)+(sin 6*pi/16)) < 1, so no new high bit.
+		x2, x3 = dctBox(x2>>13, x3>>13, c(sqrt2inv_cos6, 12), -c(sqrt2inv_sin6, 12))
+		// x[0123] now Q9.19.
+
+		x1, x2 = x1+x2, x1-x2
+		x0, x3 = x0+x3, x0-x3
+		// x[0123] now Q9.20.
+
+		// Stages 4, 3, 2: x4, x5, x6, x7.
+
+		x7, x4 = x7+x4, x7-x4
+		// x[47] now Q9.21.
+
+		x5 = (x5 >> 13) * c(sqrt2inv, 14)
+		x6 = (x6 >> 13) * c(sqrt2inv, 14)
+		// x[56] now Q9.21.
+
+		x7, x5 = x7+x5, x7-x5
+		x4, x6 = x4+x6, x4-x6
+		// x[4567] now Q9.22.
+
+		x4, x7 = dctBox(x4>>14, x7>>14, c(cos3, 12), -c(sin3, 12))
+		x5, x6 = dctBox(x5>>14, x6>>14, c(cos1, 12), -c(sin1, 12))
+		// x[4567] now Q10.20.
+
+		x0, x7 = x0+x7, x0-x7
+		x1, x6 = x1+x6, x1-x6
+		x2, x5 = x2+x5, x2-x5
+		x3, x4 = x3+x4, x3-x4
+		// x[01234567] now Q10.21.
+
+		x0 >>= 18
+		x1 >>= 18
+		x2 >>= 18
+		x3 >>= 18
+		x4 >>= 18
+		x5 >>= 18
+		x6 >>= 18
+		x7 >>= 18
+		// x[01234567] now Q10.3.
+
+		d0[i] = pixel(x0)
+		d1[i] = pixel(x1)
+		d2[i] = pixel(x2)
+		d3[i] = pixel(x3)
+		d4[i] = pixel(x4)
+		d5[i] = pixel(x5)
+		d6[i] = pixel(x6)
+		d7[i] = pixel(x7)
+	}
+}
+
+// pixel is an IDCT output level shifted by +128 and clipped to [0, 255].
+func pixel(c int32) uint8 {
+	c += 128
+	if uint32(c) > 255 {
+		c = ^c >> 31 // 0 below, 255 (as a byte) above
+	}
+	return uint8(c)
 }

@@ -36,6 +36,10 @@ type huffman struct {
 	maxCodes [maxCodeLength]int32
 	// valsIndices[i] is the index into vals of minCodes[i].
 	valsIndices [maxCodeLength]int32
+	// lut11 is what decodeHuffman decodes from 16 bits at hand, by their top
+	// 11: the value in the high 8 bits, the code length in the low 8, or 0
+	// when those 11 bits do not settle it (see huffLookup).
+	lut11 [1 << 11]uint16
 }
 
 // errShortHuffmanData means that an unexpected EOF occurred while decoding
@@ -166,8 +170,29 @@ func (d *decoder) processDHT(n int) error {
 			}
 			c <<= 1
 		}
+		h.initLUT11()
 	}
 	return nil
+}
+
+// initLUT11 derives lut11 from lut and the code search of decodeHuffman's slow
+// path, run on each 11-bit prefix: an entry is what they give for every 16
+// bits that start with it, so a lookup in it decodes as they do.
+func (h *huffman) initLUT11() {
+	for p := range h.lut11 {
+		if v := h.lut[p>>3]; v != 0 {
+			h.lut11[p] = v&0xff00 | (v&0xff - 1)
+			continue
+		}
+		h.lut11[p] = 0
+		for i := 0; i < 11; i++ {
+			code := int32(p >> (10 - i))
+			if code <= h.maxCodes[i] {
+				h.lut11[p] = uint16(h.vals[h.valsIndices[i]+code-h.minCodes[i]])<<8 | uint16(i+1)
+				break
+			}
+		}
+	}
 }
 
 // decodeHuffman returns the next Huffman-coded value from the bit-stream,

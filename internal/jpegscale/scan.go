@@ -223,11 +223,21 @@ func (d *decoder) processSOS(n int) error {
 						b = block{}
 					}
 
+					nz := ^uint64(0) // the coefficients that may be non-zero, by natural position
 					if ah != 0 {
 						if err := d.refine(&b, &d.huff[acTable][scan[i].ta], zigStart, zigEnd, 1<<al); err != nil {
 							return err
 						}
+					} else if m, ok := d.decodeBlockFastIf(&b, &d.huff[dcTable][scan[i].td], &d.huff[acTable][scan[i].ta], &dc[compIndex], zigStart, zigEnd, al); ok {
+						nz = m
 					} else {
+						// The slow way, from the same state: decodeBlockFast
+						// changed nothing but b.
+						if d.progressive {
+							b = d.progCoeffs[compIndex][by*mxx*hi+bx]
+						} else {
+							b = block{}
+						}
 						zig := zigStart
 						if zig == 0 {
 							zig++
@@ -300,7 +310,7 @@ func (d *decoder) processSOS(n int) error {
 						// SOS markers are processed.
 						continue
 					}
-					if err := d.reconstructBlock(&b, bx, by, int(compIndex)); err != nil {
+					if err := d.reconstructBlock(&b, nz, bx, by, int(compIndex)); err != nil {
 						return err
 					}
 				} // for j
@@ -454,7 +464,7 @@ func (d *decoder) reconstructProgressiveImage() error {
 		stride := mxx * d.comp[i].h
 		for by := 0; by*v < d.height; by++ {
 			for bx := 0; bx*h < d.width; bx++ {
-				if err := d.reconstructBlock(&d.progCoeffs[i][by*stride+bx], bx, by, i); err != nil {
+				if err := d.reconstructBlock(&d.progCoeffs[i][by*stride+bx], ^uint64(0), bx, by, i); err != nil {
 					return err
 				}
 			}
@@ -464,8 +474,10 @@ func (d *decoder) reconstructProgressiveImage() error {
 }
 
 // reconstructBlock dequantizes, performs the inverse DCT and stores the block
-// to the image.
-func (d *decoder) reconstructBlock(b *block, bx, by, compIndex int) error {
+// to the image. nz has a bit set for each natural position whose coefficient
+// may be non-zero (all of them when not known): the others are zero, which
+// saves work, never changes a pixel.
+func (d *decoder) reconstructBlock(b *block, nz uint64, bx, by, compIndex int) error {
 	bs := 8 >> d.shift
 	if !d.clip.Empty() {
 		// The block's pixels, in the first component's (full-resolution) grid.
@@ -500,7 +512,9 @@ func (d *decoder) reconstructBlock(b *block, bx, by, compIndex int) error {
 		reconstructScaled(b, qt, d.shift, dst, stride)
 		return nil
 	}
-	if dc, ok := flatBlock(b, qt); ok {
+	if nz&^1 != 0 && nz != ^uint64(0) {
+		// Known AC coefficients: not a flat block (or one idct gives the same for).
+	} else if dc, ok := flatBlock(b, qt); ok {
 		// A block of one level (no AC coefficient): what idct would give for
 		// it, without the transform (TestFlatBlockIsIDCT).
 		c := uint8(min(255, max(0, dc+128)))
@@ -513,24 +527,34 @@ func (d *decoder) reconstructBlock(b *block, bx, by, compIndex int) error {
 		return nil
 	}
 	// image/jpeg dequantises in zig-zag order through unzig; the same products
-	// in natural order.
+	// in natural order, of the rows with a coefficient only (a zero row stays
+	// zero, and idctRows skips it).
 	qn := &d.quantNat[d.comp[compIndex].tq]
-	for i := range b {
-		b[i] *= qn[i]
-	}
-	idct(b)
-	// Level shift by +128, clip to [0, 255], and write to dst.
-	for y := 0; y < 8; y++ {
-		row := dst[y*stride : y*stride+8 : y*stride+8]
-		for x, c := range b[y*8 : y*8+8] {
-			c += 128
-			if uint32(c) > 255 {
-				c = ^c >> 31 // 0 below, 255 (as a byte) above
+	rows := nonZeroRows(nz)
+	for y := range 8 {
+		if rows>>y&1 != 0 {
+			r, q := b[8*y:8*y+8:8*y+8], qn[8*y:8*y+8:8*y+8]
+			for x := range r {
+				r[x] *= q[x]
 			}
-			row[x] = uint8(c)
 		}
 	}
+	idctRows(b, rows)
+	// Level shift by +128, clip to [0, 255], and write to dst.
+	idctColsTo(b, dst, stride)
 	return nil
+}
+
+// nonZeroRows has bit y set when row y of a block with the coefficient mask
+// nz has a non-zero coefficient.
+func nonZeroRows(nz uint64) uint8 {
+	var rows uint8
+	for y := range 8 {
+		if uint8(nz>>(8*y)) != 0 {
+			rows |= 1 << y
+		}
+	}
+	return rows
 }
 
 // findRST advances past the next RST restart marker that matches expectedRST.

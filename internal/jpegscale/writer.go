@@ -6,31 +6,13 @@ package jpegscale
 
 import (
 	"bufio"
+	"encoding/binary"
 	"errors"
 	"image"
 	"image/color"
 	"io"
+	mbits "math/bits"
 )
-
-// bitCount counts the number of bits needed to hold an integer.
-var bitCount = [256]byte{
-	0, 1, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 4, 4, 4, 4,
-	5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5,
-	6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6,
-	6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6,
-	7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7,
-	7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7,
-	7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7,
-	7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7,
-	8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
-	8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
-	8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
-	8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
-	8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
-	8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
-	8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
-	8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8,
-}
 
 type quantIndex int
 
@@ -164,38 +146,22 @@ var theHuffmanSpec = [nHuffIndex]huffmanSpec{
 	},
 }
 
-// huffmanLUT is a compiled look-up table representation of a huffmanSpec.
-// Each value maps to a uint32 of which the 8 most significant bits hold the
-// codeword size in bits and the 24 least significant bits hold the codeword.
-// The maximum codeword size is 16 bits.
-type huffmanLUT []uint32
-
-func (h *huffmanLUT) init(s huffmanSpec) {
-	maxValue := 0
-	for _, v := range s.value {
-		if int(v) > maxValue {
-			maxValue = int(v)
-		}
-	}
-	*h = make([]uint32, maxValue+1)
-	code, k := uint32(0), 0
-	for i := 0; i < len(s.count); i++ {
-		nBits := uint32(i+1) << 24
-		for j := uint8(0); j < s.count[i]; j++ {
-			(*h)[s.value[k]] = nBits | code
-			code++
-			k++
-		}
-		code <<= 1
-	}
-}
-
-// theHuffmanLUT are compiled representations of theHuffmanSpec.
-var theHuffmanLUT [4]huffmanLUT
+// huffCode[h][v] is the Huffman code of value v in table h: the codeword in
+// the high 24 bits, its length in bits in the low 8 (0 for a value the table
+// does not have). A full 256 entries, so a byte indexes it without a bounds check.
+var huffCode [nHuffIndex][256]uint32
 
 func init() {
 	for i, s := range theHuffmanSpec {
-		theHuffmanLUT[i].init(s)
+		code, k := uint32(0), 0
+		for n := range s.count {
+			for range s.count[n] {
+				huffCode[i][s.value[k]] = code<<8 | uint32(n+1)
+				code++
+				k++
+			}
+			code <<= 1
+		}
 	}
 }
 
@@ -214,11 +180,12 @@ type encoder struct {
 	err error
 	// buf is a scratch buffer.
 	buf [16]byte
-	// acc holds nAcc (< 32 between emits) bits not yet in out, the scan's bytes
-	// not yet written to w.
-	acc  uint64
-	nAcc uint32
-	out  []byte
+	// The entropy-coded scan: acc's low nAcc (< 8) bits are not yet in scan,
+	// whose first nScan bytes are not yet written to w (see writeBlock).
+	acc   uint64
+	nAcc  uint
+	scan  []byte
+	nScan int
 	// quant is the scaled quantization tables, in zig-zag order.
 	quant [nQuantIndex][blockSize]byte
 	// recip[q][zig] is ⌈2³²/(8·quant[q][zig])⌉: quantising multiplies by it
@@ -226,26 +193,14 @@ type encoder struct {
 	recip [nQuantIndex][blockSize]uint64
 }
 
-// quantize is div(a, 8*quant[q][zig]), rounding half away from zero, computed as
-// a multiplication by the reciprocal. For n < 2³²/d (d ≤ 8·255 = 2040, so n up to
-// about 2.1 million) ⌊n·⌈2³²/d⌉/2³²⌋ = ⌊n/d⌋ exactly; a forward DCT coefficient of
-// 8-bit samples stays far below 2²⁰, and anything larger divides as before.
-func (e *encoder) quantize(a int32, q quantIndex, zig int) int32 {
-	return quantizeBy(a, e.quant[q][zig], e.recip[q][zig])
-}
-
-// quantizeBy is quantize with the table entries given (the block loop reads
-// them from its own table once).
-func quantizeBy(a int32, quant byte, recip uint64) int32 {
-	d := 8 * int32(quant)
+// quantize is image/jpeg's div(a, 8*quant), rounding half away from zero,
+// computed as a multiplication by recip = ⌈2³²/(8·quant)⌉, without a branch.
+// For n < 2³²/d (d ≤ 8·255 = 2040, so n up to about 2.1 million)
+// ⌊n·⌈2³²/d⌉/2³²⌋ = ⌊n/d⌋ exactly (TestQuantizeIsDivision); the forward DCT
+// of 8-bit samples stays within ±2¹⁴ (TestFDCTRange).
+func quantize(a int32, quant byte, recip uint64) int32 {
 	sign := a >> 31 // 0 or -1: |a| is (a^sign)-sign, and back the same way
-	n := (a ^ sign - sign) + d>>1
-	var r int32
-	if n < 1<<20 {
-		r = int32(uint64(n) * recip >> 32)
-	} else {
-		r = n / d
-	}
+	r := int32(uint64(uint32(a^sign-sign+int32(quant)<<2)) * recip >> 32)
 	return r ^ sign - sign
 }
 
@@ -270,75 +225,57 @@ func (e *encoder) writeByte(b byte) {
 	e.err = e.w.WriteByte(b)
 }
 
-// emit emits the least significant nBits bits of bits to the bit-stream, byte
-// stuffed, into the scan buffer out (written to w a block at a time, see
-// writeBlock; image/jpeg writes each byte to w).
-// The precondition is bits < 1<<nBits && nBits <= 32.
+// put appends the n low bits of bits (n ≤ 32, bits < 1<<n) to the scan, whose
+// first i bytes are written: acc's low nAcc (< 8) bits are those not yet in
+// scan, before and after (the bits above them are stale). The whole bytes go
+// out byte stuffed, as image/jpeg's emit writes them. All eight bytes of the
+// left-aligned acc are stored at i and i moves past the whole ones, so the
+// only branch is the rare 0xff one; scan has room (see writeBlock).
+func put(scan []byte, i int, acc uint64, nAcc uint, bits uint64, n uint) (uint64, uint, int) {
+	acc = acc<<(n&63) | bits
+	nAcc += n
+	w := acc << ((64 - nAcc) & 63)
+	binary.BigEndian.PutUint64(scan[i:], w)
+	// A 0xff byte in w (the bytes below the whole ones never are: their bits
+	// end in zeros) is a zero byte in ^w.
+	if v := ^w; (v-0x0101010101010101)&^v&0x8080808080808080 != 0 {
+		return acc, nAcc & 7, stuff(scan, i, w, nAcc>>3)
+	}
+	return acc, nAcc & 7, i + int(nAcc>>3)
+}
+
+// stuff writes the k high bytes of w at scan[i:], each 0xff followed by 0x00,
+// and returns where they end. (Not inlined: put must be.)
 //
-// Bits go out four bytes at a time (fewer appends), so up to 31 stay in acc
-// between emits; drain writes the whole bytes among them.
-func (e *encoder) emit(bits, nBits uint32) {
-	e.acc = e.acc<<nBits | uint64(bits)
-	e.nAcc += nBits
-	if e.nAcc < 32 {
-		return
-	}
-	e.nAcc -= 32
-	w := uint32(e.acc >> e.nAcc)
-	if v := ^w; (v-0x01010101)&^v&0x80808080 == 0 {
-		// No 0xff byte: nothing to stuff.
-		e.out = append(e.out, uint8(w>>24), uint8(w>>16), uint8(w>>8), uint8(w))
-		return
-	}
-	for sh := 24; sh >= 0; sh -= 8 {
-		b := uint8(w >> sh)
-		e.out = append(e.out, b)
+//go:noinline
+func stuff(scan []byte, i int, w uint64, k uint) int {
+	for ; k > 0; k-- {
+		b := byte(w >> 56)
+		scan[i] = b
+		i++
 		if b == 0xff {
-			e.out = append(e.out, 0x00)
+			scan[i] = 0
+			i++
 		}
+		w <<= 8
 	}
+	return i
 }
 
-// drain moves the whole bytes held in acc to out, byte stuffed.
-func (e *encoder) drain() {
-	for e.nAcc >= 8 {
-		e.nAcc -= 8
-		b := uint8(e.acc >> e.nAcc)
-		e.out = append(e.out, b)
-		if b == 0xff {
-			e.out = append(e.out, 0x00)
-		}
-	}
-}
-
-// emitHuff emits the given value with the given Huffman encoder.
-func (e *encoder) emitHuff(h huffIndex, value int32) {
-	x := theHuffmanLUT[h][value]
-	e.emit(x&(1<<24-1), x>>24)
-}
-
-// emitHuffRLE emits a run of runLength copies of value encoded with the given
-// Huffman encoder: the code and the value's bits in one emit.
-func (e *encoder) emitHuffRLE(h huffIndex, runLength, value int32) {
-	a, b := value, value
-	if a < 0 {
-		a, b = -value, value-1
-	}
-	var nBits uint32
-	if a < 0x100 {
-		nBits = uint32(bitCount[a])
-	} else {
-		nBits = 8 + uint32(bitCount[a>>8])
-	}
-	x := theHuffmanLUT[h][runLength<<4|int32(nBits)]
-	code, codeBits := x&(1<<24-1), x>>24
-	e.emit(code<<nBits|uint32(b)&(1<<nBits-1), codeBits+nBits)
+// putValue appends the code of run|size from the Huffman table h and then
+// the size low bits of v's JPEG representation (v-1 for a negative v), in one
+// put, as image/jpeg's emitHuffRLE does in two.
+func putValue(scan []byte, i int, acc uint64, nAcc uint, h *[256]uint32, run int, v int32) (uint64, uint, int) {
+	sign := v >> 31 // 0 or -1
+	size := uint(mbits.Len32(uint32(v ^ sign - sign)))
+	x := h[uint8(run<<4|int(size))]
+	return put(scan, i, acc, nAcc, uint64(x>>8)<<size|uint64(uint32(v+sign))&(1<<(size&63)-1), uint(x&0xff)+size)
 }
 
 // flushScan writes the scan bytes emitted so far.
 func (e *encoder) flushScan() {
-	e.write(e.out)
-	e.out = e.out[:0]
+	e.write(e.scan[:e.nScan])
+	e.nScan = 0
 }
 
 // writeMarkerHeader writes the header for a marker with the given length.
@@ -405,42 +342,118 @@ func (e *encoder) writeDHT(nComponent int) {
 	}
 }
 
-// writeBlock writes a block of pixel data using the given quantization table,
-// returning the post-quantized DC value of the DCT-transformed block. b is in
-// natural (not zig-zag) order.
-func (e *encoder) writeBlock(b *block, q quantIndex, prevDC int32) int32 {
-	if len(e.out) >= 1<<15 {
-		e.flushScan()
+// scanFlush is the size at which the scan bytes go to w; scan has scanSlack
+// more, room for any one block (at most 68 puts of at most 8 bytes each, and
+// put's 8-byte store) and the final padding.
+const (
+	scanFlush = 1 << 15
+	scanSlack = 1 << 10
+)
+
+// writeFlatBlock is writeBlock for a block of one level v: the transform's
+// only non-zero coefficient is the DC, 64·(v-128) (TestFlatFDCT), so a DC
+// code and an end of block.
+func (e *encoder) writeFlatBlock(v uint8, q quantIndex, prevDC int32) int32 {
+	dc := quantize(64*(int32(v)-128), e.quant[q][0], e.recip[q][0])
+	e.acc, e.nAcc, e.nScan = putValue(e.scan, e.nScan, e.acc, e.nAcc, &huffCode[2*q], 0, dc-prevDC)
+	x := huffCode[2*q+1][0x00]
+	e.acc, e.nAcc, e.nScan = put(e.scan, e.nScan, e.acc, e.nAcc, uint64(x>>8), uint(x&0xff))
+	return dc
+}
+
+// flatSamples reports whether the 8×8 samples at src (rows stride apart) are
+// all one value, and which: a uniform background's blocks are.
+func flatSamples(src []byte, stride int) (uint8, bool) {
+	r0 := binary.LittleEndian.Uint64(src[:8])
+	v := uint8(r0)
+	if r0 != uint64(v)*0x0101010101010101 {
+		return 0, false
 	}
-	fdct(b)
-	// Emit the DC delta.
-	dc := e.quantize(b[0], q, 0)
-	e.emitHuffRLE(huffIndex(2*q+0), 0, dc-prevDC)
-	// Emit the AC components.
-	h, runLength := huffIndex(2*q+1), int32(0)
-	qt, rc := &e.quant[q], &e.recip[q]
-	for zig := 1; zig < blockSize; zig++ {
-		ac := quantizeBy(b[unzig[zig]], qt[zig], rc[zig])
-		if ac == 0 {
-			runLength++
-		} else {
-			for runLength > 15 {
-				e.emitHuff(h, 0xf0)
-				runLength -= 16
-			}
-			e.emitHuffRLE(h, runLength, ac)
-			runLength = 0
+	for y := 1; y < 8; y++ {
+		if binary.LittleEndian.Uint64(src[y*stride:y*stride+8]) != r0 {
+			return 0, false
 		}
 	}
-	if runLength > 0 {
-		e.emitHuff(h, 0x00)
+	return v, true
+}
+
+// zigNat is unzig as bytes (masked, they index a block without a bounds check).
+var zigNat = func() (z [blockSize]uint8) {
+	for i, n := range unzig {
+		z[i] = uint8(n)
 	}
-	return dc
+	return z
+}()
+
+// pixBlock is an 8×8 block of samples, in natural order.
+type pixBlock [blockSize]uint8
+
+// writeBlock writes a block of pixel data using the given quantization table,
+// returning the post-quantized DC value of the DCT-transformed block. The
+// block's samples are at src, its rows stride apart.
+//
+// The bytes are image/jpeg's. The coefficients are quantised first, with a
+// mask of the non-zero ones, and the loop visits only those (the zero runs are
+// the distances between them), with the scan state in registers.
+func (e *encoder) writeBlock(src []byte, stride int, q quantIndex, prevDC int32) int32 {
+	if e.nScan >= scanFlush {
+		e.flushScan()
+	}
+	if v, ok := flatSamples(src, stride); ok {
+		return e.writeFlatBlock(v, q, prevDC)
+	}
+	qt, rc := &e.quant[q], &e.recip[q]
+	var b block
+	fdct(&b, src, stride)
+	var z block // quantised, in zig-zag order
+	var nz uint64
+	for zig := range blockSize {
+		r := quantize(b[zigNat[zig]&(blockSize-1)], qt[zig], rc[zig])
+		z[zig] = r
+		nz |= uint64(uint32(r|-r)>>31) << zig
+	}
+	scan, i, acc, nAcc := e.scan, e.nScan, e.acc, e.nAcc
+	acc, nAcc, i = putValue(scan, i, acc, nAcc, &huffCode[2*q], 0, z[0]-prevDC)
+	h := &huffCode[2*q+1]
+	last := 0
+	for nz &^= 1; nz != 0; nz &= nz - 1 {
+		zig := mbits.TrailingZeros64(nz)
+		run := zig - last - 1
+		for ; run > 15; run -= 16 {
+			x := h[0xf0]
+			acc, nAcc, i = put(scan, i, acc, nAcc, uint64(x>>8), uint(x&0xff))
+		}
+		// putValue, by hand (put is too big for the compiler to inline).
+		v := z[zig&(blockSize-1)]
+		sign := v >> 31
+		size := uint(mbits.Len32(uint32(v ^ sign - sign)))
+		x := h[uint8(run<<4|int(size))]
+		n := uint(x&0xff) + size
+		// (The shifts are masked to 6 bits, which they are: no code for
+		// wider ones.)
+		acc = acc<<(n&63) | uint64(x>>8)<<(size&63) | uint64(uint32(v+sign))&(1<<(size&63)-1)
+		nAcc += n
+		w := acc << ((64 - nAcc) & 63)
+		binary.BigEndian.PutUint64(scan[i:], w)
+		if v := ^w; (v-0x0101010101010101)&^v&0x8080808080808080 != 0 {
+			i = stuff(scan, i, w, nAcc>>3)
+		} else {
+			i += int(nAcc >> 3)
+		}
+		nAcc &= 7
+		last = zig
+	}
+	if last != blockSize-1 {
+		x := h[0x00]
+		acc, nAcc, i = put(scan, i, acc, nAcc, uint64(x>>8), uint(x&0xff))
+	}
+	e.acc, e.nAcc, e.nScan = acc, nAcc, i
+	return z[0]
 }
 
 // toYCbCr converts the 8x8 region of m whose top-left corner is p to its
 // YCbCr values.
-func toYCbCr(m image.Image, p image.Point, yBlock, cbBlock, crBlock *block) {
+func toYCbCr(m image.Image, p image.Point, yBlock *pixBlock, cbBlock, crBlock *block) {
 	b := m.Bounds()
 	xmax := b.Max.X - 1
 	ymax := b.Max.Y - 1
@@ -448,7 +461,7 @@ func toYCbCr(m image.Image, p image.Point, yBlock, cbBlock, crBlock *block) {
 		for i := 0; i < 8; i++ {
 			r, g, b, _ := m.At(min(p.X+i, xmax), min(p.Y+j, ymax)).RGBA()
 			yy, cb, cr := color.RGBToYCbCr(uint8(r>>8), uint8(g>>8), uint8(b>>8))
-			yBlock[8*j+i] = int32(yy)
+			yBlock[8*j+i] = yy
 			cbBlock[8*j+i] = int32(cb)
 			crBlock[8*j+i] = int32(cr)
 		}
@@ -456,7 +469,7 @@ func toYCbCr(m image.Image, p image.Point, yBlock, cbBlock, crBlock *block) {
 }
 
 // grayToY stores the 8x8 region of m whose top-left corner is p in yBlock.
-func grayToY(m *image.Gray, p image.Point, yBlock *block) {
+func grayToY(m *image.Gray, p image.Point, yBlock *pixBlock) {
 	b := m.Bounds()
 	xmax := b.Max.X - 1
 	ymax := b.Max.Y - 1
@@ -464,13 +477,13 @@ func grayToY(m *image.Gray, p image.Point, yBlock *block) {
 	for j := 0; j < 8; j++ {
 		for i := 0; i < 8; i++ {
 			idx := m.PixOffset(min(p.X+i, xmax), min(p.Y+j, ymax))
-			yBlock[8*j+i] = int32(pix[idx])
+			yBlock[8*j+i] = pix[idx]
 		}
 	}
 }
 
 // rgbaToYCbCr is a specialized version of toYCbCr for image.RGBA images.
-func rgbaToYCbCr(m *image.RGBA, p image.Point, yBlock, cbBlock, crBlock *block) {
+func rgbaToYCbCr(m *image.RGBA, p image.Point, yBlock *pixBlock, cbBlock, crBlock *block) {
 	b := m.Bounds()
 	xmax := b.Max.X - 1
 	ymax := b.Max.Y - 1
@@ -487,7 +500,7 @@ func rgbaToYCbCr(m *image.RGBA, p image.Point, yBlock, cbBlock, crBlock *block) 
 			}
 			pix := m.Pix[offset+sx*4:]
 			yy, cb, cr := color.RGBToYCbCr(pix[0], pix[1], pix[2])
-			yBlock[8*j+i] = int32(yy)
+			yBlock[8*j+i] = yy
 			cbBlock[8*j+i] = int32(cb)
 			crBlock[8*j+i] = int32(cr)
 		}
@@ -495,7 +508,7 @@ func rgbaToYCbCr(m *image.RGBA, p image.Point, yBlock, cbBlock, crBlock *block) 
 }
 
 // yCbCrToYCbCr is a specialized version of toYCbCr for image.YCbCr images.
-func yCbCrToYCbCr(m *image.YCbCr, p image.Point, yBlock, cbBlock, crBlock *block) {
+func yCbCrToYCbCr(m *image.YCbCr, p image.Point, yBlock *pixBlock, cbBlock, crBlock *block) {
 	b := m.Bounds()
 	xmax := b.Max.X - 1
 	ymax := b.Max.Y - 1
@@ -511,7 +524,7 @@ func yCbCrToYCbCr(m *image.YCbCr, p image.Point, yBlock, cbBlock, crBlock *block
 			}
 			yi := m.YOffset(sx, sy)
 			ci := m.COffset(sx, sy)
-			yBlock[8*j+i] = int32(m.Y[yi])
+			yBlock[8*j+i] = m.Y[yi]
 			cbBlock[8*j+i] = int32(m.Cb[ci])
 			crBlock[8*j+i] = int32(m.Cr[ci])
 		}
@@ -520,14 +533,14 @@ func yCbCrToYCbCr(m *image.YCbCr, p image.Point, yBlock, cbBlock, crBlock *block
 
 // scale scales the 16x16 region represented by the 4 src blocks to the 8x8
 // dst block.
-func scale(dst *block, src *[4]block) {
+func scale(dst *pixBlock, src *[4]block) {
 	for i := 0; i < 4; i++ {
 		dstOff := (i&2)<<4 | (i&1)<<2
 		for y := 0; y < 4; y++ {
 			for x := 0; x < 4; x++ {
 				j := 16*y + 2*x
 				sum := src[i][j] + src[i][j+1] + src[i][j+8] + src[i][j+9]
-				dst[8*y+x+dstOff] = (sum + 2) >> 2
+				dst[8*y+x+dstOff] = uint8((sum + 2) >> 2)
 			}
 		}
 	}
@@ -571,13 +584,13 @@ func (e *encoder) writeSOS(m image.Image) {
 	// TODO(wathiede): switch on m.ColorModel() instead of type.
 	case *image.Gray:
 		// Scratch buffer, in natural (not zig-zag) order; DC components are delta-encoded.
-		var b block
+		var b pixBlock
 		var prevDCY int32
 		for y := bounds.Min.Y; y < bounds.Max.Y; y += 8 {
 			for x := bounds.Min.X; x < bounds.Max.X; x += 8 {
 				p := image.Pt(x, y)
 				grayToY(m, p, &b)
-				prevDCY = e.writeBlock(&b, 0, prevDCY)
+				prevDCY = e.writeBlock(b[:], 8, 0, prevDCY)
 			}
 		}
 	case *image.YCbCr:
@@ -591,42 +604,26 @@ func (e *encoder) writeSOS(m image.Image) {
 		rgba, _ := m.(*image.RGBA)
 		e.writeMCUs(m, rgba, nil)
 	}
-	// Pad the last byte with 1's.
-	e.drain()
-	e.emit(0x7f, 7)
-	e.drain()
+	// Pad the last byte with 1's (the bits short of a byte are dropped).
+	e.acc, e.nAcc, e.nScan = put(e.scan, e.nScan, e.acc, e.nAcc, 0x7f, 7)
 	e.flushScan()
 }
 
 // writeYCbCr420 writes a 4:2:0 image whose sides are whole MCUs: the blocks are
-// copied from the planes, the chroma ones as they are (writeMCUs would spread
+// transformed where they are in the planes, the chroma ones as they are (writeMCUs would spread
 // each chroma sample over 2×2 pixels and average them back to the same value).
 // The output is byte for byte that of writeMCUs.
 func (e *encoder) writeYCbCr420(m *image.YCbCr) {
-	var (
-		b                           block
-		prevDCY, prevDCCb, prevDCCr int32
-	)
+	var prevDCY, prevDCCb, prevDCCr int32
 	bounds := m.Bounds()
-	load := func(plane []byte, off, stride int) {
-		for j := 0; j < 8; j++ {
-			row := plane[off+j*stride : off+j*stride+8]
-			for i, v := range row {
-				b[8*j+i] = int32(v)
-			}
-		}
-	}
 	for y := bounds.Min.Y; y < bounds.Max.Y; y += 16 {
 		for x := bounds.Min.X; x < bounds.Max.X; x += 16 {
 			for i := 0; i < 4; i++ {
-				load(m.Y, m.YOffset(x+(i&1)*8, y+(i&2)*4), m.YStride)
-				prevDCY = e.writeBlock(&b, 0, prevDCY)
+				prevDCY = e.writeBlock(m.Y[m.YOffset(x+(i&1)*8, y+(i&2)*4):], m.YStride, 0, prevDCY)
 			}
 			c := m.COffset(x, y)
-			load(m.Cb, c, m.CStride)
-			prevDCCb = e.writeBlock(&b, 1, prevDCCb)
-			load(m.Cr, c, m.CStride)
-			prevDCCr = e.writeBlock(&b, 1, prevDCCr)
+			prevDCCb = e.writeBlock(m.Cb[c:], m.CStride, 1, prevDCCb)
+			prevDCCr = e.writeBlock(m.Cr[c:], m.CStride, 1, prevDCCr)
 		}
 	}
 }
@@ -635,7 +632,7 @@ func (e *encoder) writeYCbCr420(m *image.YCbCr) {
 // pixel, the chroma averaged down to 8×8.
 func (e *encoder) writeMCUs(m image.Image, rgba *image.RGBA, ycbcr *image.YCbCr) {
 	var (
-		b                           block
+		b                           pixBlock
 		cb, cr                      [4]block
 		prevDCY, prevDCCb, prevDCCr int32
 	)
@@ -653,12 +650,12 @@ func (e *encoder) writeMCUs(m image.Image, rgba *image.RGBA, ycbcr *image.YCbCr)
 				} else {
 					toYCbCr(m, p, &b, &cb[i], &cr[i])
 				}
-				prevDCY = e.writeBlock(&b, 0, prevDCY)
+				prevDCY = e.writeBlock(b[:], 8, 0, prevDCY)
 			}
 			scale(&b, &cb)
-			prevDCCb = e.writeBlock(&b, 1, prevDCCb)
+			prevDCCb = e.writeBlock(b[:], 8, 1, prevDCCb)
 			scale(&b, &cr)
-			prevDCCr = e.writeBlock(&b, 1, prevDCCr)
+			prevDCCr = e.writeBlock(b[:], 8, 1, prevDCCr)
 		}
 	}
 }
@@ -680,7 +677,7 @@ func Encode(w io.Writer, m image.Image, o *Options) error {
 		return errors.New("jpeg: image is too large to encode")
 	}
 	var e encoder
-	e.out = make([]byte, 0, 1<<15+1<<10)
+	e.scan = make([]byte, scanFlush+scanSlack)
 	if ww, ok := w.(writer); ok {
 		e.w = ww
 	} else {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"image"
 	"image/jpeg"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -61,7 +62,7 @@ func colorToYCbCr(r, g, b uint8) (uint8, uint8, uint8) {
 }
 
 // quantize divides exactly as image/jpeg's div for every quantiser and every
-// coefficient a forward DCT of 8-bit samples can give (and beyond).
+// coefficient a forward DCT of 8-bit samples can give (and far beyond).
 func TestQuantizeIsDivision(t *testing.T) {
 	div := func(a, b int32) int32 {
 		if a >= 0 {
@@ -69,19 +70,157 @@ func TestQuantizeIsDivision(t *testing.T) {
 		}
 		return -((-a + (b >> 1)) / b)
 	}
-	var e encoder
 	for q := 1; q <= 255; q++ {
-		e.quant[0][0] = uint8(q)
-		e.recip[0][0] = (1<<32 + uint64(8*q) - 1) / uint64(8*q)
+		recip := (1<<32 + uint64(8*q) - 1) / uint64(8*q)
 		for a := int32(-1 << 17); a <= 1<<17; a++ {
-			if got, want := e.quantize(a, 0, 0), div(a, int32(8*q)); got != want {
+			if got, want := quantize(a, uint8(q), recip), div(a, int32(8*q)); got != want {
 				t.Fatalf("quantiser %d, coefficient %d: %d, want %d", q, a, got, want)
 			}
 		}
-		for _, a := range []int32{1<<20 - 1, 1 << 20, 1<<20 + 1000, -(1 << 21), 1 << 30} {
-			if got, want := e.quantize(a, 0, 0), div(a, int32(8*q)); got != want {
-				t.Fatalf("quantiser %d, coefficient %d: %d, want %d", q, a, got, want)
+	}
+}
+
+// Random images of every kind the encoder takes, random sizes and qualities,
+// byte for byte image/jpeg's: noise (many 0xff bytes to stuff, long codes),
+// flat areas with lone details (long zero runs, ZRL codes, end-of-block), and
+// smooth gradients. The seed is fixed, so the test is the same on every run.
+func TestEncodeRandomIsImageJPEG(t *testing.T) {
+	rng := rand.New(rand.NewPCG(12, 95))
+	n := 300
+	if testing.Short() {
+		n = 60
+	}
+	for k := range n {
+		w, h := 1+rng.IntN(80), 1+rng.IntN(80)
+		if k%10 == 0 {
+			w, h = 16*(1+rng.IntN(6)), 16*(1+rng.IntN(6)) // whole MCUs: the 4:2:0 fast path
+		}
+		kind := rng.IntN(3)
+		sample := func(x, y, c int) uint8 {
+			switch kind {
+			case 0: // noise
+				return uint8(rng.Uint32())
+			case 1: // flat, with a rare outlier
+				if rng.IntN(200) == 0 {
+					return uint8(rng.Uint32())
+				}
+				return uint8(60 * c)
+			}
+			return uint8(x*3 + y*5 + c*40 + rng.IntN(4))
+		}
+		var m image.Image
+		switch form := rng.IntN(6); form {
+		case 0:
+			g := image.NewGray(image.Rect(0, 0, w, h))
+			for y := range h {
+				for x := range w {
+					g.Pix[g.PixOffset(x, y)] = sample(x, y, 0)
+				}
+			}
+			m = g
+		case 1, 2:
+			r := image.NewRGBA(image.Rect(0, 0, w, h))
+			if form == 2 {
+				r = image.NewRGBA(image.Rect(-3, 5, w-3, h+5))
+			}
+			for i := range r.Pix {
+				r.Pix[i] = sample(i/4%w, i/4/w, i%4)
+			}
+			m = r
+		case 3:
+			n := image.NewNRGBA(image.Rect(0, 0, w, h))
+			for i := range n.Pix {
+				n.Pix[i] = sample(i/4%w, i/4/w, i%4)
+			}
+			m = n
+		default:
+			ratios := []image.YCbCrSubsampleRatio{image.YCbCrSubsampleRatio420, image.YCbCrSubsampleRatio420,
+				image.YCbCrSubsampleRatio422, image.YCbCrSubsampleRatio444}
+			y := image.NewYCbCr(image.Rect(0, 0, w, h), ratios[rng.IntN(len(ratios))])
+			for i := range y.Y {
+				y.Y[i] = sample(i%w, i/w, 0)
+			}
+			for i := range y.Cb {
+				y.Cb[i] = sample(i, 0, 1)
+				y.Cr[i] = sample(i, 0, 2)
+			}
+			m = y
+			if rng.IntN(3) == 0 && w > 4 && h > 4 {
+				m = y.SubImage(image.Rect(2, 2, w, h))
 			}
 		}
+		q := 1 + rng.IntN(100)
+		if k%4 == 0 {
+			q = 95
+		}
+		var want, got bytes.Buffer
+		if err := jpeg.Encode(&want, m, &jpeg.Options{Quality: q}); err != nil {
+			t.Fatal(err)
+		}
+		if err := Encode(&got, m, &Options{Quality: q}); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got.Bytes(), want.Bytes()) {
+			t.Fatalf("image %d (%T %v, kind %d, q%d): %d bytes differ from image/jpeg's %d", k, m, m.Bounds(), kind, q, got.Len(), want.Len())
+		}
+	}
+}
+
+// The forward DCT of 8-bit samples stays within ±2¹⁴, where quantize is
+// exact (TestQuantizeIsDivision): the extreme blocks (every sign pattern of a
+// row and column basis function, at 0 and 255) and random ones.
+func TestFDCTRange(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	check := func(p pixBlock) {
+		var b block
+		fdct(&b, p[:], 8)
+		for i, c := range b {
+			if c < -1<<14 || c > 1<<14 {
+				t.Fatalf("coefficient %d is %d", i, c)
+			}
+		}
+	}
+	for rows := range 256 {
+		for cols := range 256 {
+			var p pixBlock
+			for i := range p {
+				if (rows>>(i/8)^cols>>(i%8))&1 != 0 {
+					p[i] = 255
+				}
+			}
+			check(p)
+		}
+	}
+	for range 100000 {
+		var p pixBlock
+		for i := range p {
+			p[i] = uint8(rng.IntN(256))
+		}
+		check(p)
+	}
+}
+
+// The forward DCT of a block of one level v is 64·(v-128) at DC and zero
+// elsewhere, which writeBlock writes for such a block without the transform.
+func TestFlatFDCT(t *testing.T) {
+	for v := range 256 {
+		var p pixBlock
+		for i := range p {
+			p[i] = uint8(v)
+		}
+		if got, ok := flatSamples(p[:], 8); !ok || got != uint8(v) {
+			t.Fatalf("level %d: flatSamples %d %v", v, got, ok)
+		}
+		var b block
+		fdct(&b, p[:], 8)
+		want := block{0: 64 * (int32(v) - 128)}
+		if b != want {
+			t.Fatalf("level %d: %v", v, b)
+		}
+	}
+	var p pixBlock
+	p[63] = 1
+	if _, ok := flatSamples(p[:], 8); ok {
+		t.Error("a block with one sample apart taken as flat")
 	}
 }
