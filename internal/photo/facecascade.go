@@ -77,14 +77,16 @@ func (c *faceCascade) RunCascade(cp pigo.CascadeParams, angle float64) []pigo.De
 	for scale := cp.MinSize; scale <= cp.MaxSize; scale = int(float64(scale) + math.Max(2, float64(scale)*cp.ScaleFactor-float64(scale))) {
 		step := int(math.Max(cp.ShiftFactor*float64(scale), 1))
 		offset := scale/2 + 1
-		if angle <= 0 {
+		if angle > 0 {
+			offs.resetRotated(c, scale, cp.Dim, angle)
+		} else {
 			offs.reset(c, scale, cp.Dim)
 		}
 		for row := offset; row <= cp.Rows-offset; row += step {
 			for col := offset; col <= cp.Cols-offset; col += step {
 				var q float32
 				if angle > 0 {
-					q = c.classifyRotated(row, col, scale, angle, cp.Rows, cp.Pixels, cp.Dim)
+					q = c.classifyRotatedAt(row, col, offs, angle, cp.Rows, cp.Pixels)
 				} else {
 					q = c.classifyAt(row, col, offs, cp.Pixels)
 				}
@@ -107,6 +109,7 @@ func (c *faceCascade) RunCascade(cp pigo.CascadeParams, angle float64) []pigo.De
 type scaleOffsets struct {
 	s, dim int
 	offs   []int32 // per tree 2·leaves: two unused, then the nodes from index 1
+	reach  int     // turned windows: the farthest row or column a table node reads from the centre
 }
 
 // offsetTrees is how many trees get a table.
@@ -126,6 +129,60 @@ func (o *scaleOffsets) reset(c *faceCascade, s, dim int) {
 			offs[2*idx+1] = int32(((int(code[2])*s)>>8)*dim + (int(code[3])*s)>>8)
 		}
 	}
+}
+
+// resetRotated is reset for windows turned by angle (classifyRotated): pigo
+// computes each node's row as ((65536·row + qcos·a − qsin·b) >> 16), which is
+// exactly row + ((qcos·a − qsin·b) >> 16), and likewise the column, so a turned
+// window's node offsets are the same for every window of the size too. They are
+// used only where no node of the table reads outside the rows (which pigo clamps
+// rows and columns to): there the clamps change nothing.
+func (o *scaleOffsets) resetRotated(c *faceCascade, s, dim int, angle float64) {
+	o.s, o.dim, o.reach = s, dim, 0
+	if n := offsetTrees * 2 * c.leaves; len(o.offs) < n {
+		o.offs = make([]int32, n)
+	}
+	qsin := s * qSin[int(32.0*angle)]
+	qcos := s * qCos[int(32.0*angle)]
+	for t := 0; t < min(offsetTrees, c.trees); t++ {
+		codes := c.codes[4*c.leaves*t : 4*c.leaves*(t+1)]
+		offs := o.offs[2*c.leaves*t : 2*c.leaves*(t+1)]
+		for idx := 1; idx < c.leaves; idx++ {
+			code := codes[4*idx : 4*idx+4]
+			for k := 0; k < 2; k++ {
+				a0, a1 := int(code[2*k]), int(code[2*k+1])
+				dr := (qcos*a0 - qsin*a1) >> 16
+				dc := (qsin*a0 + qcos*a1) >> 16
+				o.reach = max(o.reach, abs(dr), abs(dc))
+				offs[2*idx+k] = int32(dr*dim + dc)
+			}
+		}
+	}
+}
+
+// classifyRotatedAt is classifyRotated of the window at (row, col), reading the
+// first trees' nodes from o (resetRotated) when none of them can reach past the
+// rows, and the rest as classifyRotated does.
+func (c *faceCascade) classifyRotatedAt(row, col int, o *scaleOffsets, angle float64, nrows int, pix []uint8) float32 {
+	if row-o.reach < 0 || row+o.reach > nrows-1 || col-o.reach < 0 || col+o.reach > nrows-1 {
+		return c.classifyRotated(row, col, o.s, angle, nrows, pix, o.dim)
+	}
+	at := row*o.dim + col
+	var out float32
+	i := 0
+	for ; i < min(offsetTrees, c.trees); i++ {
+		offs := o.offs[2*c.leaves*i : 2*c.leaves*(i+1)]
+		idx := 1
+		for j := 0; j < c.depth; j++ {
+			off := offs[2*idx : 2*idx+2 : 2*idx+2]
+			idx = 2*idx + 1 + (int(pix[at+int(off[1])])-int(pix[at+int(off[0])]))>>63
+		}
+		out += c.preds[c.leaves*i+idx-c.leaves]
+		if out <= c.threshold[i] {
+			return -1
+		}
+	}
+	return c.classifyRotatedFrom(i, out, row, col, o.s, angle, nrows, pix, o.dim)
 }
 
 // classifyAt is pigo's classifyRegion of the window centred at (row, col), pixel
@@ -168,13 +225,18 @@ func (c *faceCascade) classifyAt(row, col int, o *scaleOffsets, pix []uint8) flo
 // classifyRotated is pigo's classifyRotatedRegion (which clamps the columns to
 // the row count too).
 func (c *faceCascade) classifyRotated(r, col, s int, a float64, nrows int, pix []uint8, dim int) float32 {
+	return c.classifyRotatedFrom(0, 0, r, col, s, a, nrows, pix, dim)
+}
+
+// classifyRotatedFrom is classifyRotated from tree first on, with out the sum of
+// the trees before it.
+func (c *faceCascade) classifyRotatedFrom(first int, out float32, r, col, s int, a float64, nrows int, pix []uint8, dim int) float32 {
 	qsin := s * qSin[int(32.0*a)]
 	qcos := s * qCos[int(32.0*a)]
 	r0, c0 := 65536*r, 65536*col
 	clamp := func(v int) int { return abs(min(nrows-1, max(0, v)>>16)) }
-	var out float32
-	root := 0
-	for i := 0; i < c.trees; i++ {
+	root := 4 * c.leaves * first
+	for i := first; i < c.trees; i++ {
 		codes := c.codes[root : root+4*c.leaves]
 		idx := 1
 		for j := 0; j < c.depth; j++ {
