@@ -12,8 +12,9 @@ import (
 // classifyRegion and classifyRotatedRegion), run here with the same arithmetic in
 // the same order, so it finds exactly what pigo finds
 // (TestFaceCascadeIsPigo), at less cost per window: the rotation tables are
-// built once instead of per window, and the tree walk has no closures. Clustering
-// is pigo's own.
+// built once instead of per window, the first trees' node offsets are computed
+// once per window size (scaleOffsets), and a row's upright windows walk the trees
+// four at a time (vote). Clustering is pigo's own.
 type faceCascade struct {
 	depth     int // tree depth
 	leaves    int // 2^depth
@@ -74,6 +75,7 @@ func (c *faceCascade) RunCascade(cp pigo.CascadeParams, angle float64) []pigo.De
 	var dets []pigo.Detection
 	angle = min(angle, 1)
 	offs := new(scaleOffsets)
+	var cands []candidate
 	for scale := cp.MinSize; scale <= cp.MaxSize; scale = int(float64(scale) + math.Max(2, float64(scale)*cp.ScaleFactor-float64(scale))) {
 		step := int(math.Max(cp.ShiftFactor*float64(scale), 1))
 		offset := scale/2 + 1
@@ -83,33 +85,35 @@ func (c *faceCascade) RunCascade(cp pigo.CascadeParams, angle float64) []pigo.De
 			offs.reset(c, scale, cp.Dim)
 		}
 		for row := offset; row <= cp.Rows-offset; row += step {
-			col := offset
-			if angle <= 0 {
-				// Four windows of the row through the first tree side by side
-				// (its walk is a chain of dependent loads; four chains overlap),
-				// then each survivor on its own.
-				for ; col+3*step <= cp.Cols-offset; col += 4 * step {
-					first := c.firstTree4(row*cp.Dim+col, step, offs, cp.Pixels)
-					for q := range 4 {
-						if first[q] <= c.threshold[0] {
-							continue
-						}
-						if v := c.classifyAtFrom(1, first[q], row, col+q*step, offs, cp.Pixels); v > 0 {
-							dets = append(dets, pigo.Detection{Row: row, Col: col + q*step, Scale: scale, Q: v})
-						}
+			if angle > 0 {
+				for col := offset; col <= cp.Cols-offset; col += step {
+					if q := c.classifyRotatedAt(row, col, offs, angle, cp.Rows, cp.Pixels); q > 0 {
+						dets = append(dets, pigo.Detection{Row: row, Col: col, Scale: scale, Q: q})
 					}
 				}
+				continue
 			}
-			for ; col <= cp.Cols-offset; col += step {
-				var q float32
-				if angle > 0 {
-					q = c.classifyRotatedAt(row, col, offs, angle, cp.Rows, cp.Pixels)
-				} else {
-					q = c.classifyAt(row, col, offs, cp.Pixels)
+			// A row's windows go through the trees together, tree by tree, four
+			// at a time: a walk is a chain of dependent loads (each node depends
+			// on the last comparison), and four chains overlap where one waits.
+			// Each window adds the same votes in the same order as pigo's
+			// classifyRegion, and leaves at the same tree.
+			cands = cands[:0]
+			for col := offset; col <= cp.Cols-offset; col += step {
+				cands = append(cands, candidate{col: col, at: row*cp.Dim + col})
+			}
+			for i := 0; i < c.trees && len(cands) > 0; i++ {
+				c.vote(i, cands, row, offs, cp.Pixels)
+				kept := cands[:0]
+				for _, w := range cands {
+					if w.out > c.threshold[i] {
+						kept = append(kept, w)
+					}
 				}
-				if q > 0 {
-					dets = append(dets, pigo.Detection{Row: row, Col: col, Scale: scale, Q: q})
-				}
+				cands = kept
+			}
+			for _, w := range cands {
+				dets = append(dets, pigo.Detection{Row: row, Col: w.col, Scale: scale, Q: w.out - c.threshold[c.trees-1]})
 			}
 		}
 	}
@@ -202,66 +206,76 @@ func (c *faceCascade) classifyRotatedAt(row, col int, o *scaleOffsets, angle flo
 	return c.classifyRotatedFrom(i, out, row, col, o.s, angle, nrows, pix, o.dim)
 }
 
-// classifyAt is pigo's classifyRegion of the window centred at (row, col), pixel
-// index row·dim + col, with the offsets of its size.
-func (c *faceCascade) classifyAt(row, col int, o *scaleOffsets, pix []uint8) float32 {
-	return c.classifyAtFrom(0, 0, row, col, o, pix)
+// candidate is a window of RunCascade's row still in the cascade: its column,
+// pixel index and the sum of its votes so far.
+type candidate struct {
+	col, at int
+	out     float32
 }
 
-// firstTree4 is the first tree's vote for the four windows at pixel indices at,
-// at+step, at+2·step, at+3·step: the same walks as classifyAt's, side by side.
-func (c *faceCascade) firstTree4(at, step int, o *scaleOffsets, pix []uint8) [4]float32 {
-	offs := o.offs[:2*c.leaves]
-	i0, i1, i2, i3 := 1, 1, 1, 1
-	a1, a2, a3 := at+step, at+2*step, at+3*step
-	for j := 0; j < c.depth; j++ {
-		f0 := offs[2*i0 : 2*i0+2 : 2*i0+2]
-		f1 := offs[2*i1 : 2*i1+2 : 2*i1+2]
-		f2 := offs[2*i2 : 2*i2+2 : 2*i2+2]
-		f3 := offs[2*i3 : 2*i3+2 : 2*i3+2]
-		i0 = 2*i0 + 1 + (int(pix[at+int(f0[1])])-int(pix[at+int(f0[0])]))>>63
-		i1 = 2*i1 + 1 + (int(pix[a1+int(f1[1])])-int(pix[a1+int(f1[0])]))>>63
-		i2 = 2*i2 + 1 + (int(pix[a2+int(f2[1])])-int(pix[a2+int(f2[0])]))>>63
-		i3 = 2*i3 + 1 + (int(pix[a3+int(f3[1])])-int(pix[a3+int(f3[0])]))>>63
-	}
-	p := c.preds[:c.leaves]
-	return [4]float32{p[i0-c.leaves], p[i1-c.leaves], p[i2-c.leaves], p[i3-c.leaves]}
-}
-
-// classifyAtFrom is classifyAt from tree first on, with out the sum of the trees
-// before it.
-func (c *faceCascade) classifyAtFrom(first int, out float32, row, col int, o *scaleOffsets, pix []uint8) float32 {
-	at := row*o.dim + col
-	i := first
-	for ; i < min(offsetTrees, c.trees); i++ {
+// vote adds tree i's vote to each window of ws (all of row row), four at a time.
+func (c *faceCascade) vote(i int, ws []candidate, row int, o *scaleOffsets, pix []uint8) {
+	p := c.preds[c.leaves*i : c.leaves*(i+1)]
+	if i < offsetTrees {
 		offs := o.offs[2*c.leaves*i : 2*c.leaves*(i+1)]
+		k := 0
+		for ; k+4 <= len(ws); k += 4 {
+			w := ws[k : k+4 : k+4]
+			i0, i1, i2, i3 := 1, 1, 1, 1
+			for j := 0; j < c.depth; j++ {
+				f0 := offs[2*i0 : 2*i0+2 : 2*i0+2]
+				f1 := offs[2*i1 : 2*i1+2 : 2*i1+2]
+				f2 := offs[2*i2 : 2*i2+2 : 2*i2+2]
+				f3 := offs[2*i3 : 2*i3+2 : 2*i3+2]
+				i0 = 2*i0 + 1 + (int(pix[w[0].at+int(f0[1])])-int(pix[w[0].at+int(f0[0])]))>>63
+				i1 = 2*i1 + 1 + (int(pix[w[1].at+int(f1[1])])-int(pix[w[1].at+int(f1[0])]))>>63
+				i2 = 2*i2 + 1 + (int(pix[w[2].at+int(f2[1])])-int(pix[w[2].at+int(f2[0])]))>>63
+				i3 = 2*i3 + 1 + (int(pix[w[3].at+int(f3[1])])-int(pix[w[3].at+int(f3[0])]))>>63
+			}
+			w[0].out += p[i0-c.leaves]
+			w[1].out += p[i1-c.leaves]
+			w[2].out += p[i2-c.leaves]
+			w[3].out += p[i3-c.leaves]
+		}
+		for ; k < len(ws); k++ {
+			idx := 1
+			for j := 0; j < c.depth; j++ {
+				f := offs[2*idx : 2*idx+2 : 2*idx+2]
+				idx = 2*idx + 1 + (int(pix[ws[k].at+int(f[1])])-int(pix[ws[k].at+int(f[0])]))>>63
+			}
+			ws[k].out += p[idx-c.leaves]
+		}
+		return
+	}
+	// Past the tables: the offsets as pigo computes them.
+	codes := c.codes[4*c.leaves*i : 4*c.leaves*(i+1)]
+	r, s, dim := row*256, o.s, o.dim
+	node := func(idx, col int) int {
+		code := codes[4*idx : 4*idx+4 : 4*idx+4]
+		cl := col * 256
+		x1 := ((r+int(code[0])*s)>>8)*dim + (cl+int(code[1])*s)>>8
+		x2 := ((r+int(code[2])*s)>>8)*dim + (cl+int(code[3])*s)>>8
+		return 2*idx + 1 + (int(pix[x2])-int(pix[x1]))>>63
+	}
+	k := 0
+	for ; k+4 <= len(ws); k += 4 {
+		w := ws[k : k+4 : k+4]
+		i0, i1, i2, i3 := 1, 1, 1, 1
+		for j := 0; j < c.depth; j++ {
+			i0, i1, i2, i3 = node(i0, w[0].col), node(i1, w[1].col), node(i2, w[2].col), node(i3, w[3].col)
+		}
+		w[0].out += p[i0-c.leaves]
+		w[1].out += p[i1-c.leaves]
+		w[2].out += p[i2-c.leaves]
+		w[3].out += p[i3-c.leaves]
+	}
+	for ; k < len(ws); k++ {
 		idx := 1
 		for j := 0; j < c.depth; j++ {
-			off := offs[2*idx : 2*idx+2 : 2*idx+2]
-			// idx·2, +1 when pix[x1] ≤ pix[x2], without a branch to mispredict.
-			idx = 2*idx + 1 + (int(pix[at+int(off[1])])-int(pix[at+int(off[0])]))>>63
+			idx = node(idx, ws[k].col)
 		}
-		out += c.preds[c.leaves*i+idx-c.leaves]
-		if out <= c.threshold[i] {
-			return -1
-		}
+		ws[k].out += p[idx-c.leaves]
 	}
-	r, cl, s, dim := row*256, col*256, o.s, o.dim
-	for ; i < c.trees; i++ {
-		codes := c.codes[4*c.leaves*i : 4*c.leaves*(i+1)]
-		idx := 1
-		for j := 0; j < c.depth; j++ {
-			code := codes[4*idx : 4*idx+4 : 4*idx+4]
-			x1 := ((r+int(code[0])*s)>>8)*dim + (cl+int(code[1])*s)>>8
-			x2 := ((r+int(code[2])*s)>>8)*dim + (cl+int(code[3])*s)>>8
-			idx = 2*idx + 1 + (int(pix[x2])-int(pix[x1]))>>63
-		}
-		out += c.preds[c.leaves*i+idx-c.leaves]
-		if out <= c.threshold[i] {
-			return -1
-		}
-	}
-	return out - c.threshold[c.trees-1]
 }
 
 // classifyRotated is pigo's classifyRotatedRegion (which clamps the columns to
