@@ -314,7 +314,7 @@ func resamplePlane(src []byte, stride, sw, sh int, x, y, w, h float64, dst []byt
 			a, b = a[:len(d)], b[:len(d)]
 			for ox := range d {
 				v := float32(w0*a[ox]) + float32(w1*b[ox])
-				d[ox] = uint8(min(255, max(0, v+0.5)))
+				d[ox] = roundByte(v)
 			}
 			continue
 		}
@@ -329,9 +329,23 @@ func resamplePlane(src []byte, stride, sw, sh int, x, y, w, h float64, dst []byt
 			}
 		}
 		for ox, v := range acc {
-			d[ox] = uint8(min(255, max(0, v+0.5)))
+			d[ox] = roundByte(v)
 		}
 	}
+}
+
+// roundByte is uint8(min(255, max(0, v+0.5))) for a v that is not NaN, without
+// the NaN and signed-zero handling of the float min and max builtins, which the
+// compiler cannot turn into single instructions.
+func roundByte(v float32) uint8 {
+	v += 0.5
+	if v < 0 {
+		v = 0
+	}
+	if v > 255 {
+		v = 255
+	}
+	return uint8(v)
 }
 
 // byteFloat is float32(i) for every byte: a table read instead of a conversion
