@@ -98,8 +98,19 @@ func (r *raster) buildGrey() {
 // lumaOf is the grey value of an sRGB pixel (Rec. 601 weights, rounded). Unsigned:
 // the same quotient, a cheaper division.
 func lumaOf(R, G, B uint8) uint8 {
-	return uint8((299*uint32(R) + 587*uint32(G) + 114*uint32(B) + 500) / 1000)
+	// The weighted sum from tables (loads, where three multiplies queue for the
+	// one multiplier they share with the division's).
+	return uint8((lumaR[R] + lumaG[G] + lumaB[B]) / 1000)
 }
+
+// lumaR, lumaG, lumaB are 299·v + 500, 587·v and 114·v: lumaOf's weighted sum,
+// its rounding term in the first.
+var lumaR, lumaG, lumaB = func() (r, g, b [256]uint32) {
+	for v := range uint32(256) {
+		r[v], g[v], b[v] = 299*v+500, 587*v, 114*v
+	}
+	return
+}()
 
 // orient turns the (small) raster upright: cheaper than turning the decoded photo.
 func (r *raster) orient(o int) {
@@ -423,11 +434,19 @@ func (r *raster) buildGrid() {
 		lab := r.lab[gy*r.gw*3 : (gy+1)*r.gw*3]
 		grgb := r.grgb[gy*r.gw*3 : (gy+1)*r.gw*3]
 		for gx := 0; gx < r.gw; gx++ {
-			i0 := gx * 2 * 3
-			i1 := min(gx*2+1, r.w-1) * 3
-			R := uint8((int(row0[i0]) + int(row0[i1]) + int(row1[i0]) + int(row1[i1])) / 4)
-			G := uint8((int(row0[i0+1]) + int(row0[i1+1]) + int(row1[i0+1]) + int(row1[i1+1])) / 4)
-			B := uint8((int(row0[i0+2]) + int(row0[i1+2]) + int(row1[i0+2]) + int(row1[i1+2])) / 4)
+			var R, G, B uint8
+			if i0 := gx * 2 * 3; r.w >= 2 {
+				// gw is w/2, so the block's second column is always in the row.
+				p, q := row0[i0:i0+6:i0+6], row1[i0:i0+6:i0+6]
+				R = uint8((uint(p[0]) + uint(p[3]) + uint(q[0]) + uint(q[3])) / 4)
+				G = uint8((uint(p[1]) + uint(p[4]) + uint(q[1]) + uint(q[4])) / 4)
+				B = uint8((uint(p[2]) + uint(p[5]) + uint(q[2]) + uint(q[5])) / 4)
+			} else {
+				i1 := min(gx*2+1, r.w-1) * 3
+				R = uint8((uint(row0[i0]) + uint(row0[i1]) + uint(row1[i0]) + uint(row1[i1])) / 4)
+				G = uint8((uint(row0[i0+1]) + uint(row0[i1+1]) + uint(row1[i0+1]) + uint(row1[i1+1])) / 4)
+				B = uint8((uint(row0[i0+2]) + uint(row0[i1+2]) + uint(row1[i0+2]) + uint(row1[i1+2])) / 4)
+			}
 			j := gx * 3
 			key := uint32(R)<<16 | uint32(G)<<8 | uint32(B)
 			e := &cache[(key^key>>11^key>>17)&(labCacheSize-1)]

@@ -1,0 +1,46 @@
+package photo
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+// lumaOf's tables give the Rec. 601 weighted sum, rounded, for every colour.
+func TestLumaOfIsRec601Rounded(t *testing.T) {
+	for r := range uint32(256) {
+		for g := range uint32(256) {
+			for b := range uint32(256) {
+				if got, want := lumaOf(uint8(r), uint8(g), uint8(b)), uint8((299*r+587*g+114*b+500)/1000); got != want {
+					t.Fatalf("lumaOf(%d,%d,%d) = %d, want %d", r, g, b, got, want)
+				}
+			}
+		}
+	}
+}
+
+// The colour grid is the 2×2 block average of the raster (its last row and column
+// repeated at an odd edge), whatever the raster's size.
+func TestGridIsBlockAverage(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, sz := range [][2]int{{1, 1}, {1, 5}, {2, 2}, {3, 3}, {5, 4}, {8, 7}, {33, 17}} {
+		r := &raster{w: sz[0], h: sz[1]}
+		r.rgb = make([]uint8, 3*r.w*r.h)
+		for i := range r.rgb {
+			r.rgb[i] = uint8(rng.IntN(256))
+		}
+		r.buildGrid()
+		for gy := 0; gy < r.gh; gy++ {
+			for gx := 0; gx < r.gw; gx++ {
+				x0, y0 := 2*gx, 2*gy
+				x1, y1 := min(x0+1, r.w-1), min(y0+1, r.h-1)
+				for ch := 0; ch < 3; ch++ {
+					at := func(x, y int) int { return int(r.rgb[(y*r.w+x)*3+ch]) }
+					want := uint8((at(x0, y0) + at(x1, y0) + at(x0, y1) + at(x1, y1)) / 4)
+					if got := r.grgb[(gy*r.gw+gx)*3+ch]; got != want {
+						t.Fatalf("%v grid (%d,%d) channel %d = %d, want %d", sz, gx, gy, ch, got, want)
+					}
+				}
+			}
+		}
+	}
+}
