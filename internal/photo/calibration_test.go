@@ -91,14 +91,44 @@ var calCases = []calCase{
 	{"hivision-id-3.jpg", map[string]bool{single: true, frontal: true, eyes: true, mouth: true}, "ID photo: young man before white"},
 	{"hivision-id-4.jpg", map[string]bool{single: true, frontal: true, eyes: true, mouth: true}, "ID photo: woman with long hair before grey (pupil landmark on the iris's edge)"},
 	{"hivision-portrait.jpg", map[string]bool{single: true, frontal: true, eyes: true, mouth: true}, "portrait of the same woman, closed smile"},
+	// Sixth batch: East Asian faces, AI-generated demo images of ID-photo and portrait makers (SOURCES.md).
+	{"easyphoto-id-1.jpg", map[string]bool{single: true, frontal: true, eyes: true, mouth: true}, "ID photo: young man before blue, white T-shirt"},
+	{"easyphoto-id-2.jpg", map[string]bool{single: true, frontal: true, eyes: true, mouth: true}, "ID photo: young man in a suit before white"},
+	{"easyphoto-id-3.jpg", map[string]bool{single: true, frontal: true, eyes: true, mouth: true}, "ID photo: young woman in a blazer and tie before red, long hair (the tie reads as a weak face)"},
+	{"easyphoto-id-4.jpg", map[string]bool{single: true, frontal: true, eyes: true, mouth: true}, "ID photo: young woman in a grey blazer before white, long wavy hair"},
+	{"easyphoto-9.jpg", map[string]bool{single: true, frontal: true, eyes: true, mouth: true}, "frontal, bangs, flower crown, lips closed"},
+	{"easyphoto-4.jpg", map[string]bool{single: true, frontal: true, eyes: true, mouth: true}, "head tilted and turned slightly, a hand in the hair, long hair"},
+	{"easyphoto-7.jpg", map[string]bool{frontal: false}, "looking back over the shoulder, head turned about 45°"},
+	{"hivision-child.jpg", map[string]bool{single: true, frontal: true, eyes: true, mouth: true}, "girl with bangs and a headband, room behind"},
+	{"hivision-longhair.jpg", map[string]bool{single: true, frontal: true, eyes: true, mouth: true}, "frontal, long hair, street behind, lips closed with a dark line between them"},
+	{"hivision-uniform.jpg", map[string]bool{single: true, frontal: true, eyes: true, mouth: true}, "school uniform, bangs, hair up, closed smile"},
+	{"facechain-men-suit.jpg", map[string]bool{single: true, frontal: true, eyes: true, mouth: true}, "man in a suit, head turned slightly"},
+	{"facechain-gentleman.jpg", map[string]bool{single: true, frontal: true, eyes: true, mouth: true}, "man in a dinner jacket, frontal, bar behind"},
+	{"facechain-working-suit.jpg", map[string]bool{single: true, frontal: true, eyes: true, mouth: true}, "woman in a blazer before grey, frontal"},
+	{"facechain-t-shirt.jpg", map[string]bool{single: true, frontal: true, eyes: true, mouth: true}, "woman in a T-shirt before grey, frontal, neutral"},
+	{"facechain-innocent-girl.jpg", map[string]bool{single: true, frontal: true, eyes: true, mouth: true}, "long straight hair, frontal, light background"},
+	{"facechain-cool-tones.jpg", map[string]bool{single: true, frontal: true, eyes: true, mouth: true}, "long hair, frontal, neutral, dim light"},
+	{"facechain-polaroid.jpg", map[string]bool{single: true, frontal: true, eyes: true, mouth: true}, "frontal, neutral, long hair, a white print border round the photo"},
+	{"facechain-hong-kong-night.jpg", map[string]bool{single: true, frontal: true, eyes: true, mouth: true}, "long hair, head turned slightly, red lips closed, night lights"},
+	{"facechain-school-uniform.jpg", map[string]bool{single: true, frontal: true, eyes: true, mouth: true}, "bangs, closed smile, head tilted and turned slightly, small face, street"},
+	{"facechain-woman-pose2.jpg", map[string]bool{single: true, frontal: true, eyes: true, mouth: true}, "closed smile, head tilted and turned slightly"},
+	{"facechain-casual-lifestyle.jpg", map[string]bool{single: true, frontal: true, eyes: true, mouth: false}, "smile with teeth, head tilted, very pale skin"},
+	{"facechain-street.jpg", map[string]bool{single: true, frontal: true, eyes: true, mouth: false}, "smile with teeth, hair up, street at night"},
+	{"facechain-soccer.jpg", map[string]bool{single: true, frontal: true, eyes: true, mouth: false}, "broad smile with teeth in warm light, head tilted and turned slightly"},
+	{"facechain-disneyland.jpg", map[string]bool{single: true, frontal: false, eyes: true, mouth: false}, "smile with teeth, head turned about 25° and tilted"},
+	{"facechain-man-pose3.jpg", map[string]bool{single: true, frontal: false, eyes: true, mouth: true}, "man, head turned about 25°, mouth closed"},
 }
 
 // calibrationMisses are the cases the checks get wrong today (CALIBRATION.md):
 // file → check. The test fails on any other miss, and when one of these is fixed
 // (so the table and the document are brought up to date).
 var calibrationMisses = map[string]string{
-	"faceapijs-happy.jpg/" + frontal: "false reject: slight turn reads 0.15 (limit 0.12)",
-	"person-tetiana.jpg/" + mouth:    "false pass: teeth of a smile on a small face (IPD 34 px) read 0.019 (limit 0.033)",
+	"faceapijs-happy.jpg/" + frontal:           "false reject: slight turn reads 0.15 (limit 0.12)",
+	"facechain-men-suit.jpg/" + frontal:        "false reject: slight turn reads 0.133, eye corners 0.07",
+	"facechain-hong-kong-night.jpg/" + frontal: "false reject: slight turn reads 0.137, eye corners 0.08",
+	"facechain-school-uniform.jpg/" + frontal:  "false reject: slight turn and tilt read 0.141, eye corners 0.12",
+	"facechain-soccer.jpg/" + frontal:          "false reject: slight turn and tilt read 0.153, eye corners 0.11",
+	"easyphoto-4.jpg/" + frontal:               "false reject: slight turn and tilt read 0.177, eye corners 0.13",
 }
 
 func TestCalibrationSet(t *testing.T) {
@@ -174,10 +204,10 @@ func TestFaceFoundWhereverTheGridFalls(t *testing.T) {
 
 // robustnessWrong is, per check, how many of the calibration judgements go wrong
 // over each photo and four copies a student could as well have sent — re-saved
-// at quality 90, 5 % smaller, 5 % larger, cropped by 3 pixels — 5 × 48 photos
+// at quality 90, 5 % smaller, 5 % larger, cropped by 3 pixels — 5 × 87 photos
 // (CALIBRATION.md, "Same photo, other bytes"). The test fails when a change makes
 // any of them worse; lower them when a change makes them better.
-var robustnessWrong = map[string]int{single: 4, frontal: 7, eyes: 7, mouth: 8}
+var robustnessWrong = map[string]int{single: 3, frontal: 32, eyes: 7, mouth: 6}
 
 func TestCalibrationRobustness(t *testing.T) {
 	if testing.Short() {

@@ -436,14 +436,14 @@ func (a *analysis) report(rep *Report, p Profile) {
 	// mouth_closed (warning)
 	{
 		limit := fmt.Sprintf("≤ %.3f", p.MaxLipGap)
-		detail := fmt.Sprintf("唇间距 %.3f（/ 脸高），要求 %s；牙齿或张口占嘴部 %.0f%%，要求 ≤ %.0f%%；唇间牙齿带高 %.3f 瞳距，要求 < %.2f",
-			a.lipGap, limit, a.teeth*100, p.MaxTeethShare*100, a.teethRows, maxTeethBand)
+		detail := fmt.Sprintf("唇间距 %.3f（/ 脸高），要求 %s；牙齿或张口占嘴部 %.0f%%，要求 ≤ %.0f%%；唇间牙齿带高 %.3f 瞳距（无色），要求 < %.2f；%.3f 瞳距（不如嘴唇红），要求 < %.3f",
+			a.lipGap, limit, a.teeth*100, p.MaxTeethShare*100, a.teethRows, maxTeethBand, a.teethLip, maxTeethLipBand)
 		if a.turned() {
 			// face_frontal already asks for a frontal retake; a mouth judged from
 			// landmarks on the cheek would add a wrong reason.
 			rep.add(verdict(CheckMouthClosed, true, a.lipGap, limit, "").with("侧脸，未判断嘴部（%s）", detail))
 		} else {
-			ok := !a.lm.mouthOK || (a.lipGap <= p.MaxLipGap && a.teeth <= p.MaxTeethShare && a.teethRows < maxTeethBand)
+			ok := !a.lm.mouthOK || (a.lipGap <= p.MaxLipGap && a.teeth <= p.MaxTeethShare && a.teethRows < maxTeethBand && a.teethLip < maxTeethLipBand)
 			rep.add(verdict(CheckMouthClosed, ok, a.lipGap, limit, "嘴巴张开或露出了牙齿：请自然闭合嘴唇").with("%s", detail))
 		}
 	}
