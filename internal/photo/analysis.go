@@ -46,7 +46,7 @@ type analysis struct {
 	lipGap                 float64
 	teeth                  float64 // share of the mouth box that is teeth or open mouth
 	teethRows              float64 // height of the band of teeth between the lips / IPD (teeth.go)
-	teethLip               float64
+	teethLip               float64 // height of the band between the lips less red than the lips / IPD (teeth.go)
 }
 
 // Calibration constants of the geometry model (CALIBRATION.md): pigo's face square
