@@ -11,15 +11,7 @@ import "math"
 // upper lip landmark to a little below the lower one, which can sit off the lips.
 func (a *analysis) teethBand() float64 {
 	r := a.r
-	up, lo := a.lm.upperLip, a.lm.lower
-	if up.y > lo.y {
-		up, lo = lo, up
-	}
-	cx := (up.x + lo.x) / 2
-	x0 := clampI(int(cx-0.2*a.ipd), 0, r.w)
-	x1 := clampI(int(cx+0.2*a.ipd)+1, 0, r.w)
-	y0 := clampI(int(up.y-0.1*a.ipd), 0, r.h)
-	y1 := clampI(int(lo.y+0.1*a.ipd)+1, 0, r.h)
+	x0, x1, y0, y1 := a.teethBox()
 	if x1 <= x0 || a.chroma <= 0 {
 		return 0
 	}
@@ -58,6 +50,20 @@ const (
 	maxTeethBand  = 0.02
 )
 
+// teethBox is where teeth are looked for: the middle 0.4 IPD of the mouth, from
+// 0.1 IPD above the upper lip landmark to 0.1 IPD below the lower one (the
+// landmarks can sit off the lips).
+func (a *analysis) teethBox() (x0, x1, y0, y1 int) {
+	r := a.r
+	up, lo := a.lm.upperLip, a.lm.lower
+	if up.y > lo.y {
+		up, lo = lo, up
+	}
+	cx := (up.x + lo.x) / 2
+	return clampI(int(cx-0.2*a.ipd), 0, r.w), clampI(int(cx+0.2*a.ipd)+1, 0, r.w),
+		clampI(int(up.y-0.1*a.ipd), 0, r.h), clampI(int(lo.y+0.1*a.ipd)+1, 0, r.h)
+}
+
 // teethBetweenLips is the height of the band of teeth between the lips / IPD, teeth
 // told by their lack of red against the lips: rows of the middle 0.4 IPD of the mouth,
 // between its first and last lip row (lipRows), where at least teethRowShare of the
@@ -67,15 +73,7 @@ const (
 // (a* 5–10 between lips of 21–38). Skin is as little red, but lies outside the lips.
 func (a *analysis) teethBetweenLips() float64 {
 	r := a.r
-	up, lo := a.lm.upperLip, a.lm.lower
-	if up.y > lo.y {
-		up, lo = lo, up
-	}
-	cx := (up.x + lo.x) / 2
-	x0 := clampI(int(cx-0.2*a.ipd), 0, r.w)
-	x1 := clampI(int(cx+0.2*a.ipd)+1, 0, r.w)
-	y0 := clampI(int(up.y-0.1*a.ipd), 0, r.h)
-	y1 := clampI(int(lo.y+0.1*a.ipd)+1, 0, r.h)
+	x0, x1, y0, y1 := a.teethBox()
 	first, last, lipA, ok := a.lipRows(x0, x1, y0, y1)
 	if !ok {
 		return 0 // no red lips to tell teeth from (a grey photo: color_mode fails)
