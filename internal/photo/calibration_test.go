@@ -123,12 +123,8 @@ var calCases = []calCase{
 // file → check. The test fails on any other miss, and when one of these is fixed
 // (so the table and the document are brought up to date).
 var calibrationMisses = map[string]string{
-	"faceapijs-happy.jpg/" + frontal:           "false reject: slight turn reads 0.15 (limit 0.12)",
-	"facechain-men-suit.jpg/" + frontal:        "false reject: slight turn reads 0.133, eye corners 0.07",
-	"facechain-hong-kong-night.jpg/" + frontal: "false reject: slight turn reads 0.137, eye corners 0.08",
-	"facechain-school-uniform.jpg/" + frontal:  "false reject: slight turn and tilt read 0.141, eye corners 0.12",
-	"facechain-soccer.jpg/" + frontal:          "false reject: slight turn and tilt read 0.153, eye corners 0.11",
-	"easyphoto-4.jpg/" + frontal:               "false reject: slight turn and tilt read 0.177, eye corners 0.13",
+	"faceapijs-happy.jpg/" + frontal: "false reject: slight turn reads 0.15 (limit 0.12)",
+	"easyphoto-4.jpg/" + frontal:     "false reject: slight turn and tilt read 0.177, eye corners 0.13",
 }
 
 func TestCalibrationSet(t *testing.T) {
@@ -207,7 +203,7 @@ func TestFaceFoundWhereverTheGridFalls(t *testing.T) {
 // at quality 90, 5 % smaller, 5 % larger, cropped by 3 pixels — 5 × 87 photos
 // (CALIBRATION.md, "Same photo, other bytes"). The test fails when a change makes
 // any of them worse; lower them when a change makes them better.
-var robustnessWrong = map[string]int{single: 3, frontal: 32, eyes: 7, mouth: 6}
+var robustnessWrong = map[string]int{single: 3, frontal: 13, eyes: 7, mouth: 6}
 
 func TestCalibrationRobustness(t *testing.T) {
 	if testing.Short() {

@@ -228,7 +228,7 @@ func (a *analysis) report(rep *Report, p Profile) {
 				// The pupils move with the gaze; the eye corners do not.
 				cy := a.cornerYaw()
 				ok = cy <= gazeOnlyYaw
-				detail += fmt.Sprintf("；鼻尖偏离两眼眼角中点 %.2f（≤ %.2f 为视线偏向一侧而非侧脸）", cy, gazeOnlyYaw)
+				detail += fmt.Sprintf("；按眼角测（不受视线影响）鼻尖偏离两眼眼角中点 %.2f，≤ %.2f 即偏转在允许范围内", cy, gazeOnlyYaw)
 			}
 			rep.add(verdict(CheckFaceFrontal, ok, yaw, limit,
 				"脸没有正对镜头（侧脸）：请正对镜头重新拍摄").with("%s", detail))

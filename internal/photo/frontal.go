@@ -43,5 +43,6 @@ func (a *analysis) cornerYaw() float64 {
 }
 
 // gazeOnlyYaw: a nose off the pupil midpoint but within this of the eye corners'
-// midpoint is eyes looking to the side, not a turned head (CALIBRATION.md).
-const gazeOnlyYaw = 0.05
+// midpoint is a head turned no more than the spec allows (max_yaw's 0.12), its
+// eyes looking to the side: the corners do not move with the gaze (CALIBRATION.md).
+const gazeOnlyYaw = 0.12
