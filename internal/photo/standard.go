@@ -278,7 +278,28 @@ func resamplePlane(src []byte, stride, sw, sh int, x, y, w, h float64, dst []byt
 	r0, r1 := rows.span()
 	*scratch = grow(*scratch, (r1-r0)*ow)
 	tmp := *scratch
-	for sy := r0; sy < r1; sy++ {
+	sy := r0
+	if cols.n == 2 {
+		// Enlarging, two source rows at a time: they share every output's
+		// taps and weights (loaded once for both).
+		for ; sy+1 < r1; sy += 2 {
+			l0 := src[sy*stride : sy*stride+sw]
+			l1 := src[(sy+1)*stride : (sy+1)*stride+sw]
+			t0 := tmp[(sy-r0)*ow : (sy-r0+1)*ow]
+			t1 := tmp[(sy+1-r0)*ow : (sy+2-r0)*ow]
+			t1 = t1[:len(t0)]
+			for ox := range t0 {
+				s := cols.start[ox]
+				p0 := l0[s : s+2 : s+2]
+				p1 := l1[s : s+2 : s+2]
+				w := cols.w[2*ox : 2*ox+2 : 2*ox+2]
+				w0, w1 := w[0], w[1]
+				t0[ox] = float32(w0*byteFloat[p0[0]]) + float32(w1*byteFloat[p0[1]])
+				t1[ox] = float32(w0*byteFloat[p1[0]]) + float32(w1*byteFloat[p1[1]])
+			}
+		}
+	}
+	for ; sy < r1; sy++ {
 		line := src[sy*stride : sy*stride+sw]
 		t := tmp[(sy-r0)*ow : (sy-r0+1)*ow]
 		if cols.n == 2 {
