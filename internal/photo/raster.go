@@ -211,26 +211,40 @@ func (r *raster) loadYCbCr(src *image.YCbCr) {
 		// terms computed once per pair of pixels (color.YCbCrToRGB's arithmetic),
 		// and buildGrey's luma of the converted pixel in the same pass.
 		r.grey = grow(r.grey, W*H)
-		for y := 0; y < H; y++ {
-			yrow := src.Y[y*src.YStride : y*src.YStride+W]
+		for y := 0; y < H; y += 2 {
+			// Rows y and y+1 share the chroma row: its terms computed once per
+			// 2×2 block.
+			y1 := min(y+1, H-1)
+			yr0 := src.Y[y*src.YStride : y*src.YStride+W]
+			yr1 := src.Y[y1*src.YStride : y1*src.YStride+W]
 			crow := (y / 2) * src.CStride
-			out := r.rgb[y*r.w*3 : (y+1)*r.w*3]
-			grey := r.grey[y*W : (y+1)*W]
+			out0 := r.rgb[y*r.w*3 : (y+1)*r.w*3]
+			out1 := r.rgb[y1*r.w*3 : (y1+1)*r.w*3]
+			g0 := r.grey[y*W : (y+1)*W]
+			g1 := r.grey[y1*W : (y1+1)*W]
 			cbrow := src.Cb[crow : crow+(W+1)/2]
 			crrow := src.Cr[crow : crow+(W+1)/2]
 			for x := 0; x < W; x += 2 {
 				cb1 := int32(cbrow[x/2]) - 128
 				cr1 := int32(crrow[x/2]) - 128
 				tr, tg, tb := 91881*cr1, -22554*cb1-46802*cr1, 116130*cb1
-				yy1 := int32(yrow[x]) * 0x10101
-				o := out[3*x : 3*x+3 : 3*x+3]
-				o[0], o[1], o[2] = clip16(yy1+tr), clip16(yy1+tg), clip16(yy1+tb)
-				grey[x] = lumaOf(o[0], o[1], o[2])
+				yy := int32(yr0[x]) * 0x10101
+				o := out0[3*x : 3*x+3 : 3*x+3]
+				o[0], o[1], o[2] = clip16(yy+tr), clip16(yy+tg), clip16(yy+tb)
+				g0[x] = lumaOf(o[0], o[1], o[2])
+				yy = int32(yr1[x]) * 0x10101
+				o = out1[3*x : 3*x+3 : 3*x+3]
+				o[0], o[1], o[2] = clip16(yy+tr), clip16(yy+tg), clip16(yy+tb)
+				g1[x] = lumaOf(o[0], o[1], o[2])
 				if x+1 < W {
-					yy1 = int32(yrow[x+1]) * 0x10101
-					o = out[3*x+3 : 3*x+6 : 3*x+6]
-					o[0], o[1], o[2] = clip16(yy1+tr), clip16(yy1+tg), clip16(yy1+tb)
-					grey[x+1] = lumaOf(o[0], o[1], o[2])
+					yy = int32(yr0[x+1]) * 0x10101
+					o = out0[3*x+3 : 3*x+6 : 3*x+6]
+					o[0], o[1], o[2] = clip16(yy+tr), clip16(yy+tg), clip16(yy+tb)
+					g0[x+1] = lumaOf(o[0], o[1], o[2])
+					yy = int32(yr1[x+1]) * 0x10101
+					o = out1[3*x+3 : 3*x+6 : 3*x+6]
+					o[0], o[1], o[2] = clip16(yy+tr), clip16(yy+tg), clip16(yy+tb)
+					g1[x+1] = lumaOf(o[0], o[1], o[2])
 				}
 			}
 		}

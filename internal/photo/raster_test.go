@@ -1,6 +1,8 @@
 package photo
 
 import (
+	"image"
+	"image/color"
 	"math/rand/v2"
 	"testing"
 )
@@ -39,6 +41,32 @@ func TestGridIsBlockAverage(t *testing.T) {
 					if got := r.grgb[(gy*r.gw+gx)*3+ch]; got != want {
 						t.Fatalf("%v grid (%d,%d) channel %d = %d, want %d", sz, gx, gy, ch, got, want)
 					}
+				}
+			}
+		}
+	}
+}
+
+// The 4:2:0 conversion at work size gives color.YCbCrToRGB's colours and lumaOf's
+// grey for every pixel, at every size (odd ones: a last row or column alone).
+func TestConversionIsYCbCrToRGB(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, sz := range [][2]int{{1, 1}, {1, 4}, {5, 1}, {2, 2}, {3, 3}, {4, 5}, {17, 9}, {32, 31}} {
+		img := image.NewYCbCr(image.Rect(0, 0, sz[0], sz[1]), image.YCbCrSubsampleRatio420)
+		for _, p := range [][]uint8{img.Y, img.Cb, img.Cr} {
+			for i := range p {
+				p[i] = uint8(rng.IntN(256))
+			}
+		}
+		r := new(raster)
+		r.loadStored(img)
+		for y := 0; y < r.h; y++ {
+			for x := 0; x < r.w; x++ {
+				ci := img.COffset(x, y)
+				R, G, B := color.YCbCrToRGB(img.Y[img.YOffset(x, y)], img.Cb[ci], img.Cr[ci])
+				i := (y*r.w + x) * 3
+				if got := [4]uint8{r.rgb[i], r.rgb[i+1], r.rgb[i+2], r.grey[y*r.w+x]}; got != [4]uint8{R, G, B, lumaOf(R, G, B)} {
+					t.Fatalf("%v pixel (%d,%d): %v, want %v", sz, x, y, got, [4]uint8{R, G, B, lumaOf(R, G, B)})
 				}
 			}
 		}
