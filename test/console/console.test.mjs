@@ -277,8 +277,13 @@ browserTest('school admin: stats, roster upload lists the bad rows, no audit pag
   await page.locator('#stats .card[data-status=chsi_failed] .value', { hasText: '1' }).waitFor(); // the counts follow
   await page.locator('#student-status').selectOption('chsi_failed');
   await page.locator('form.inline button[type=submit]', { hasText: '筛选' }).click();
-  await page.locator('#students tbody tr', { hasText: '李四' }).waitFor();
-  assert.match(await page.locator('#students tbody tr').first().textContent(), /学信网比对未通过/);
+  // The filtered list replaces the whole one: wait for it (李四 is on both, so
+  // waiting for his row alone could read the list from before the filter).
+  await page.waitForFunction(() => {
+    const rows = [...document.querySelectorAll('#students tbody tr')];
+    return rows.length > 0 && rows.every((r) => r.textContent.includes('学信网比对未通过'));
+  });
+  assert.match(await page.locator('#students tbody tr').first().textContent(), /李四.*学信网比对未通过/);
   await shot('school-delivery');
 
   // The audit page is not offered, and the API behind it says no.
