@@ -780,8 +780,8 @@ func (a *analysis) mouth() {
 	// The gap lies between the lips: rows above the upper lip or below the lower
 	// one are skin, and pale skin is as light and colourless as teeth (0.04 of the
 	// face height on closed mouths of East Asian faces).
-	if first, last, _, ok := a.lipRows(x0, x1, y0, y1); ok {
-		y0, y1 = first, last+1
+	if lips := a.lipRows(mouthBox{x0, x1, y0, y1}); lips.ok {
+		y0, y1 = lips.first, lips.last+1
 	}
 	gap := 0
 	for y := y0; y < y1; y++ {
@@ -803,8 +803,11 @@ func (a *analysis) mouth() {
 	}
 	a.lipGap = float64(gap) / a.main.size
 	a.teeth = a.openMouth(up, lo)
-	a.teethRows = a.teethBand()
-	a.teethLip = a.teethBetweenLips()
+	// Both teeth measures look in the same box, between the same lips.
+	box := a.teethBox()
+	lips := a.lipRows(box)
+	a.teethRows = a.teethBand(box, lips)
+	a.teethLip = a.teethBetweenLips(box, lips)
 }
 
 // openMouth is the share of the mouth box (as wide as half the pupil distance,

@@ -9,16 +9,18 @@ import "math"
 // face's mean and lightness above teethLight of the face's; lips and skin are
 // coloured whatever the skin tone. The band is searched from a little above the
 // upper lip landmark to a little below the lower one, which can sit off the lips.
-func (a *analysis) teethBand() float64 {
+//
+// box is teethBox, lips its lipRows.
+func (a *analysis) teethBand(box mouthBox, lips lipSpan) float64 {
 	r := a.r
-	x0, x1, y0, y1 := a.teethBox()
+	x0, x1, y0, y1 := box.x0, box.x1, box.y0, box.y1
 	if x1 <= x0 || a.chroma <= 0 {
 		return 0
 	}
 	// Only between the lips: pale skin above the upper lip is as colourless
 	// against a pale face (a band of 0.043 on a closed mouth).
-	if first, last, _, ok := a.lipRows(x0, x1, y0, y1); ok {
-		y0, y1 = first, last+1
+	if lips.ok {
+		y0, y1 = lips.first, lips.last+1
 	}
 	rows := 0
 	for y := y0; y < y1; y++ {
@@ -53,16 +55,20 @@ const (
 // teethBox is where teeth are looked for: the middle 0.4 IPD of the mouth, from
 // 0.1 IPD above the upper lip landmark to 0.1 IPD below the lower one (the
 // landmarks can sit off the lips).
-func (a *analysis) teethBox() (x0, x1, y0, y1 int) {
+func (a *analysis) teethBox() mouthBox {
 	r := a.r
 	up, lo := a.lm.upperLip, a.lm.lower
 	if up.y > lo.y {
 		up, lo = lo, up
 	}
 	cx := (up.x + lo.x) / 2
-	return clampI(int(cx-0.2*a.ipd), 0, r.w), clampI(int(cx+0.2*a.ipd)+1, 0, r.w),
-		clampI(int(up.y-0.1*a.ipd), 0, r.h), clampI(int(lo.y+0.1*a.ipd)+1, 0, r.h)
+	return mouthBox{clampI(int(cx-0.2*a.ipd), 0, r.w), clampI(int(cx+0.2*a.ipd)+1, 0, r.w),
+		clampI(int(up.y-0.1*a.ipd), 0, r.h), clampI(int(lo.y+0.1*a.ipd)+1, 0, r.h)}
 }
+
+// mouthBox is a box of the work raster around the mouth: columns x0–x1, rows y0–y1
+// (ends excluded).
+type mouthBox struct{ x0, x1, y0, y1 int }
 
 // teethBetweenLips is the height of the band of teeth between the lips / IPD, teeth
 // told by their lack of red against the lips: rows of the middle 0.4 IPD of the mouth,
@@ -71,24 +77,24 @@ func (a *analysis) teethBox() (x0, x1, y0, y1 int) {
 // Teeth in warm light are as coloured as pale skin (chroma 20 against a face's 19),
 // which the colourless rule of teethBand misses; but they are yellowish, not red
 // (a* 5–10 between lips of 21–38). Skin is as little red, but lies outside the lips.
-func (a *analysis) teethBetweenLips() float64 {
+//
+// box is teethBox, lips its lipRows.
+func (a *analysis) teethBetweenLips(box mouthBox, lips lipSpan) float64 {
 	r := a.r
-	x0, x1, y0, y1 := a.teethBox()
-	first, last, lipA, ok := a.lipRows(x0, x1, y0, y1)
-	if !ok {
+	if !lips.ok {
 		return 0 // no red lips to tell teeth from (a grey photo: color_mode fails)
 	}
 	rows := 0
-	for y := first + 1; y < last; y++ {
+	for y := lips.first + 1; y < lips.last; y++ {
 		k := 0
-		for x := x0; x < x1; x++ {
+		for x := box.x0; x < box.x1; x++ {
 			i := (y*r.w + x) * 3
 			l, aa, _ := toLab(r.rgb[i], r.rgb[i+1], r.rgb[i+2])
-			if float64(aa) < lipRedShare*lipA && float64(l) > teethLight*a.faceL {
+			if float64(aa) < lipRedShare*lips.red && float64(l) > teethLight*a.faceL {
 				k++
 			}
 		}
-		if float64(k) >= teethRowShare*float64(x1-x0) {
+		if float64(k) >= teethRowShare*float64(box.x1-box.x0) {
 			rows++
 		}
 	}
@@ -98,40 +104,49 @@ func (a *analysis) teethBetweenLips() float64 {
 	return float64(rows) / a.ipd
 }
 
-// lipRows finds the lips in the box x0–x1 × y0–y1 of the mouth: the lips' redness
-// lipA is the largest median a* of a row, and a lip row is one whose median a* is at
-// least lipRowShare of it. first and last are the outermost lip rows (work raster
-// y); what lies between them is lips, teeth or the open mouth, never the skin above
-// or below (pale skin beside red lips is as colourless as teeth). ok is false when
-// the box holds no red (lipA < minLipRed).
-func (a *analysis) lipRows(x0, x1, y0, y1 int) (first, last int, lipA float64, ok bool) {
+// lipSpan is where lipRows found the lips: first and last are the outermost lip
+// rows (work raster y), red the lips' redness; ok is false when the box holds no red.
+type lipSpan struct {
+	first, last int
+	red         float64
+	ok          bool
+}
+
+// lipRows finds the lips in box: the lips' redness is the largest median a* of a
+// row, and a lip row is one whose median a* is at least lipRowShare of it. What lies
+// between the outermost lip rows is lips, teeth or the open mouth, never the skin
+// above or below (pale skin beside red lips is as colourless as teeth). Not ok when
+// the box holds no red (under minLipRed).
+func (a *analysis) lipRows(box mouthBox) lipSpan {
 	r := a.r
+	x0, x1, y0, y1 := box.x0, box.x1, box.y0, box.y1
 	if x1 <= x0 || y1 <= y0 {
-		return 0, 0, 0, false
+		return lipSpan{}
 	}
 	med := make([]float64, y1-y0)
 	as := make([]float32, x1-x0)
+	var red float64
 	for y := y0; y < y1; y++ {
 		for x := x0; x < x1; x++ {
 			i := (y*r.w + x) * 3
 			_, as[x-x0], _ = toLab(r.rgb[i], r.rgb[i+1], r.rgb[i+2])
 		}
 		med[y-y0] = median(as)
-		lipA = max(lipA, med[y-y0])
+		red = max(red, med[y-y0])
 	}
-	if lipA < minLipRed {
-		return 0, 0, lipA, false
+	if red < minLipRed {
+		return lipSpan{red: red}
 	}
-	first = -1
+	s := lipSpan{first: -1, red: red, ok: true}
 	for i, m := range med {
-		if m >= lipRowShare*lipA {
-			if first < 0 {
-				first = y0 + i
+		if m >= lipRowShare*red {
+			if s.first < 0 {
+				s.first = y0 + i
 			}
-			last = y0 + i
+			s.last = y0 + i
 		}
 	}
-	return first, last, lipA, true
+	return s
 }
 
 // Calibration (CALIBRATION.md, sixth batch): on the 87 photos teethBetweenLips reads
