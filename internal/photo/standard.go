@@ -278,15 +278,17 @@ func resamplePlane(src []byte, stride, sw, sh int, x, y, w, h float64, dst []byt
 	r0, r1 := rows.span()
 	*scratch = grow(*scratch, (r1-r0)*ow)
 	tmp := *scratch
-	sy := r0
 	if cols.n == 2 {
-		// Enlarging, two source rows at a time: they share every output's
-		// taps and weights (loaded once for both).
-		for ; sy+1 < r1; sy += 2 {
+		// Enlarging (the usual standard crop): two taps, the generic loop's
+		// arithmetic unrolled, float32 rounding after each step kept; two source
+		// rows at a time, sharing every output's taps and weights (an odd last
+		// row is paired with itself: the same sums written twice).
+		for sy := r0; sy < r1; sy += 2 {
+			sy1 := min(sy+1, r1-1)
 			l0 := src[sy*stride : sy*stride+sw]
-			l1 := src[(sy+1)*stride : (sy+1)*stride+sw]
+			l1 := src[sy1*stride : sy1*stride+sw]
 			t0 := tmp[(sy-r0)*ow : (sy-r0+1)*ow]
-			t1 := tmp[(sy+1-r0)*ow : (sy+2-r0)*ow]
+			t1 := tmp[(sy1-r0)*ow : (sy1-r0+1)*ow]
 			t1 = t1[:len(t0)]
 			for ox := range t0 {
 				s := cols.start[ox]
@@ -298,29 +300,19 @@ func resamplePlane(src []byte, stride, sw, sh int, x, y, w, h float64, dst []byt
 				t1[ox] = float32(w0*byteFloat[p1[0]]) + float32(w1*byteFloat[p1[1]])
 			}
 		}
-	}
-	for ; sy < r1; sy++ {
-		line := src[sy*stride : sy*stride+sw]
-		t := tmp[(sy-r0)*ow : (sy-r0+1)*ow]
-		if cols.n == 2 {
-			// Enlarging (the usual standard crop): two taps, the generic loop's
-			// arithmetic unrolled, float32 rounding after each step kept.
+	} else {
+		for sy := r0; sy < r1; sy++ {
+			line := src[sy*stride : sy*stride+sw]
+			t := tmp[(sy-r0)*ow : (sy-r0+1)*ow]
 			for ox := range t {
-				s := cols.start[ox]
-				px := line[s : s+2 : s+2]
-				w := cols.w[2*ox : 2*ox+2 : 2*ox+2]
-				t[ox] = float32(w[0]*byteFloat[px[0]]) + float32(w[1]*byteFloat[px[1]])
+				ws := cols.w[ox*cols.n : (ox+1)*cols.n]
+				px := line[cols.start[ox] : cols.start[ox]+cols.n]
+				var v float32
+				for k, wt := range ws {
+					v += wt * byteFloat[px[k]]
+				}
+				t[ox] = v
 			}
-			continue
-		}
-		for ox := range t {
-			ws := cols.w[ox*cols.n : (ox+1)*cols.n]
-			px := line[cols.start[ox] : cols.start[ox]+cols.n]
-			var v float32
-			for k, wt := range ws {
-				v += wt * byteFloat[px[k]]
-			}
-			t[ox] = v
 		}
 	}
 	acc := make([]float32, ow)
