@@ -359,14 +359,6 @@ func fdctRows(b *block) {
 // In fdctRows, the same analysis applies, but the initial values are
 // in [-2040, 2040] instead of [-255, 255], so the bound is 2040*3.6246 < 7395.
 
-// idct implements the inverse DCT.
-// Inputs are UQ8.0; outputs are Q10.3.
-func idct(b *block) {
-	// A 2D IDCT is a 1D IDCT on rows followed by columns.
-	idctRows(b, 0xff)
-	idctCols(b)
-}
-
 // idctRows applies the 1D IDCT to the rows of b.
 // Inputs are UQ8.0; outputs are Q9.20.
 // Only the rows with their bit set in rows are transformed: the others must
@@ -444,7 +436,7 @@ func idctRows(b *block, rows uint8) {
 		// x[01234567] now Q9.20 in [-275, 275].
 
 		// Note: we don't need all 20 bits of “precision”,
-		// but it is faster to let idctCols shift it away as part
+		// but it is faster to let idctColsTo shift it away as part
 		// of other operations rather than downshift here.
 
 		x[0] = x0
@@ -458,84 +450,8 @@ func idctRows(b *block, rows uint8) {
 	}
 }
 
-// idctCols applies the 1D IDCT to the columns of b.
-// Inputs are Q9.20.
-// Outputs are Q10.3. That is, the result is the IDCT*8.
-func idctCols(b *block) {
-	for i := range 8 {
-		x0 := b[0*8+i]
-		x7 := b[1*8+i]
-		x2 := b[2*8+i]
-		x5 := b[3*8+i]
-		x1 := b[4*8+i]
-		x6 := b[5*8+i]
-		x3 := b[6*8+i]
-		x4 := b[7*8+i]
-
-		// x[012345678] are Q9.20.
-
-		// Start by adding 0.5 to x0 (the incoming DC signal).
-		// The butterflies will add it to all the other values,
-		// and then the final shifts will round properly.
-		x0 += 1 << 19
-
-		// Stages 4, 3, 2: x0, x1, x2, x3.
-
-		x0, x1 = (x0+x1)>>2, (x0-x1)>>2
-		// x[01] now Q9.19.
-		// Note: (1/sqrt 2)*((cos 6*pi/16)+(sin 6*pi/16)) < 1, so no new high bit.
-		x2, x3 = dctBox(x2>>13, x3>>13, c(sqrt2inv_cos6, 12), -c(sqrt2inv_sin6, 12))
-		// x[0123] now Q9.19.
-
-		x1, x2 = x1+x2, x1-x2
-		x0, x3 = x0+x3, x0-x3
-		// x[0123] now Q9.20.
-
-		// Stages 4, 3, 2: x4, x5, x6, x7.
-
-		x7, x4 = x7+x4, x7-x4
-		// x[47] now Q9.21.
-
-		x5 = (x5 >> 13) * c(sqrt2inv, 14)
-		x6 = (x6 >> 13) * c(sqrt2inv, 14)
-		// x[56] now Q9.21.
-
-		x7, x5 = x7+x5, x7-x5
-		x4, x6 = x4+x6, x4-x6
-		// x[4567] now Q9.22.
-
-		x4, x7 = dctBox(x4>>14, x7>>14, c(cos3, 12), -c(sin3, 12))
-		x5, x6 = dctBox(x5>>14, x6>>14, c(cos1, 12), -c(sin1, 12))
-		// x[4567] now Q10.20.
-
-		x0, x7 = x0+x7, x0-x7
-		x1, x6 = x1+x6, x1-x6
-		x2, x5 = x2+x5, x2-x5
-		x3, x4 = x3+x4, x3-x4
-		// x[01234567] now Q10.21.
-
-		x0 >>= 18
-		x1 >>= 18
-		x2 >>= 18
-		x3 >>= 18
-		x4 >>= 18
-		x5 >>= 18
-		x6 >>= 18
-		x7 >>= 18
-		// x[01234567] now Q10.3.
-
-		b[0*8+i] = x0
-		b[1*8+i] = x1
-		b[2*8+i] = x2
-		b[3*8+i] = x3
-		b[4*8+i] = x4
-		b[5*8+i] = x5
-		b[6*8+i] = x6
-		b[7*8+i] = x7
-	}
-}
-
-// idctColsTo is idctCols followed by the decoder's level shift by +128 and
+// idctColsTo is image/jpeg's column IDCT (idctCols in the tests, which
+// hold the two equal) followed by the decoder's level shift by +128 and
 // clip to [0, 255], the pixels written to the 8×8 block of dst with the given
 // stride instead of to b (one pass over the block less).
 func idctColsTo(b *block, dst []byte, stride int) {
