@@ -17,7 +17,6 @@ package jpegscale
 
 import (
 	"image"
-	"image/color"
 	"image/draw"
 	"io"
 )
@@ -537,7 +536,7 @@ func (d *decoder) processApp14Marker(n int) error {
 }
 
 // decode reads a JPEG image from r and returns it as an image.Image.
-func (d *decoder) decode(r io.Reader, configOnly bool) (image.Image, error) {
+func (d *decoder) decode(r io.Reader) (image.Image, error) {
 	d.r = r
 
 	// Check for the Start Of Image marker.
@@ -622,32 +621,14 @@ func (d *decoder) decode(r io.Reader, configOnly bool) (image.Image, error) {
 			d.baseline = marker == sof0Marker
 			d.progressive = marker == sof2Marker
 			err = d.processSOF(n)
-			if configOnly && d.jfif {
-				return nil, err
-			}
 		case dhtMarker:
-			if configOnly {
-				err = d.ignore(n)
-			} else {
-				err = d.processDHT(n)
-			}
+			err = d.processDHT(n)
 		case dqtMarker:
-			if configOnly {
-				err = d.ignore(n)
-			} else {
-				err = d.processDQT(n)
-			}
+			err = d.processDQT(n)
 		case sosMarker:
-			if configOnly {
-				return nil, nil
-			}
 			err = d.processSOS(n)
 		case driMarker:
-			if configOnly {
-				err = d.ignore(n)
-			} else {
-				err = d.processDRI(n)
-			}
+			err = d.processDRI(n)
 		case app0Marker:
 			err = d.processApp0Marker(n)
 		case app14Marker:
@@ -787,12 +768,6 @@ func (d *decoder) convertToRGB() (image.Image, error) {
 	return img, nil
 }
 
-// Decode reads a JPEG image from r and returns it as an [image.Image].
-func Decode(r io.Reader) (image.Image, error) {
-	var d decoder
-	return d.decode(r, false)
-}
-
 // DecodeRegion is DecodeScaled that reconstructs only the blocks that touch
 // region (in the output's pixels): the entropy-coded data is read in full, but the
 // inverse DCT of the rest of the picture is skipped and its pixels are 0. For a
@@ -804,7 +779,7 @@ func DecodeRegion(r io.Reader, denom int, region image.Rectangle) (image.Image, 
 	return decodeScaled(r, denom, region)
 }
 
-// DecodeScaled is Decode at 1/denom of the size (denom 1, 2, 4 or 8): an image of
+// DecodeScaled decodes a JPEG at 1/denom of its size (denom 1, 2, 4 or 8): an image of
 // ⌈width/denom⌉×⌈height/denom⌉ whose pixels are the inverse DCT of each block's
 // lowest 8/denom × 8/denom frequencies, i.e. close to the average of the
 // denom×denom pixels they stand for. Any other denom is an error.
@@ -822,39 +797,5 @@ func decodeScaled(r io.Reader, denom int, clip image.Rectangle) (image.Image, er
 	for 1<<d.shift < denom {
 		d.shift++
 	}
-	return d.decode(r, false)
-}
-
-// DecodeConfig returns the color model and dimensions of a JPEG image without
-// decoding the entire image.
-func DecodeConfig(r io.Reader) (image.Config, error) {
-	var d decoder
-	if _, err := d.decode(r, true); err != nil {
-		return image.Config{}, err
-	}
-	switch d.nComp {
-	case 1:
-		return image.Config{
-			ColorModel: color.GrayModel,
-			Width:      d.width,
-			Height:     d.height,
-		}, nil
-	case 3:
-		cm := color.YCbCrModel
-		if d.isRGB() {
-			cm = color.RGBAModel
-		}
-		return image.Config{
-			ColorModel: cm,
-			Width:      d.width,
-			Height:     d.height,
-		}, nil
-	case 4:
-		return image.Config{
-			ColorModel: color.CMYKModel,
-			Width:      d.width,
-			Height:     d.height,
-		}, nil
-	}
-	return image.Config{}, FormatError("missing SOF marker")
+	return d.decode(r)
 }
