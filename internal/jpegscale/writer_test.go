@@ -40,15 +40,8 @@ func TestEncodeIsImageJPEG(t *testing.T) {
 	}
 	for name, m := range images {
 		for _, q := range []int{1, 30, 75, 90, 95, 100} {
-			var want, got bytes.Buffer
-			if err := jpeg.Encode(&want, m, &jpeg.Options{Quality: q}); err != nil {
-				t.Fatal(err)
-			}
-			if err := Encode(&got, m, &Options{Quality: q}); err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(got.Bytes(), want.Bytes()) {
-				t.Errorf("%s q%d: %d bytes differ from image/jpeg's %d", name, q, got.Len(), want.Len())
+			if got, want := encodeBoth(t, m, q); !bytes.Equal(got, want) {
+				t.Errorf("%s q%d: %d bytes differ from image/jpeg's %d", name, q, len(got), len(want))
 			}
 		}
 	}
@@ -153,15 +146,8 @@ func TestEncodeRandomIsImageJPEG(t *testing.T) {
 		if k%4 == 0 {
 			q = 95
 		}
-		var want, got bytes.Buffer
-		if err := jpeg.Encode(&want, m, &jpeg.Options{Quality: q}); err != nil {
-			t.Fatal(err)
-		}
-		if err := Encode(&got, m, &Options{Quality: q}); err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(got.Bytes(), want.Bytes()) {
-			t.Fatalf("image %d (%T %v, kind %d, q%d): %d bytes differ from image/jpeg's %d", k, m, m.Bounds(), kind, q, got.Len(), want.Len())
+		if got, want := encodeBoth(t, m, q); !bytes.Equal(got, want) {
+			t.Fatalf("image %d (%T %v, kind %d, q%d): %d bytes differ from image/jpeg's %d", k, m, m.Bounds(), kind, q, len(got), len(want))
 		}
 	}
 }
@@ -223,4 +209,17 @@ func TestFlatFDCT(t *testing.T) {
 	if _, ok := flatSamples(p[:], 8); ok {
 		t.Error("a block with one sample apart taken as flat")
 	}
+}
+
+// encodeBoth encodes m at quality q with this package and with image/jpeg.
+func encodeBoth(t *testing.T, m image.Image, q int) (ours, theirs []byte) {
+	t.Helper()
+	var o, w bytes.Buffer
+	if err := Encode(&o, m, &Options{Quality: q}); err != nil {
+		t.Fatal(err)
+	}
+	if err := jpeg.Encode(&w, m, &jpeg.Options{Quality: q}); err != nil {
+		t.Fatal(err)
+	}
+	return o.Bytes(), w.Bytes()
 }
